@@ -1,0 +1,3 @@
+from identity_book.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,139 @@
+"""The command line: ``identity-book verify|build|show|cite|export``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from identity_book import __version__
+from identity_book.errors import CatalogueError, IdentityBookError
+from identity_book.loader import load_catalogue
+from identity_book.model import Catalogue
+from identity_book.report import Progress, errors_to_json, exit_code, print_report, to_json
+from identity_book.verify.cache import Cache
+from identity_book.verify.checks import Settings
+from identity_book.verify.results import Result
+from identity_book.verify.runner import verify_many
+
+DEFAULT_CATALOGUE = Path("identities")
+CACHE_DIR = Path(os.environ.get("IDENTITY_BOOK_CACHE", ".identity-book-cache"))
+
+
+def _paths(values: list[str]) -> list[Path]:
+    return [Path(v) for v in values] if values else [DEFAULT_CATALOGUE]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(seed=args.seed, symbolic=not getattr(args, "no_symbolic", False))
+
+
+def run_verification(
+    catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False
+) -> list[Result]:
+    cache = None if args.no_cache else Cache(CACHE_DIR)
+    progress = Progress(len(catalogue), sys.stderr if not quiet else open(os.devnull, "w"))  # noqa: SIM115
+    try:
+        return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress)
+    finally:
+        progress.close()
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        catalogue = load_catalogue(_paths(args.paths))
+    except CatalogueError as exc:
+        if args.json:
+            print(errors_to_json(exc))
+        else:
+            print(exc, file=sys.stderr)
+            print(f"{len(exc.diagnostics)} problem(s) in the catalogue", file=sys.stderr)
+        return 2
+    results = run_verification(catalogue, args, quiet=args.json)
+    if args.json:
+        print(to_json(results))
+    else:
+        print_report(results, verbose=args.verbose)
+    return exit_code(results)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue(_paths(args.catalogue))
+    ident = catalogue.get(args.id)
+    if ident is None:
+        print(f"unknown identity id {args.id!r}", file=sys.stderr)
+        return 2
+    from identity_book.compile import compile_identity
+    from identity_book.expr.latex import to_latex
+
+    c = compile_identity(ident)
+    print(f"{ident.id}: {ident.title}")
+    print(f"  {ident.location}")
+    for v in ident.variables:
+        kind = f"integer in {list(v.integer)}" if v.integer else f"shape {list(v.shape or ())}"
+        props = f", {', '.join(v.properties)}" if v.properties else ""
+        print(f"  {v.name}: {kind}{props}")
+    print(f"  {ident.lhs}  ==  {ident.rhs}")
+    print(f"  LaTeX: {to_latex(c.lhs)} = {to_latex(c.rhs)}")
+    for ref in ident.references:
+        print(f"  reference: {ref.source}" + (f" eq. {ref.eq}" if ref.eq else ""))
+    results = run_verification(Catalogue((ident,)), args, quiet=True)
+    print_report(results, verbose=True)
+    return exit_code(results)
+
+
+def _add_verify_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core)")
+    p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
+    p.add_argument("--seed", type=int, default=0, help="random seed for sample points (default 0)")
+    p.add_argument("--no-symbolic", action="store_true", help="skip the symbolic level")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="identity-book", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"identity-book {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("verify", help="check every identity; exit 0 verified, 1 refuted/inconclusive, 2 malformed")
+    p.add_argument("paths", nargs="*", help="catalogue files or folders (default: identities/)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with results and summary")
+    p.add_argument("--verbose", "-v", action="store_true", help="list verified identities too")
+    _add_verify_options(p)
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("show", help="print one identity and its verification")
+    p.add_argument("id")
+    p.add_argument("--catalogue", action="append", default=[], help="catalogue folder (default: identities/)")
+    _add_verify_options(p)
+    p.set_defaults(func=cmd_show)
+
+    for extra in _extensions():
+        extra(sub, _add_verify_options)
+    return parser
+
+
+def _extensions() -> list:  # type: ignore[type-arg]
+    """Sub-commands provided by other modules (build, cite, export)."""
+    out = []
+    for module in ("identity_book.build", "identity_book.cite"):
+        try:
+            mod = __import__(module, fromlist=["add_commands"])
+        except ImportError:
+            continue
+        out.append(mod.add_commands)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CatalogueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except IdentityBookError as exc:
+        print(f"identity-book: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

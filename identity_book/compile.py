@@ -1,0 +1,195 @@
+"""Turn a catalogue record into checked expression trees (the parse stage of the pipeline)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import sympy
+
+from identity_book.errors import Diagnostic, ExpressionError, Location
+from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
+from identity_book.expr.parser import Scope, dim_symbol, parse
+from identity_book.model import Identity
+
+SQUARE_PROPERTIES = {
+    "symmetric",
+    "spd",
+    "invertible",
+    "orthogonal",
+    "diagonal",
+    "lower_triangular",
+    "upper_triangular",
+    "skew_symmetric",
+}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A relation between dimensions, e.g. ``n > m``, as a checked AST."""
+
+    text: str
+    tree: ast.Expression
+
+    def holds(self, sizes: dict[str, int]) -> bool:
+        return bool(_compare(self.tree.body, sizes))
+
+
+@dataclass(frozen=True)
+class CompiledStep:
+    kind: str
+    node: Node
+    because: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class Compiled:
+    identity: Identity
+    scope: Scope
+    lhs: Node
+    rhs: Node
+    dims: tuple[str, ...]
+    params: dict[str, tuple[int, int]]
+    constraints: tuple[Constraint, ...]
+    steps: tuple[CompiledStep, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.identity.id
+
+    def derivative_depth(self) -> int:
+        return max(self.lhs.depth_of_derivatives(), self.rhs.depth_of_derivatives())
+
+
+def _shape(dims: tuple[str | int, ...]) -> Shape:
+    if len(dims) == 0:
+        return None
+    conv = [sympy.Integer(d) if isinstance(d, int) else dim_symbol(d) for d in dims]
+    return (conv[0], conv[1] if len(conv) > 1 else sympy.Integer(1))
+
+
+def compile_identity(identity: Identity) -> Compiled:
+    """Parse and check every expression of ``identity``; raise with all problems found."""
+    problems: list[Diagnostic] = []
+
+    def report(key: str, exc: ExpressionError) -> None:
+        problems.append(Diagnostic(identity.where(key).shifted(exc.offset), exc.message, identity.id))
+
+    shapes: dict[str, Shape] = {}
+    dims: list[str] = []
+    params: dict[str, tuple[int, int]] = {}
+    for var in identity.variables:
+        if var.integer is not None:
+            params[var.name] = var.integer
+            continue
+        assert var.shape is not None
+        for d in var.shape:
+            if isinstance(d, str) and d not in dims:
+                dims.append(d)
+        shapes[var.name] = _shape(var.shape)
+        square_needed = set(var.properties) & SQUARE_PROPERTIES
+        shape = shapes[var.name]
+        if square_needed and shape is not None and not same_shape(shape, (shape[0], shape[0])):
+            problems.append(
+                Diagnostic(
+                    var.location,
+                    f"variable {var.name} is {show_shape(shape)} but "
+                    f"{', '.join(sorted(square_needed))} needs a square matrix",
+                    identity.id,
+                )
+            )
+    clash = (set(dims) | set(params)) & set(shapes)
+    for name in sorted(clash):
+        problems.append(
+            Diagnostic(identity.where("variables"), f"{name!r} is both a variable and a dimension", identity.id)
+        )
+    scope = Scope(shapes, frozenset(dims) | frozenset(params))
+    constraints = []
+    for i, text in enumerate(identity.constraints):
+        try:
+            constraints.append(parse_constraint(text, set(dims) | set(params)))
+        except ExpressionError as exc:
+            report(f"constraints.{i}", exc)
+    nodes: dict[str, Node] = {}
+    for key in ("lhs", "rhs"):
+        try:
+            nodes[key] = parse(getattr(identity, key), scope)
+        except ExpressionError as exc:
+            report(key, exc)
+    if len(nodes) == 2 and not same_shape(nodes["lhs"].shape, nodes["rhs"].shape):
+        problems.append(
+            Diagnostic(
+                identity.where("rhs"),
+                f"the two sides have different shapes: {show_shape(nodes['lhs'].shape)} "
+                f"and {show_shape(nodes['rhs'].shape)}",
+                identity.id,
+            )
+        )
+    steps = []
+    step_scope = Scope(shapes, scope.integers, differentials=True)
+    for i, step in enumerate(identity.derivation):
+        try:
+            node = parse(step.expr, step_scope)
+            steps.append(CompiledStep(step.kind, node, step.because, step.location))
+        except ExpressionError as exc:
+            problems.append(Diagnostic(step.location.shifted(exc.offset), f"step {i + 1}: {exc.message}", identity.id))
+    if problems:
+        from identity_book.errors import CatalogueError
+
+        raise CatalogueError(problems)
+    return Compiled(
+        identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps)
+    )
+
+
+_ALLOWED_CMP = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)
+
+
+def parse_constraint(text: str, names: set[str]) -> Constraint:
+    if len(text) > 200:
+        raise ExpressionError("constraint longer than 200 characters")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
+    body = tree.body
+    if not isinstance(body, ast.Compare) or not all(isinstance(op, _ALLOWED_CMP) for op in body.ops):
+        raise ExpressionError("a constraint is a comparison such as 'n > m'")
+    for node in ast.walk(body):
+        if isinstance(node, ast.Name) and node.id not in names:
+            raise ExpressionError(f"unknown dimension {node.id!r}", node.col_offset)
+        allowed = (ast.Compare, ast.Name, ast.Load, ast.BinOp, ast.Add, ast.Sub, ast.Mult, *_ALLOWED_CMP)
+        if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int) or isinstance(node.value, bool) or abs(node.value) > 1000:
+                raise ExpressionError("constraint constants are small integers", node.col_offset)
+        elif not isinstance(node, allowed):
+            raise ExpressionError(f"{type(node).__name__} is not allowed in a constraint", getattr(node, "col_offset", 0))
+    return Constraint(text, tree)
+
+
+def _compare(node: ast.AST, sizes: dict[str, int]) -> int | bool:
+    if isinstance(node, ast.Compare):
+        left = _compare(node.left, sizes)
+        for op, right_node in zip(node.ops, node.comparators, strict=True):
+            right = _compare(right_node, sizes)
+            ok = {
+                ast.Gt: left > right,
+                ast.GtE: left >= right,
+                ast.Lt: left < right,
+                ast.LtE: left <= right,
+                ast.Eq: left == right,
+                ast.NotEq: left != right,
+            }[type(op)]
+            if not ok:
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.Name):
+        return sizes[node.id]
+    if isinstance(node, ast.Constant):
+        return int(node.value)
+    if isinstance(node, ast.BinOp):
+        a, b = _compare(node.left, sizes), _compare(node.right, sizes)
+        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]
+    raise ExpressionError("bad constraint")

@@ -1,0 +1,144 @@
+"""LaTeX from expression trees (never parsed back): bold matrices, italic scalars."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from identity_book.expr.nodes import Node, scalar_like
+
+# Binding strength: higher binds tighter.
+_PREC = {"add": 1, "sub": 1, "neg": 2, "mul": 3, "scale": 3, "matmul": 3, "hadamard": 3,
+         "kron": 3, "div": 3, "divide": 3, "ediv": 3, "pow": 5, "T": 6}
+_ATOM = 9
+
+_NAMED = {
+    "tr": r"\operatorname{tr}",
+    "det": r"\det",
+    "log": r"\log",
+    "exp": r"\exp",
+    "vec": r"\operatorname{vec}",
+    "diag": r"\operatorname{diag}",
+    "diagvec": r"\operatorname{diag}",
+}
+
+
+def symbol(name: str, node: Node | None = None) -> str:
+    """A variable: bold for matrices and vectors, italic for scalars."""
+    base, _, sub = name.partition("_")
+    greek = {"alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma", "theta", "tau", "phi", "psi", "omega"}
+    text = f"\\{base}" if base in greek else base
+    if node is not None and not scalar_like(node.shape):
+        text = f"\\boldsymbol{{{text}}}" if base in greek else f"\\mathbf{{{text}}}"
+    return f"{text}_{{{sub}}}" if sub else text
+
+
+def _prec(node: Node) -> int:
+    if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:  # type: ignore[arg-type]
+        return 3
+    if node.op == "const" and Fraction(node.value) < 0:  # type: ignore[arg-type]
+        return 2
+    return _PREC.get(node.op, _ATOM)
+
+
+def _wrap(node: Node, minimum: int) -> str:
+    text = to_latex(node)
+    return f"\\left({text}\\right)" if _prec(node) < minimum else text
+
+
+def _const(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    if value.numerator < 0:
+        return f"-\\tfrac{{{-value.numerator}}}{{{value.denominator}}}"
+    return f"\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
+
+
+def to_latex(node: Node) -> str:
+    op, a = node.op, node.args
+    if op == "const":
+        return _const(Fraction(node.value))  # type: ignore[arg-type]
+    if op == "var":
+        return symbol(str(node.value), node)
+    if op == "int":
+        return symbol(str(node.value))
+    if op == "neg":
+        return f"-{_wrap(a[0], 3)}"
+    if op in ("add", "sub"):
+        right = to_latex(a[1]) if op == "add" else _wrap(a[1], 2)
+        sign = "+" if op == "add" else "-"
+        if op == "add" and right.startswith("-"):
+            return f"{to_latex(a[0])} {right}"
+        return f"{to_latex(a[0])} {sign} {right}"
+    if op in ("mul", "scale", "matmul"):
+        left, right = _wrap(a[0], 3), _wrap(a[1], 4 if op == "mul" else 3)
+        sep = " \\cdot " if (left[-1:].isdigit() and right[:1].isdigit()) else " "
+        return f"{left}{sep}{right}"
+    if op in ("div", "divide", "ediv"):
+        num, den = (a[0], a[1]) if op != "divide" else (a[1], a[0])
+        frac = f"\\frac{{{to_latex(num)}}}{{{to_latex(den)}}}"
+        return frac if op != "ediv" else f"{_wrap(num, 4)} \\oslash {_wrap(den, 4)}"
+    if op == "hadamard":
+        return f"{_wrap(a[0], 4)} \\circ {_wrap(a[1], 4)}"
+    if op == "kron":
+        return f"{_wrap(a[0], 4)} \\otimes {_wrap(a[1], 4)}"
+    if op == "pow":
+        exponent = to_latex(a[1])
+        if a[1].op == "const" and Fraction(a[1].value) == Fraction(1, 2):  # type: ignore[arg-type]
+            return f"\\sqrt{{{to_latex(a[0])}}}"
+        return f"{_wrap(a[0], 6)}^{{{exponent}}}"
+    if op == "T":
+        return f"{_wrap(a[0], 7)}^{{\\top}}"
+    if op == "inv":
+        return f"{_wrap(a[0], 7)}^{{-1}}"
+    if op == "pinv":
+        return f"{_wrap(a[0], 7)}^{{+}}"
+    if op == "mpow":
+        return f"{_wrap(a[0], 7)}^{{{to_latex(a[1])}}}"
+    if op in _NAMED:
+        return f"{_NAMED[op]}\\left({to_latex(a[0])}\\right)"
+    if op == "logdet":
+        return f"\\log\\det\\left({to_latex(a[0])}\\right)"
+    if op == "logabsdet":
+        return f"\\log\\left|\\det\\left({to_latex(a[0])}\\right)\\right|"
+    if op == "sqrt":
+        return f"\\sqrt{{{to_latex(a[0])}}}"
+    if op == "abs":
+        return f"\\left|{to_latex(a[0])}\\right|"
+    if op in ("expm", "logm"):
+        return f"\\operatorname{{{op[:3]}}}\\left({to_latex(a[0])}\\right)"
+    if op == "norm":
+        sub = "_F" if not scalar_like(a[0].shape) and a[0].shape is not None and str(a[0].shape[1]) != "1" else ""
+        return f"\\left\\|{to_latex(a[0])}\\right\\|{sub}"
+    if op == "inner":
+        return f"{_wrap(a[0], 4)} : {_wrap(a[1], 4)}"
+    if op == "outer":
+        return f"{_wrap(a[0], 7)} {_wrap(a[1], 7)}^{{\\top}}"
+    if op == "I":
+        return f"\\mathbf{{I}}_{{{to_latex(a[0])}}}"
+    if op in ("zeros", "ones"):
+        letter = "0" if op == "zeros" else "1"
+        dims = ",".join(to_latex(x) for x in a)
+        return f"\\mathbf{{{letter}}}_{{{dims}}}"
+    if op == "K":
+        return f"\\mathbf{{K}}_{{{to_latex(a[0])},{to_latex(a[1])}}}"
+    if op == "sum":
+        lo, hi, body = a
+        return f"\\sum_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{to_latex(hi)}-1}} {_wrap(body, 3)}"
+    if op in ("grad", "grad_sym", "grad_distinct"):
+        x = to_latex(a[1])
+        mark = {"grad": "", "grad_sym": r"_{\mathrm{sym}}", "grad_distinct": r"_{\mathrm{distinct}}"}[op]
+        return f"\\frac{{\\partial}}{{\\partial {x}}}{mark}\\left[{to_latex(a[0])}\\right]"
+    if op == "jacobian":
+        x = to_latex(a[1])
+        return f"\\frac{{\\partial \\operatorname{{vec}}\\left({to_latex(a[0])}\\right)}}{{\\partial (\\operatorname{{vec}} {x})^{{\\top}}}}"
+    if op == "hess":
+        x = to_latex(a[1])
+        return f"\\frac{{\\partial^2}}{{\\partial {x}\\, \\partial {x}^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"
+    if op == "hess_vec":
+        x = to_latex(a[1])
+        return (f"\\frac{{\\partial^2}}{{\\partial \\operatorname{{vec}} {x}\\, \\partial "
+                f"(\\operatorname{{vec}} {x})^{{\\top}}}}\\left[{to_latex(a[0])}\\right]")
+    if op == "d":
+        inner = to_latex(a[0])
+        return f"d{inner}" if a[0].op == "var" else f"d\\left({inner}\\right)"
+    raise ValueError(f"no LaTeX for {op}")

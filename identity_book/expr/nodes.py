@@ -1,0 +1,81 @@
+"""The expression tree: unevaluated, typed nodes with symbolic shapes.
+
+A node's ``shape`` is ``None`` for a scalar, else ``(rows, cols)`` as SymPy expressions in the
+dimension symbols (``kron`` and ``vec`` give products). A 1×1 matrix is accepted wherever a
+scalar is needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy
+
+Dim = sympy.Expr
+Shape = tuple[Dim, Dim] | None
+
+ONE = sympy.Integer(1)
+
+# Operators on derivatives: (function, variable) -> result shaped by the variable.
+DERIVATIVES = ("grad", "jacobian", "hess", "hess_vec", "grad_sym", "grad_distinct")
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One operation. ``value`` holds a constant, a variable or index name, depending on ``op``."""
+
+    op: str
+    args: tuple[Node, ...] = ()
+    shape: Shape = None
+    value: str | Fraction | None = None
+    offset: int = 0
+    _key: tuple[object, ...] = field(default=(), repr=False)
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.shape is None
+
+    def walk(self):  # type: ignore[no-untyped-def]
+        """This node and all below it, parents first."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.args))
+
+    def depth_of_derivatives(self) -> int:
+        """How many derivative operators are nested (0 for a plain expression)."""
+        inner = max((a.depth_of_derivatives() for a in self.args), default=0)
+        return inner + (1 if self.op in (*DERIVATIVES, "d") else 0) + (self.op in ("hess", "hess_vec"))
+
+
+def scalar_like(shape: Shape) -> bool:
+    """True for a scalar or a 1×1 matrix."""
+    return shape is None or (same_dim(shape[0], ONE) and same_dim(shape[1], ONE))
+
+
+def same_dim(a: Dim, b: Dim) -> bool:
+    return bool(sympy.expand(a - b) == 0)
+
+
+def same_shape(a: Shape, b: Shape) -> bool:
+    if scalar_like(a) and scalar_like(b):
+        return True
+    if a is None or b is None:
+        return False
+    return same_dim(a[0], b[0]) and same_dim(a[1], b[1])
+
+
+def show_shape(shape: Shape) -> str:
+    if shape is None:
+        return "scalar"
+    return f"{shape[0]}×{shape[1]}"
+
+
+def concrete(shape: Shape, sizes: dict[str, int]) -> tuple[int, int] | None:
+    """The integer shape for one size assignment."""
+    if shape is None:
+        return None
+    subs = {sympy.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}
+    return int(shape[0].subs(subs)), int(shape[1].subs(subs))

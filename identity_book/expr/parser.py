@@ -1,0 +1,510 @@
+"""Parse catalogue expressions with :mod:`ast` and a whitelist; nothing is ever evaluated.
+
+Every accepted construct maps to a :class:`Node` whose shape is inferred and checked here, so a
+non-conforming product or a misspelt name is an error that points at its column.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy
+
+from identity_book.errors import ExpressionError, LimitError
+from identity_book.expr.nodes import (
+    DERIVATIVES,
+    ONE,
+    Node,
+    Shape,
+    same_dim,
+    same_shape,
+    scalar_like,
+    show_shape,
+)
+
+MAX_LENGTH = 4000
+MAX_DEPTH = 120
+MAX_LITERAL = 10**6
+MAX_POWER = 64
+
+
+def dim_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What names mean in one identity: variables with shapes, integer names, dimensions."""
+
+    shapes: dict[str, Shape]
+    integers: frozenset[str] = frozenset()  # integer parameters and dimension symbols
+    differentials: bool = False  # whether d(...) is allowed (derivation steps)
+    indices: frozenset[str] = field(default_factory=frozenset)
+
+    def with_index(self, name: str) -> Scope:
+        return Scope(self.shapes, self.integers, self.differentials, self.indices | {name})
+
+
+def parse(text: str, scope: Scope) -> Node:
+    """Parse ``text`` into a checked expression tree, or raise :class:`ExpressionError`."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("empty expression")
+    if len(text) > MAX_LENGTH:
+        raise LimitError(f"expression longer than {MAX_LENGTH} characters")
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth > MAX_DEPTH:
+            raise LimitError(f"expression nested deeper than {MAX_DEPTH} levels", i)
+    if "\n" in text.strip():
+        raise ExpressionError("an expression must be on one line")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", max((exc.offset or 1) - 1, 0)) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise LimitError("expression too deeply nested") from None
+    lead = len(text) - len(text.lstrip())
+    return _Converter(scope, lead, text.strip()).convert(tree.body, 0)
+
+
+class _Converter:
+    def __init__(self, scope: Scope, lead: int, text: str) -> None:
+        self.scope = scope
+        self.lead = lead
+        self.text = text
+
+    def operator_at(self, node: ast.BinOp, symbol: str) -> int:
+        """The column of a binary operator's symbol (for errors that point at it)."""
+        start, end = node.left.end_col_offset or 0, node.right.col_offset
+        found = self.text.find(symbol, start, end)
+        return self.lead + (found if found >= 0 else node.col_offset)
+
+    def fail(self, message: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError(message, self.lead + getattr(node, "col_offset", 0))
+
+    def convert(self, node: ast.AST, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise LimitError(f"expression nested deeper than {MAX_DEPTH} levels", self.lead)
+        method: Callable[[ast.AST, int], Node] | None = getattr(
+            self, f"_{type(node).__name__}", None
+        )
+        if method is None:
+            raise self.fail(f"{_describe(node)} is not allowed in an expression", node)
+        return method(node, depth + 1)
+
+    def at(self, node: ast.AST) -> int:
+        return self.lead + getattr(node, "col_offset", 0)
+
+    # -- leaves -------------------------------------------------------------------------
+    def _Constant(self, node: ast.Constant, depth: int) -> Node:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"constant {value!r} is not a real number", node)
+        if abs(value) > MAX_LITERAL:
+            raise LimitError(f"number {value!r} is larger than {MAX_LITERAL}", self.at(node))
+        exact = Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+        return Node("const", value=exact, offset=self.at(node))
+
+    def _Name(self, node: ast.Name, depth: int) -> Node:
+        name = node.id
+        if name in self.scope.shapes:
+            return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
+        if name in self.scope.integers or name in self.scope.indices:
+            return Node("int", value=name, offset=self.at(node))
+        if name in FUNCTIONS:
+            raise self.fail(f"function {name!r} used without arguments", node)
+        raise self.fail(f"unknown symbol {name!r}", node)
+
+    # -- operators ----------------------------------------------------------------------
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Node:
+        operand = self.convert(node.operand, depth)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.USub):
+            return Node("neg", (operand,), operand.shape, offset=self.at(node))
+        raise self.fail(f"operator {type(node.op).__name__} is not allowed", node)
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Node:
+        left = self.convert(node.left, depth)
+        right = self.convert(node.right, depth)
+        op = type(node.op).__name__
+        symbols = {"Add": "+", "Sub": "-", "MatMult": "@", "Mult": "*", "Div": "/", "Pow": "**"}
+        at = self.operator_at(node, symbols.get(op, ""))
+        if op in ("Add", "Sub"):
+            if not same_shape(left.shape, right.shape):
+                raise ExpressionError(
+                    f"cannot {'add' if op == 'Add' else 'subtract'} "
+                    f"{show_shape(left.shape)} and {show_shape(right.shape)}",
+                    at,
+                )
+            shape = left.shape if not scalar_like(left.shape) else right.shape
+            return Node(op.lower(), (left, right), shape, offset=at)
+        if op == "MatMult":
+            return matmul(left, right, at)
+        if op in ("Mult", "Div"):
+            return _elementwise("mul" if op == "Mult" else "div", left, right, at)
+        if op == "Pow":
+            if not scalar_like(left.shape) or not scalar_like(right.shape):
+                raise ExpressionError("'**' is a scalar power; use mpow(X, k) for matrices", at)
+            if right.op == "const" and abs(right.value) > MAX_POWER:  # type: ignore[arg-type]
+                raise LimitError(f"exponent larger than {MAX_POWER}", right.offset)
+            return Node("pow", (left, right), None, offset=at)
+        raise self.fail(f"operator {op} is not allowed", node)
+
+    def _Attribute(self, node: ast.Attribute, depth: int) -> Node:
+        if node.attr != "T":
+            raise self.fail(f"attribute {node.attr!r} is not allowed (only .T)", node)
+        inner = self.convert(node.value, depth)
+        shape = None if inner.shape is None else (inner.shape[1], inner.shape[0])
+        return Node("T", (inner,), shape, offset=self.lead + node.end_col_offset - 2)  # type: ignore[operator]
+
+    # -- calls --------------------------------------------------------------------------
+    def _Call(self, node: ast.Call, depth: int) -> Node:
+        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+            what = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+            raise self.fail(f"unknown function {what!r}", node)
+        if node.keywords:
+            raise self.fail("keyword arguments are not allowed", node.keywords[0])
+        name = node.func.id
+        if name == "sum":
+            return self._sum(node, depth)
+        if name == "d" and not self.scope.differentials:
+            raise self.fail("d(...) is only allowed in derivation steps", node)
+        arity = ARITY[name]
+        if len(node.args) not in arity:
+            want = " or ".join(str(a) for a in arity)
+            raise self.fail(f"{name}() takes {want} argument(s), got {len(node.args)}", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("starred arguments are not allowed", node)
+        args = tuple(self.convert(a, depth) for a in node.args)
+        if name in DERIVATIVES and args[1].op != "var":
+            raise ExpressionError(
+                f"{name}() differentiates with respect to a variable name", args[1].offset
+            )
+        return FUNCTIONS[name](args, self.at(node))
+
+    def _sum(self, node: ast.Call, depth: int) -> Node:
+        gen = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(gen, ast.GeneratorExp) or len(gen.generators) != 1:
+            raise self.fail("sum() takes one generator: sum(EXPR for r in range(LO, HI))", node)
+        comp = gen.generators[0]
+        it = comp.iter
+        if (
+            comp.ifs
+            or comp.is_async
+            or not isinstance(comp.target, ast.Name)
+            or not isinstance(it, ast.Call)
+            or not isinstance(it.func, ast.Name)
+            or it.func.id != "range"
+            or len(it.args) != 2
+            or it.keywords
+        ):
+            raise self.fail("sum() takes one generator: sum(EXPR for r in range(LO, HI))", gen)
+        index = comp.target.id
+        if index in self.scope.shapes or index in self.scope.integers or index in FUNCTIONS:
+            raise self.fail(f"sum index {index!r} hides another name", comp.target)
+        lo, hi = (self.convert(a, depth) for a in it.args)
+        for bound in (lo, hi):
+            _need_integer(bound, "range bound")
+        if lo.op == "const" and hi.op == "const" and hi.value - lo.value > MAX_RANGE:  # type: ignore[operator]
+            raise LimitError(f"range longer than {MAX_RANGE}", self.at(it))
+        body = _Converter(self.scope.with_index(index), self.lead, self.text).convert(gen.elt, depth)
+        return Node("sum", (lo, hi, body), body.shape, value=index, offset=self.at(node))
+
+
+MAX_RANGE = 1000
+
+
+def _describe(node: ast.AST) -> str:
+    names = {
+        "Lambda": "lambda",
+        "Subscript": "indexing",
+        "Compare": "a comparison",
+        "BoolOp": "'and'/'or'",
+        "IfExp": "'if'",
+        "ListComp": "a list comprehension",
+        "GeneratorExp": "a generator",
+        "Starred": "'*'",
+        "JoinedStr": "an f-string",
+        "NamedExpr": "':='",
+        "Await": "await",
+    }
+    return names.get(type(node).__name__, type(node).__name__)
+
+
+def _need_integer(node: Node, what: str) -> None:
+    ok = all(n.op in ("const", "int", "add", "sub", "neg", "mul") for n in node.walk()) and all(
+        n.value.denominator == 1  # type: ignore[union-attr]
+        for n in node.walk()
+        if n.op == "const"
+    )
+    if not ok:
+        raise ExpressionError(f"{what} must be an integer expression", node.offset)
+
+
+def _dim(node: Node) -> sympy.Expr:
+    """A dimension argument (I(n), K(m, n), zeros(2, n)) as a SymPy expression."""
+    _need_integer(node, "a dimension")
+    if node.op == "const":
+        value = int(node.value)  # type: ignore[arg-type]
+        if not 1 <= value <= 64:
+            raise LimitError("a literal dimension must be between 1 and 64", node.offset)
+        return sympy.Integer(value)
+    if node.op == "int":
+        return sympy.Symbol(str(node.value), integer=True, positive=True)
+    if node.op == "mul":
+        return _dim(node.args[0]) * _dim(node.args[1])
+    if node.op == "add":
+        return _dim(node.args[0]) + _dim(node.args[1])
+    raise ExpressionError("a dimension must be a number, a dimension name or a product", node.offset)
+
+
+def matmul(left: Node, right: Node, at: int) -> Node:
+    if left.shape is None or right.shape is None:
+        raise ExpressionError("'@' needs matrices on both sides; use '*' for a scalar", at)
+    if not same_dim(left.shape[1], right.shape[0]):
+        raise ExpressionError(
+            f"'@' inner dimensions do not conform: {show_shape(left.shape)} @ "
+            f"{show_shape(right.shape)}",
+            at,
+        )
+    return Node("matmul", (left, right), (left.shape[0], right.shape[1]), offset=at)
+
+
+def _elementwise(op: str, left: Node, right: Node, at: int) -> Node:
+    if scalar_like(left.shape) and scalar_like(right.shape):
+        shape = left.shape if left.shape is not None else right.shape
+        return Node(op, (left, right), shape, offset=at)
+    if scalar_like(left.shape) and op == "mul":
+        return Node("scale", (left, right), right.shape, offset=at)
+    if scalar_like(right.shape):
+        return Node("scale" if op == "mul" else "divide", (right, left), left.shape, offset=at)
+    if same_shape(left.shape, right.shape):
+        return Node("hadamard" if op == "mul" else "ediv", (left, right), left.shape, offset=at)
+    sign = "*" if op == "mul" else "/"
+    raise ExpressionError(
+        f"'{sign}' needs a scalar or equal shapes: {show_shape(left.shape)} {sign} "
+        f"{show_shape(right.shape)}",
+        at,
+    )
+
+
+# -- the function table -------------------------------------------------------------------
+def _square(name: str, node: Node) -> sympy.Expr:
+    if node.shape is None or not same_dim(node.shape[0], node.shape[1]):
+        raise ExpressionError(
+            f"{name}() needs a square matrix, got {show_shape(node.shape)}", node.offset
+        )
+    return node.shape[0]
+
+
+def _scalar_arg(name: str, node: Node) -> None:
+    if not scalar_like(node.shape):
+        raise ExpressionError(f"{name}() needs a scalar, got {show_shape(node.shape)}", node.offset)
+
+
+def _vector(name: str, node: Node) -> sympy.Expr:
+    if node.shape is None or not same_dim(node.shape[1], ONE):
+        raise ExpressionError(
+            f"{name}() needs a column vector, got {show_shape(node.shape)}", node.offset
+        )
+    return node.shape[0]
+
+
+def _f_square_scalar(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        _square(name, args[0])
+        return Node(name, args, None, offset=at)
+
+    return build
+
+
+def _f_square_matrix(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        _square(name, args[0])
+        return Node(name, args, args[0].shape, offset=at)
+
+    return build
+
+
+def _f_elementwise(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        return Node(name, args, args[0].shape, offset=at)
+
+    return build
+
+
+def _f_pinv(args: tuple[Node, ...], at: int) -> Node:
+    shape = args[0].shape
+    if shape is None:
+        raise ExpressionError("pinv() needs a matrix", args[0].offset)
+    return Node("pinv", args, (shape[1], shape[0]), offset=at)
+
+
+def _f_mpow(args: tuple[Node, ...], at: int) -> Node:
+    _square("mpow", args[0])
+    _need_integer(args[1], "the power in mpow()")
+    if args[1].op == "const" and abs(args[1].value) > MAX_POWER:  # type: ignore[arg-type]
+        raise LimitError(f"matrix power larger than {MAX_POWER}", args[1].offset)
+    return Node("mpow", args, args[0].shape, offset=at)
+
+
+def _f_kron(args: tuple[Node, ...], at: int) -> Node:
+    a, b = args
+    if a.shape is None or b.shape is None:
+        raise ExpressionError("kron() needs two matrices", at)
+    return Node("kron", args, (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]), offset=at)
+
+
+def _f_vec(args: tuple[Node, ...], at: int) -> Node:
+    shape = args[0].shape
+    if shape is None:
+        raise ExpressionError("vec() needs a matrix", args[0].offset)
+    return Node("vec", args, (shape[0] * shape[1], ONE), offset=at)
+
+
+def _f_commutation(args: tuple[Node, ...], at: int) -> Node:
+    m, n = (_dim(a) for a in args)
+    return Node("K", args, (m * n, m * n), offset=at)
+
+
+def _f_hadamard(args: tuple[Node, ...], at: int) -> Node:
+    a, b = args
+    if a.shape is None or not same_shape(a.shape, b.shape):
+        raise ExpressionError(
+            f"hadamard() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at
+        )
+    return Node("hadamard", args, a.shape, offset=at)
+
+
+def _f_outer(args: tuple[Node, ...], at: int) -> Node:
+    a, b = args
+    return Node("outer", args, (_vector("outer", a), _vector("outer", b)), offset=at)
+
+
+def _f_diag(args: tuple[Node, ...], at: int) -> Node:
+    (a,) = args
+    if a.shape is not None and same_dim(a.shape[1], ONE) and not same_dim(a.shape[0], ONE):
+        return Node("diag", args, (a.shape[0], a.shape[0]), offset=at)
+    n = _square("diag", a)
+    return Node("diagvec", args, (n, ONE), offset=at)
+
+
+def _f_identity(args: tuple[Node, ...], at: int) -> Node:
+    n = _dim(args[0])
+    return Node("I", args, (n, n), offset=at)
+
+
+def _f_filled(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        rows = _dim(args[0])
+        cols = _dim(args[1]) if len(args) == 2 else ONE
+        return Node(name, args, (rows, cols), offset=at)
+
+    return build
+
+
+def _f_norm(args: tuple[Node, ...], at: int) -> Node:
+    return Node("norm", args, None, offset=at)
+
+
+def _f_inner(args: tuple[Node, ...], at: int) -> Node:
+    a, b = args
+    if not same_shape(a.shape, b.shape):
+        raise ExpressionError(
+            f"inner() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at
+        )
+    return Node("inner", args, None, offset=at)
+
+
+def _f_grad(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        f, x = args
+        if not scalar_like(f.shape):
+            raise ExpressionError(
+                f"{name}() differentiates a scalar, got {show_shape(f.shape)}; use jacobian()",
+                f.offset,
+            )
+        if name in ("grad_sym", "grad_distinct"):
+            _square(name, x)
+        return Node(name, args, x.shape, offset=at)
+
+    return build
+
+
+def _f_jacobian(args: tuple[Node, ...], at: int) -> Node:
+    f, x = args
+    fr, fc = f.shape if f.shape is not None else (ONE, ONE)
+    xr, xc = x.shape if x.shape is not None else (ONE, ONE)
+    return Node("jacobian", args, (fr * fc, xr * xc), offset=at)
+
+
+def _f_hess(args: tuple[Node, ...], at: int) -> Node:
+    f, x = args
+    _scalar_arg("hess", f)
+    n = ONE if x.shape is None else _vector("hess", x)
+    return Node("hess", args, (n, n), offset=at)
+
+
+def _f_hess_vec(args: tuple[Node, ...], at: int) -> Node:
+    f, x = args
+    _scalar_arg("hess_vec", f)
+    n = ONE if x.shape is None else x.shape[0] * x.shape[1]
+    return Node("hess_vec", args, (n, n), offset=at)
+
+
+def _f_differential(args: tuple[Node, ...], at: int) -> Node:
+    return Node("d", args, args[0].shape, offset=at)
+
+
+def _f_scalar_fn(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    return _f_elementwise(name)
+
+
+FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
+    "tr": _f_square_scalar("tr"),
+    "det": _f_square_scalar("det"),
+    "logdet": _f_square_scalar("logdet"),
+    "logabsdet": _f_square_scalar("logabsdet"),
+    "inv": _f_square_matrix("inv"),
+    "expm": _f_square_matrix("expm"),
+    "logm": _f_square_matrix("logm"),
+    "pinv": _f_pinv,
+    "log": _f_scalar_fn("log"),
+    "exp": _f_scalar_fn("exp"),
+    "sqrt": _f_scalar_fn("sqrt"),
+    "abs": _f_scalar_fn("abs"),
+    "mpow": _f_mpow,
+    "kron": _f_kron,
+    "vec": _f_vec,
+    "K": _f_commutation,
+    "hadamard": _f_hadamard,
+    "outer": _f_outer,
+    "diag": _f_diag,
+    "I": _f_identity,
+    "zeros": _f_filled("zeros"),
+    "ones": _f_filled("ones"),
+    "norm": _f_norm,
+    "inner": _f_inner,
+    "grad": _f_grad("grad"),
+    "grad_sym": _f_grad("grad_sym"),
+    "grad_distinct": _f_grad("grad_distinct"),
+    "jacobian": _f_jacobian,
+    "hess": _f_hess,
+    "hess_vec": _f_hess_vec,
+    "d": _f_differential,
+    "sum": _f_norm,  # handled by _Converter._sum; listed so the name is known
+}
+
+ARITY: dict[str, tuple[int, ...]] = {
+    **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
+    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d")},
+    **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
+    "zeros": (1, 2),
+    "ones": (1, 2),
+}

@@ -1,0 +1,185 @@
+"""Load catalogue files into records, reporting every problem at once with its position."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import ValidationError
+
+from identity_book.compile import compile_identity
+from identity_book.errors import CatalogueError, Diagnostic, Location
+from identity_book.model import Catalogue, Identity, Reference, Step, Variable, chapter_and_section
+from identity_book.schema import CatalogueFile, IdentitySpec
+from identity_book.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
+
+MAX_FILES = 2000
+
+
+def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
+    """Every ``*.yaml``/``*.yml`` file under ``paths`` with the root it was found under."""
+    found: list[tuple[Path, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            found.extend((f, path) for f in files)
+        elif path.is_file():
+            found.append((path, path.parent.parent))
+        else:
+            raise CatalogueError([Diagnostic(Location(str(path)), "no such file or folder")])
+    if len(found) > MAX_FILES:
+        raise CatalogueError([Diagnostic(Location(str(paths[0])), f"more than {MAX_FILES} catalogue files")])
+    return found
+
+
+def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True) -> Catalogue:
+    """Read, validate and (by default) parse every identity; raise with all problems found."""
+    roots = [paths] if isinstance(paths, Path) else list(paths)
+    problems: list[Diagnostic] = []
+    identities: list[Identity] = []
+    for file, root in find_files(roots):
+        identities.extend(_load_file(file, root, problems))
+    seen: dict[str, Identity] = {}
+    for ident in identities:
+        if ident.id in seen:
+            first = seen[ident.id].location
+            problems.append(Diagnostic(ident.location, f"duplicate id (first defined at {first})", ident.id))
+        else:
+            seen[ident.id] = ident
+    if check_expressions:
+        for ident in seen.values():
+            try:
+                compile_identity(ident)
+            except CatalogueError as exc:
+                problems.extend(exc.diagnostics)
+    if problems:
+        raise CatalogueError(problems)
+    root = str(roots[0]) if roots else "identities"
+    return Catalogue(tuple(seen.values()), root)
+
+
+def _display(file: Path) -> str:
+    try:
+        return str(file.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(file)
+
+
+def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Identity]:
+    name = _display(file)
+    try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Diagnostic(Location(name), f"file larger than {MAX_FILE_BYTES} bytes"))
+            return []
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Diagnostic(Location(name), f"cannot read file: {exc}"))
+        return []
+    doc, found = read_yaml(text, name)
+    problems.extend(_with_ids(found, doc))
+    if doc is None or found:
+        return []
+    if doc.data is None:
+        problems.append(Diagnostic(Location(name), "empty catalogue file (expected 'identities:')"))
+        return []
+    try:
+        parsed = CatalogueFile.model_validate(doc.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            path = tuple(p for p in err["loc"] if p != "[key]")
+            problems.append(Diagnostic(doc.where(path), _message(err), _id_at(doc, path)))
+        return []
+    rel = PurePosixPath(file.resolve().relative_to(root.resolve()).as_posix())
+    chapter, section = chapter_and_section(rel)
+    return [_record(spec, i, doc, chapter, section) for i, spec in enumerate(parsed.identities)]
+
+
+def _message(err: Any) -> str:
+    field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]")
+    if err["type"] == "extra_forbidden":
+        return f"unknown field {err['loc'][-1]!r}"
+    if err["type"] == "missing":
+        return f"missing field {err['loc'][-1]!r}"
+    text = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "string_pattern_mismatch" and field.endswith("id"):
+        text = "an id is lowercase letters, digits and '-', starting with a letter or digit"
+    return f"{field}: {text}" if field else text
+
+
+def _id_at(doc: Document, path: tuple[Any, ...]) -> str | None:
+    if len(path) >= 2 and path[0] == "identities" and isinstance(path[1], int):
+        try:
+            value = doc.data["identities"][path[1]]["id"]
+            return value if isinstance(value, str) else None
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None
+
+
+def _with_ids(found: list[Diagnostic], doc: Document | None) -> list[Diagnostic]:
+    if doc is None:
+        return found
+    out = []
+    for d in found:
+        ident = None
+        for path, loc in doc.positions.items():
+            if loc == d.location and len(path) >= 2:
+                ident = _id_at(doc, path)
+                break
+        out.append(Diagnostic(d.location, d.message, ident))
+    return out
+
+
+def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section: str) -> Identity:
+    base = ("identities", index)
+
+    def loc(*path: Any) -> Location:
+        return doc.where((*base, *path))
+
+    def text_loc(*path: Any) -> Location:
+        full = (*base, *path)
+        return doc.where(full).shifted(doc.text_offsets.get(full, 0))
+
+    variables = tuple(
+        Variable(
+            name=name,
+            location=loc("variables", name),
+            shape=tuple(v.shape) if v.shape is not None else None,
+            properties=tuple(v.properties),
+            integer=v.integer,
+        )
+        for name, v in spec.variables.items()
+    )
+    steps = tuple(
+        Step(
+            expr=str(s.step if s.step is not None else s.identify),
+            location=text_loc("derivation", i, "step" if s.step is not None else "identify"),
+            kind="step" if s.step is not None else "identify",
+            because=s.because,
+        )
+        for i, s in enumerate(spec.derivation)
+    )
+    fields = {key: text_loc(key) for key in ("lhs", "rhs", "latex", "title")}
+    fields["variables"] = loc("variables")
+    for i in range(len(spec.constraints)):
+        fields[f"constraints.{i}"] = text_loc("constraints", i)
+    return Identity(
+        id=spec.id,
+        title=spec.title,
+        location=loc(),
+        variables=variables,
+        lhs=str(spec.lhs),
+        rhs=str(spec.rhs),
+        chapter=chapter,
+        section=section,
+        field_locations=fields,
+        references=tuple(Reference(r.source, None if r.eq is None else str(r.eq), r.note) for r in spec.references),
+        tags=tuple(spec.tags),
+        constraints=tuple(spec.constraints),
+        conditions=tuple(spec.conditions),
+        notes=spec.notes,
+        derivation=steps,
+        latex=spec.latex,
+        status=spec.status,
+        corrects=spec.corrected_by,
+    )

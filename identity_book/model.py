@@ -1,0 +1,127 @@
+"""Catalogue records: frozen dataclasses, each with its source location."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from identity_book.errors import Location
+
+PROPERTIES = (
+    "symmetric",
+    "spd",
+    "invertible",
+    "orthogonal",
+    "diagonal",
+    "lower_triangular",
+    "upper_triangular",
+    "skew_symmetric",
+)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A matrix, vector or scalar variable, or an integer parameter."""
+
+    name: str
+    location: Location
+    shape: tuple[str | int, ...] | None = None
+    properties: tuple[str, ...] = ()
+    integer: tuple[int, int] | None = None
+
+    @property
+    def is_integer(self) -> bool:
+        return self.integer is not None
+
+
+@dataclass(frozen=True)
+class Reference:
+    source: str
+    eq: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: an expression, or the final identification."""
+
+    expr: str
+    location: Location
+    kind: str = "step"  # "step" or "identify"
+    because: str | None = None
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str
+    title: str
+    location: Location
+    variables: tuple[Variable, ...]
+    lhs: str
+    rhs: str
+    chapter: str
+    section: str
+    field_locations: dict[str, Location] = field(default_factory=dict, compare=False, hash=False)
+    references: tuple[Reference, ...] = ()
+    tags: tuple[str, ...] = ()
+    constraints: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    notes: str | None = None
+    derivation: tuple[Step, ...] = ()
+    latex: str | None = None
+    status: str | None = None  # "awaiting-proof" or "false" (a printed error kept on purpose)
+    corrects: str | None = None
+
+    def where(self, key: str) -> Location:
+        """Location of a field (falls back to the entry's own)."""
+        return self.field_locations.get(key, self.location)
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    def content(self) -> dict[str, object]:
+        """The mathematical content: what a citation's hash and the cache key cover."""
+        return {
+            "id": self.id,
+            "variables": [
+                [v.name, list(v.shape or ()), list(v.properties), list(v.integer or ())]
+                for v in self.variables
+            ],
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+            "constraints": list(self.constraints),
+            "derivation": [[s.kind, s.expr] for s in self.derivation],
+        }
+
+    def content_hash(self) -> str:
+        text = json.dumps(self.content(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    identities: tuple[Identity, ...]
+    root: str = "identities"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.identities)
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    def get(self, identity_id: str) -> Identity | None:
+        for ident in self.identities:
+            if ident.id == identity_id:
+                return ident
+        return None
+
+
+def chapter_and_section(path: PurePosixPath) -> tuple[str, str]:
+    """Chapter from the first folder under the catalogue root, section from the file name."""
+    parts = path.parts
+    chapter = parts[0] if len(parts) > 1 else "general"
+    section = "/".join((*parts[1:-1], path.stem)) if len(parts) > 1 else path.stem
+    return chapter, section

@@ -1,0 +1,126 @@
+"""Present verification results: terminal text, JSON, and the summary both share."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from typing import Any, TextIO
+
+from identity_book.errors import CatalogueError
+from identity_book.verify.results import Result
+
+
+def summary(results: list[Result]) -> dict[str, Any]:
+    statuses = Counter(r.status for r in results)
+    strengths = Counter(r.strength for r in results if r.status == "verified")
+    return {
+        "total": len(results),
+        "verified": statuses["verified"],
+        "refuted": statuses["refuted"],
+        "inconclusive": statuses["inconclusive"],
+        "error": statuses["error"],
+        "strength": {k: strengths[k] for k in ("proved", "exact", "numeric")},
+        "expected_refuted": sum(1 for r in results if r.expected == "erratum" and r.status == "refuted"),
+        "ok": all(r.ok for r in results),
+        "cached": sum(1 for r in results if r.cached),
+    }
+
+
+def exit_code(results: list[Result]) -> int:
+    if any(r.status == "error" for r in results):
+        return 2
+    return 0 if all(r.ok for r in results) else 1
+
+
+def to_json(results: list[Result]) -> str:
+    return json.dumps({"results": [r.to_json() for r in results], "summary": summary(results)}, indent=2)
+
+
+def errors_to_json(error: CatalogueError) -> str:
+    results = [
+        {
+            "id": d.identity,
+            "file": d.location.file,
+            "line": d.location.line,
+            "column": d.location.column,
+            "status": "error",
+            "checks": {},
+            "max_rel_error": None,
+            "counterexample": None,
+            "message": str(d),
+        }
+        for d in error.diagnostics
+    ]
+    total = {"total": len(results), "error": len(results), "ok": False}
+    return json.dumps({"results": results, "summary": total}, indent=2)
+
+
+def _matrix(value: Any) -> str:
+    if isinstance(value, list) and value and isinstance(value[0], list):
+        rows = [[str(x) for x in row] for row in value]
+        width = max(len(x) for row in rows for x in row)
+        return "\n".join("      [" + "  ".join(x.rjust(width) for x in row) + "]" for row in rows)
+    return f"      {value}"
+
+
+def format_counterexample(cx: dict[str, Any]) -> str:
+    kind = "exact" if cx.get("exact") else "floating point"
+    sizes = ", ".join(f"{k} = {v}" for k, v in cx.get("sizes", {}).items())
+    lines = [f"    counterexample ({kind}; seed {cx.get('seed')}{'; ' + sizes if sizes else ''}):"]
+    for name, value in cx.get("values", {}).items():
+        lines.append(f"    {name} =")
+        lines.append(_matrix(value))
+    for side in ("lhs", "rhs"):
+        lines.append(f"    {side} =")
+        lines.append(_matrix(cx.get(side)))
+    if "residual" in cx:
+        lines.append(f"    relative residual {cx['residual']:.3g} > tolerance {cx['tolerance']:.1g}")
+    return "\n".join(lines)
+
+
+def format_result(r: Result) -> str:
+    where = f"{r.file}:{r.line}"
+    head = f"{where}: {r.id}: {r.label}"
+    if r.expected == "erratum":
+        head += " (expected: a printed erratum)"
+    lines = [head]
+    if r.message:
+        lines.append(f"    {r.message}")
+    if r.counterexample:
+        lines.append(format_counterexample(r.counterexample))
+    return "\n".join(lines)
+
+
+def print_report(results: list[Result], out: TextIO = sys.stdout, verbose: bool = False) -> None:
+    for r in results:
+        if verbose or not r.ok or r.status != "verified":
+            print(format_result(r), file=out)
+    s = summary(results)
+    st = s["strength"]
+    print(
+        f"{s['total']} identities: {s['verified']} verified ({st['proved']} proved, {st['exact']} exact, "
+        f"{st['numeric']} numeric), {s['refuted']} refuted"
+        + (f" ({s['expected_refuted']} expected errata)" if s["expected_refuted"] else "")
+        + f", {s['inconclusive']} inconclusive, {s['error']} errors",
+        file=out,
+    )
+
+
+class Progress:
+    """A one-line counter on a terminal; silent when the stream is not a terminal."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.active = stream.isatty() and total > 1
+
+    def __call__(self, result: Result) -> None:
+        self.done += 1
+        if self.active:
+            self.stream.write(f"\r\033[K[{self.done}/{self.total}] {result.id}: {result.label}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.active:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

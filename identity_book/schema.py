@@ -1,0 +1,96 @@
+"""The catalogue schema (pydantic v2). Unknown fields are errors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+DIM_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+Property = Literal[
+    "symmetric",
+    "spd",
+    "invertible",
+    "orthogonal",
+    "diagonal",
+    "lower_triangular",
+    "upper_triangular",
+    "skew_symmetric",
+]
+Text = Annotated[StrictStr, Field(max_length=4000)]
+Expression = Annotated[StrictStr | StrictInt | float, Field()]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VariableSpec(Strict):
+    shape: list[Annotated[StrictStr, Field(pattern=DIM_PATTERN)] | Annotated[StrictInt, Field(ge=1, le=64)]] | None = (
+        Field(default=None, max_length=2)
+    )
+    properties: list[Property] = Field(default_factory=list, max_length=8)
+    integer: tuple[StrictInt, StrictInt] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> VariableSpec:
+        if (self.shape is None) == (self.integer is None):
+            raise ValueError("a variable has either 'shape' or 'integer'")
+        if self.integer is not None:
+            lo, hi = self.integer
+            if lo > hi or hi - lo > 100 or abs(lo) > 1000 or abs(hi) > 1000:
+                raise ValueError("'integer' is a small range [lo, hi] with lo <= hi (at most 100 values)")
+            if self.properties:
+                raise ValueError("an integer parameter has no properties")
+        return self
+
+
+class ReferenceSpec(Strict):
+    source: Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=80)]
+    eq: StrictInt | Annotated[StrictStr, Field(max_length=40)] | None = None
+    note: Text | None = None
+
+
+class StepSpec(Strict):
+    step: Expression | None = None
+    identify: Expression | None = None
+    because: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StepSpec:
+        if (self.step is None) == (self.identify is None):
+            raise ValueError("a derivation line has exactly one of 'step' or 'identify'")
+        return self
+
+
+class IdentitySpec(Strict):
+    id: Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=80)]
+    title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    variables: dict[Annotated[str, Field(pattern=NAME_PATTERN, max_length=20)], VariableSpec] = Field(max_length=30)
+    lhs: Expression
+    rhs: Expression
+    references: list[ReferenceSpec] = Field(default_factory=list, max_length=20)
+    tags: list[Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=40)]] = Field(default_factory=list, max_length=20)
+    constraints: list[Annotated[StrictStr, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
+    conditions: list[Text] = Field(default_factory=list, max_length=10)
+    notes: Text | None = None
+    derivation: list[StepSpec] = Field(default_factory=list, max_length=40)
+    latex: Text | None = None
+    status: Literal["awaiting-proof", "erratum"] | None = None
+    corrected_by: Annotated[StrictStr, Field(pattern=ID_PATTERN)] | None = None
+
+    @field_validator("derivation")
+    @classmethod
+    def _identify_last(cls, steps: list[StepSpec]) -> list[StepSpec]:
+        for i, s in enumerate(steps):
+            if s.identify is not None and i != len(steps) - 1:
+                raise ValueError("'identify' must be the last line of a derivation")
+        return steps
+
+
+class CatalogueFile(Strict):
+    title: Text | None = None
+    identities: list[IdentitySpec] = Field(max_length=2000)

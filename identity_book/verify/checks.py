@@ -1,0 +1,311 @@
+"""The check levels, cheap to strong: numeric, exact, symbolic; and counterexample search."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy
+
+from identity_book.compile import Compiled
+from identity_book.errors import EvaluationError, LimitError, NotExact
+from identity_book.expr.nodes import Node, concrete
+from identity_book.verify import exact
+from identity_book.verify.budget import Timeout, budget
+from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
+from identity_book.verify.results import LevelResult
+from identity_book.verify.sampling import (
+    NoSample,
+    sample_point,
+    size_assignments,
+    to_plain,
+)
+
+TOLERANCES = (1e-9, 1e-6, 1e-4)
+RESAMPLES = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    seed: int = 0
+    numeric_sizes: int = 3
+    numeric_points: int = 2
+    exact_sizes: int = 2
+    exact_points: int = 2
+    symbolic: bool = True
+    budget_numeric: float = 20.0
+    budget_exact: float = 20.0
+    budget_symbolic: float = 4.0
+
+    def key(self) -> str:
+        return repr(self)
+
+
+def _stable_salt(text: str) -> int:
+    import zlib
+
+    return zlib.crc32(text.encode())
+
+
+def rng_for(seed: int, c: Compiled, level: str, k: int) -> np.random.Generator:
+    return np.random.default_rng([seed, _stable_salt(c.id), _stable_salt(level), k])
+
+
+def tolerance(c: Compiled) -> float:
+    return TOLERANCES[min(c.derivative_depth(), 2)]
+
+
+def _flat(value: Any, dtype: Any = float) -> np.ndarray:
+    return np.asarray(value, dtype=dtype).reshape(-1)
+
+
+class Mismatch(Exception):
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+
+
+# -- numeric -----------------------------------------------------------------------------------
+def numeric_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None) -> LevelResult:
+    lhs, rhs = lhs or c.lhs, rhs or c.rhs
+    tol = tolerance(c)
+    start = time.perf_counter()
+    worst, points, used = 0.0, 0, []
+    skipped_reason = None
+    try:
+        all_sizes = size_assignments(c, settings.numeric_sizes)
+    except NoSample as exc:
+        return LevelResult("inconclusive", detail=str(exc))
+    for s_index, sizes in enumerate(all_sizes):
+        for p in range(settings.numeric_points):
+            rng = rng_for(settings.seed, c, "numeric", s_index * 100 + p)
+            failures = 0
+            for _attempt in range(RESAMPLES):
+                try:
+                    env, ints = sample_point(c, sizes, rng, exact_mode=False)
+                    rel, left, right = _float_residual(lhs, rhs, env, ints)
+                except NoSample as exc:
+                    skipped_reason = str(exc)
+                    break
+                except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+                    continue
+                if rel > tol:
+                    failures += 1
+                    if failures < 2:  # a second, independent point must agree
+                        continue
+                    info = {
+                        "seed": settings.seed,
+                        "sizes": ints,
+                        "values": {k: to_plain(v) for k, v in env.items()},
+                        "lhs": to_plain(left),
+                        "rhs": to_plain(right),
+                        "residual": rel,
+                        "tolerance": tol,
+                        "exact": False,
+                    }
+                    return LevelResult(
+                        "failed", [*used, ints], points + 1, rel, tol,
+                        time.perf_counter() - start, "sides differ", info,
+                    )
+                worst = max(worst, rel)
+                points += 1
+                if ints not in used:
+                    used.append(ints)
+                break
+    seconds = time.perf_counter() - start
+    if points == 0:
+        return LevelResult("inconclusive", detail=skipped_reason or "no valid sample point", seconds=seconds)
+    return LevelResult("passed", used, points, worst, tol, seconds)
+
+
+def _float_residual(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int]) -> tuple[float, Any, Any]:
+    ev = Evaluator(FloatBackend(), dict(ints))
+    with np.errstate(all="raise"):
+        try:
+            left = ev.eval(lhs, env)
+            right = ev.eval(rhs, env)
+        except FloatingPointError:
+            raise EvaluationError("floating point overflow") from None
+    a, b = _flat(left), _flat(right)
+    if a.shape != b.shape:
+        raise EvaluationError("sides have different sizes at this point")
+    scale = max(ev.magnitude, float(np.max(np.abs(a), initial=0)), float(np.max(np.abs(b), initial=0)))
+    if not np.isfinite(scale):
+        raise EvaluationError("overflow")
+    if scale < 1e-300:
+        return 0.0, left, right
+    return float(np.max(np.abs(a - b), initial=0) / scale), left, right
+
+
+# -- exact -------------------------------------------------------------------------------------
+def exact_compare(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int]) -> tuple[bool | None, Any, Any]:
+    """Equal (True), different (False) or undecided (None), with both sides."""
+    ev = Evaluator(ExactBackend(), dict(ints))
+    left, right = ev.eval(lhs, env), ev.eval(rhs, env)
+    a, b = _flat(left, object), _flat(right, object)
+    if a.shape != b.shape:
+        raise EvaluationError("sides have different sizes at this point")
+    undecided = False
+    for x, y in zip(a, b, strict=True):
+        zero = exact.is_exact_zero(x - y)
+        if zero is False:
+            return False, left, right
+        undecided = undecided or zero is None
+    return (None if undecided else True), left, right
+
+
+def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None) -> LevelResult:
+    lhs, rhs = lhs or c.lhs, rhs or c.rhs
+    start = time.perf_counter()
+    points, used, undecided = 0, [], 0
+    try:
+        all_sizes = size_assignments(c, settings.exact_sizes, high=4)
+    except NoSample as exc:
+        return LevelResult("inconclusive", detail=str(exc))
+    for s_index, sizes in enumerate(all_sizes):
+        for p in range(settings.exact_points):
+            rng = rng_for(settings.seed, c, "exact", s_index * 100 + p)
+            for _attempt in range(RESAMPLES):
+                try:
+                    env, ints = sample_point(c, sizes, rng, exact_mode=True)
+                    same, left, right = exact_compare(lhs, rhs, env, ints)
+                except NotExact as exc:
+                    return LevelResult("inconclusive", used, points, seconds=time.perf_counter() - start,
+                                       detail=f"not exact: {exc}")
+                except NoSample:
+                    break
+                except (EvaluationError, ZeroDivisionError):
+                    continue
+                if same is False:
+                    info = {
+                        "seed": settings.seed,
+                        "sizes": ints,
+                        "values": {k: to_plain(v) for k, v in env.items()},
+                        "lhs": to_plain(left),
+                        "rhs": to_plain(right),
+                        "exact": True,
+                    }
+                    return LevelResult("failed", [*used, ints], points + 1, None, None,
+                                       time.perf_counter() - start, "sides differ exactly", info)
+                undecided += same is None
+                points += same is True
+                if ints not in used:
+                    used.append(ints)
+                break
+    seconds = time.perf_counter() - start
+    if points == 0:
+        why = "equality of transcendental values could not be decided" if undecided else "no valid sample point"
+        return LevelResult("inconclusive", used, 0, seconds=seconds, detail=why)
+    detail = f"{undecided} point(s) undecided" if undecided else None
+    return LevelResult("passed", used, points, 0.0, 0.0, seconds, detail)
+
+
+# -- symbolic ----------------------------------------------------------------------------------
+SYMBOLIC_PROPS = {"symmetric", "spd", "invertible", "diagonal", "lower_triangular", "upper_triangular", "skew_symmetric"}
+
+
+def _symbolic_matrix(name: str, rows: int, cols: int, props: set[str]) -> np.ndarray:
+    out = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            a, b = (min(i, j), max(i, j)) if props & {"symmetric", "spd"} else (i, j)
+            sym = sympy.Symbol(f"{name}_{a}{b}", real=True)
+            zero = (
+                ("diagonal" in props and i != j)
+                or ("lower_triangular" in props and j > i)
+                or ("upper_triangular" in props and i > j)
+                or ("skew_symmetric" in props and i == j)
+            )
+            if zero:
+                out[i, j] = Fraction(0)
+            elif "skew_symmetric" in props and i > j:
+                out[i, j] = -sympy.Symbol(f"{name}_{j}{i}", real=True)
+            else:
+                out[i, j] = sym
+    return out
+
+
+def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
+    start = time.perf_counter()
+    props = {p for v in c.identity.variables for p in v.properties}
+    if props - SYMBOLIC_PROPS:
+        return LevelResult("skipped", detail=f"no symbolic form for {', '.join(sorted(props - SYMBOLIC_PROPS))}")
+    try:
+        sizes = size_assignments(c, 1, low=2, high=3)[0]
+    except NoSample as exc:
+        return LevelResult("skipped", detail=str(exc))
+    rng = rng_for(settings.seed, c, "symbolic", 0)
+    try:
+        _, ints = sample_point(c, sizes, rng, exact_mode=True)
+    except (NoSample, EvaluationError) as exc:
+        return LevelResult("skipped", detail=str(exc))
+    env: dict[str, Any] = {}
+    for var in c.identity.variables:
+        if var.integer is not None:
+            continue
+        shape = concrete(c.scope.shapes[var.name], sizes)
+        if shape is None:
+            env[var.name] = sympy.Symbol(var.name, real=True)
+        else:
+            env[var.name] = _symbolic_matrix(var.name, *shape, set(var.properties))
+    try:
+        same, _, _ = exact_compare(c.lhs, c.rhs, env, ints)
+    except (NotExact, EvaluationError, ZeroDivisionError, TypeError) as exc:
+        return LevelResult("skipped", [ints], seconds=time.perf_counter() - start, detail=f"not symbolic: {exc}")
+    seconds = time.perf_counter() - start
+    where = ", ".join(f"{k} = {v}" for k, v in ints.items()) or "the given sizes"
+    if same is True:
+        return LevelResult("passed", [ints], 1, 0.0, 0.0, seconds, f"proved for {where}")
+    if same is False:
+        return LevelResult("failed", [ints], 1, seconds=seconds, detail=f"sides differ symbolically for {where}")
+    return LevelResult("inconclusive", [ints], seconds=seconds, detail="SymPy could not decide")
+
+
+# -- counterexamples -------------------------------------------------------------------------
+def small_counterexample(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None,
+                         tries: int = 200) -> dict[str, Any] | None:
+    """Search small integer inputs (entries in -2..2, sizes 2 and 3) where the sides differ."""
+    lhs, rhs = lhs or c.lhs, rhs or c.rhs
+    try:
+        all_sizes = size_assignments(c, 6, low=2, high=3)
+    except NoSample:
+        try:
+            all_sizes = size_assignments(c, 4, low=1, high=4)
+        except NoSample:
+            return None
+    all_sizes.sort(key=lambda s: sum(s.values()))
+    rng = rng_for(settings.seed, c, "counterexample", 0)
+    for k in range(tries):
+        sizes = all_sizes[k % len(all_sizes)]
+        try:
+            env, ints = sample_point(c, sizes, rng, exact_mode=True, bound=2)
+            same, left, right = exact_compare(lhs, rhs, env, ints)
+        except (NotExact, Timeout, LimitError):
+            return None
+        except (EvaluationError, ZeroDivisionError):
+            continue
+        if same is False:
+            return {
+                "seed": settings.seed,
+                "sizes": ints,
+                "values": {k: to_plain(v) for k, v in env.items()},
+                "lhs": to_plain(left),
+                "rhs": to_plain(right),
+                "exact": True,
+            }
+    return None
+
+
+def timed(level: str, seconds: float, fn: Any, *args: Any) -> LevelResult:
+    """Run a level under its time budget; running out is an inconclusive outcome."""
+    start = time.perf_counter()
+    try:
+        with budget(seconds):
+            return fn(*args)  # type: ignore[no-any-return]
+    except Timeout:
+        return LevelResult("inconclusive", seconds=time.perf_counter() - start,
+                           detail=f"{level} check exceeded its {seconds:g} s budget")
+    except RecursionError:
+        return LevelResult("inconclusive", seconds=time.perf_counter() - start, detail="recursion too deep")

@@ -1,0 +1,541 @@
+"""Evaluate expression trees at a sample point, in floating point or in exact arithmetic.
+
+One interpreter walks the tree; a backend supplies the arithmetic. Derivatives are directional
+derivatives: central differences with Richardson extrapolation in floating point (independent
+of the exact path), tagged dual numbers in exact arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+from identity_book.errors import EvaluationError, LimitError, NotExact
+from identity_book.expr.nodes import Node
+from identity_book.verify import exact
+
+Value = Any
+Env = dict[str, Value]
+
+MAX_POWER = 256
+MAX_RANGE = 1000
+MAX_ENTRIES = 4096
+
+
+def as_scalar(v: Value) -> Value:
+    if isinstance(v, np.ndarray):
+        if v.shape != (1, 1):
+            raise EvaluationError(f"expected a scalar, got a {v.shape[0]}×{v.shape[1]} matrix")
+        return v[0, 0]
+    return v
+
+
+def is_matrix(v: Value) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+class FloatBackend:
+    """Double precision with NumPy/SciPy; refuses ill-conditioned points."""
+
+    exact = False
+    max_condition = 1e8
+
+    def const(self, value: Fraction | int) -> float:
+        return float(value)
+
+    def zeros(self, rows: int, cols: int) -> np.ndarray:
+        return np.zeros((rows, cols))
+
+    def ones(self, rows: int, cols: int) -> np.ndarray:
+        return np.ones((rows, cols))
+
+    def eye(self, n: int) -> np.ndarray:
+        return np.eye(n)
+
+    def _well_conditioned(self, m: np.ndarray) -> None:
+        if not np.all(np.isfinite(m)) or np.linalg.cond(m) > self.max_condition:
+            raise EvaluationError("ill-conditioned matrix")
+
+    def det(self, m: np.ndarray) -> float:
+        return float(np.linalg.det(m))
+
+    def inv(self, m: np.ndarray) -> np.ndarray:
+        self._well_conditioned(m)
+        return np.linalg.inv(m)
+
+    def pinv(self, m: np.ndarray) -> np.ndarray:
+        s = np.linalg.svd(m, compute_uv=False)
+        if s.size and s[-1] < 1e-8 * s[0]:
+            raise EvaluationError("rank-deficient matrix")
+        return np.linalg.pinv(m)
+
+    def logdet(self, m: np.ndarray) -> float:
+        sign, value = np.linalg.slogdet(m)
+        if sign <= 0:
+            raise EvaluationError("logdet of a matrix with non-positive determinant")
+        return float(value)
+
+    def logabsdet(self, m: np.ndarray) -> float:
+        sign, value = np.linalg.slogdet(m)
+        if sign == 0:
+            raise EvaluationError("singular matrix")
+        return float(value)
+
+    def expm(self, m: np.ndarray) -> np.ndarray:
+        return scipy.linalg.expm(m)
+
+    def logm(self, m: np.ndarray) -> np.ndarray:
+        eig = np.linalg.eigvals(m)
+        if np.any((np.abs(eig.imag) < 1e-12) & (eig.real <= 0)):
+            raise EvaluationError("logm of a matrix with a non-positive real eigenvalue")
+        out = scipy.linalg.logm(m)
+        if np.max(np.abs(np.imag(out))) > 1e-9:
+            raise EvaluationError("logm is not real at this point")
+        return np.real(out)
+
+    def elementwise(self, name: str, v: Value) -> Value:
+        arr = np.asarray(v, dtype=float)
+        if name == "log" and np.any(arr <= 0):
+            raise EvaluationError("log of a non-positive number")
+        if name == "sqrt" and np.any(arr < 0):
+            raise EvaluationError("square root of a negative number")
+        if name == "abs" and np.any(np.abs(arr) < 1e-6):
+            raise EvaluationError("abs too close to its kink at 0")
+        fn = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}[name]
+        with np.errstate(all="raise"):
+            try:
+                out = fn(arr)
+            except FloatingPointError:
+                raise EvaluationError(f"{name} overflowed") from None
+        return out if is_matrix(v) else float(out)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        if abs(exponent) > MAX_POWER:
+            raise LimitError(f"exponent larger than {MAX_POWER}")
+        if base < 0 and float(exponent) != int(exponent):
+            raise EvaluationError("fractional power of a negative number")
+        if base == 0 and exponent < 0:
+            raise EvaluationError("division by zero")
+        try:
+            return float(base) ** float(exponent)
+        except OverflowError:
+            raise EvaluationError("power overflowed") from None
+
+    def divide(self, a: Value, b: Value) -> Value:
+        if np.any(np.abs(np.asarray(b, dtype=float)) < 1e-9):
+            raise EvaluationError("division by (nearly) zero")
+        return a / b
+
+    def directional(self, ev: Evaluator, node: Node, env: Env, moves: dict[str, Value]) -> Value:
+        """d/dt node(env + t·moves) at t = 0 by Richardson-extrapolated central differences."""
+
+        def at(t: float) -> Value:
+            shifted = dict(env)
+            for name, direction in moves.items():
+                shifted[name] = env[name] + t * direction
+            return ev.eval(node, shifted)
+
+        h = ev.step
+
+        def central(step: float) -> Value:
+            return (np.asarray(at(step)) - np.asarray(at(-step))) / (2 * step)
+
+        rough, fine = central(h), central(h / 2)
+        out = (4 * fine - rough) / 3
+        return out if out.ndim else float(out)
+
+
+class ExactBackend:
+    """Exact arithmetic over rationals, SymPy numbers or symbols, with dual numbers."""
+
+    exact = True
+
+    def const(self, value: Fraction | int) -> Fraction:
+        return Fraction(value)
+
+    def zeros(self, rows: int, cols: int) -> np.ndarray:
+        return np.full((rows, cols), Fraction(0), dtype=object)
+
+    def ones(self, rows: int, cols: int) -> np.ndarray:
+        return np.full((rows, cols), Fraction(1), dtype=object)
+
+    def eye(self, n: int) -> np.ndarray:
+        return exact.identity(n)
+
+    def det(self, m: np.ndarray) -> Value:
+        return exact.det(m)
+
+    def inv(self, m: np.ndarray) -> np.ndarray:
+        return exact.inv(m)
+
+    def pinv(self, m: np.ndarray) -> np.ndarray:
+        return exact.pinv(m)
+
+    def logdet(self, m: np.ndarray) -> Value:
+        return exact.log_(exact.det(m))
+
+    def logabsdet(self, m: np.ndarray) -> Value:
+        return exact.log_(exact.abs_(exact.det(m)))
+
+    def expm(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("expm has no exact evaluation at rational points")
+
+    def logm(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("logm has no exact evaluation at rational points")
+
+    def elementwise(self, name: str, v: Value) -> Value:
+        fn = {"log": exact.log_, "exp": exact.exp_, "sqrt": exact.sqrt_, "abs": exact.abs_}[name]
+        if is_matrix(v):
+            out = np.empty(v.shape, dtype=object)
+            for idx, x in np.ndenumerate(v):
+                out[idx] = fn(x)
+            return out
+        return fn(v)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        r = exact._rational(exact.primal(exponent))
+        if r is not None and abs(r) > MAX_POWER:
+            raise LimitError(f"exponent larger than {MAX_POWER}")
+        return exact.power(base, exponent)
+
+    def divide(self, a: Value, b: Value) -> Value:
+        for x in np.asarray(b, dtype=object).flat:
+            if not exact.nonzero(x):
+                raise EvaluationError("division by zero")
+        return a / b
+
+    def directional(self, ev: Evaluator, node: Node, env: Env, moves: dict[str, Value]) -> Value:
+        tag = exact.new_tag()
+        shifted = dict(env)
+        for name, direction in moves.items():
+            shifted[name] = _dualize(env[name], direction, tag)
+        value = ev.eval(node, shifted)
+        if is_matrix(value):
+            out = np.empty(value.shape, dtype=object)
+            for idx, x in np.ndenumerate(value):
+                out[idx] = exact.eps_part(x, tag)
+            return out
+        return exact.eps_part(value, tag)
+
+
+def _dualize(value: Value, direction: Value, tag: int) -> Value:
+    if is_matrix(value):
+        out = np.empty(value.shape, dtype=object)
+        for idx, x in np.ndenumerate(value):
+            out[idx] = exact.Dual(x, direction[idx], tag)
+        return out
+    return exact.Dual(value, as_scalar(direction), tag)
+
+
+@dataclass
+class Evaluator:
+    """Walks an expression tree. ``ints`` binds dimensions, integer parameters and indices."""
+
+    backend: FloatBackend | ExactBackend
+    ints: dict[str, int]
+    step: float = 1e-3
+    magnitude: float = 0.0
+
+    def eval(self, node: Node, env: Env) -> Value:
+        value = getattr(self, f"_{node.op}")(node, env)
+        if not self.backend.exact:
+            self._track(value)
+        return value
+
+    def _track(self, value: Value) -> None:
+        arr = np.abs(np.asarray(value, dtype=float))
+        if arr.size:
+            peak = float(arr.max())
+            if not np.isfinite(peak):
+                raise EvaluationError("overflow")
+            self.magnitude = max(self.magnitude, peak)
+
+    def integer(self, node: Node, env: Env) -> int:
+        value = as_scalar(self.eval(node, env))
+        value = exact.primal(value)
+        if float(value) != int(value):
+            raise EvaluationError("expected an integer")
+        return int(value)
+
+    def shape_of(self, node: Node) -> tuple[int, int]:
+        if node.shape is None:
+            return 1, 1
+        sub = {str(k): v for k, v in self.ints.items()}
+        rows, cols = (int(d.subs({s: sub[str(s)] for s in d.free_symbols})) for d in node.shape)
+        if rows * cols > MAX_ENTRIES:
+            raise LimitError(f"a {rows}×{cols} matrix is larger than the verifier allows")
+        return rows, cols
+
+    # -- leaves ---------------------------------------------------------------------------
+    def _const(self, node: Node, env: Env) -> Value:
+        return self.backend.const(node.value)  # type: ignore[arg-type]
+
+    def _var(self, node: Node, env: Env) -> Value:
+        return env[str(node.value)]
+
+    def _int(self, node: Node, env: Env) -> Value:
+        return self.backend.const(self.ints[str(node.value)])
+
+    # -- arithmetic -----------------------------------------------------------------------
+    def _neg(self, node: Node, env: Env) -> Value:
+        return -self.eval(node.args[0], env)
+
+    def _pair(self, node: Node, env: Env) -> tuple[Value, Value]:
+        a, b = (self.eval(x, env) for x in node.args)
+        if node.shape is None or (is_matrix(a) != is_matrix(b)):
+            return as_scalar(a), as_scalar(b)
+        return a, b
+
+    def _add(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return a + b
+
+    def _sub(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return a - b
+
+    def _mul(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return a * b
+
+    def _div(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return self.backend.divide(a, b)
+
+    def _scale(self, node: Node, env: Env) -> Value:
+        s = as_scalar(self.eval(node.args[0], env))
+        return s * self.eval(node.args[1], env)
+
+    def _divide(self, node: Node, env: Env) -> Value:
+        s = as_scalar(self.eval(node.args[0], env))
+        return self.backend.divide(self.eval(node.args[1], env), s)
+
+    def _hadamard(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return a * b
+
+    def _ediv(self, node: Node, env: Env) -> Value:
+        a, b = self._pair(node, env)
+        return self.backend.divide(a, b)
+
+    def _pow(self, node: Node, env: Env) -> Value:
+        base, exponent = (as_scalar(self.eval(x, env)) for x in node.args)
+        return self.backend.power(base, exponent)
+
+    def _matmul(self, node: Node, env: Env) -> Value:
+        a, b = (self.eval(x, env) for x in node.args)
+        return a @ b
+
+    def _T(self, node: Node, env: Env) -> Value:
+        v = self.eval(node.args[0], env)
+        return v.T if is_matrix(v) else v
+
+    # -- matrix functions -----------------------------------------------------------------
+    def _tr(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        total = m[0, 0]
+        for i in range(1, m.shape[0]):
+            total = total + m[i, i]
+        return total
+
+    def _unary(self, name: str, node: Node, env: Env) -> Value:
+        return getattr(self.backend, name)(self.eval(node.args[0], env))
+
+    def _det(self, node: Node, env: Env) -> Value:
+        return self._unary("det", node, env)
+
+    def _inv(self, node: Node, env: Env) -> Value:
+        return self._unary("inv", node, env)
+
+    def _pinv(self, node: Node, env: Env) -> Value:
+        return self._unary("pinv", node, env)
+
+    def _logdet(self, node: Node, env: Env) -> Value:
+        return self._unary("logdet", node, env)
+
+    def _logabsdet(self, node: Node, env: Env) -> Value:
+        return self._unary("logabsdet", node, env)
+
+    def _expm(self, node: Node, env: Env) -> Value:
+        return self._unary("expm", node, env)
+
+    def _logm(self, node: Node, env: Env) -> Value:
+        return self._unary("logm", node, env)
+
+    def _elementwise(self, node: Node, env: Env) -> Value:
+        return self.backend.elementwise(node.op, self.eval(node.args[0], env))
+
+    _log = _exp = _sqrt = _abs = _elementwise
+
+    def _mpow(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        k = self.integer(node.args[1], env)
+        if abs(k) > MAX_POWER:
+            raise LimitError(f"matrix power larger than {MAX_POWER}")
+        if k < 0:
+            m, k = self.backend.inv(m), -k
+        out = self.backend.eye(m.shape[0])
+        for _ in range(k):
+            out = out @ m
+        return out
+
+    def _kron(self, node: Node, env: Env) -> Value:
+        self.shape_of(node)
+        a, b = (self.eval(x, env) for x in node.args)
+        return np.kron(a, b)
+
+    def _vec(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        return np.reshape(m, (-1, 1), order="F")
+
+    def _K(self, node: Node, env: Env) -> Value:
+        m, n = (self.integer(x, env) for x in node.args)
+        self.shape_of(node)
+        out = self.backend.zeros(m * n, m * n)
+        one = self.backend.const(1)
+        for i in range(m):
+            for j in range(n):
+                out[j + i * n, i + j * m] = one
+        return out
+
+    def _outer(self, node: Node, env: Env) -> Value:
+        a, b = (self.eval(x, env) for x in node.args)
+        return a @ b.T
+
+    def _diag(self, node: Node, env: Env) -> Value:
+        v = self.eval(node.args[0], env)
+        out = self.backend.zeros(v.shape[0], v.shape[0])
+        for i in range(v.shape[0]):
+            out[i, i] = v[i, 0]
+        return out
+
+    def _diagvec(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        out = self.backend.zeros(m.shape[0], 1)
+        for i in range(m.shape[0]):
+            out[i, 0] = m[i, i]
+        return out
+
+    def _I(self, node: Node, env: Env) -> Value:
+        return self.backend.eye(self.shape_of(node)[0])
+
+    def _zeros(self, node: Node, env: Env) -> Value:
+        return self.backend.zeros(*self.shape_of(node))
+
+    def _ones(self, node: Node, env: Env) -> Value:
+        return self.backend.ones(*self.shape_of(node))
+
+    def _inner(self, node: Node, env: Env) -> Value:
+        a, b = (self.eval(x, env) for x in node.args)
+        if not is_matrix(a) or not is_matrix(b):
+            return as_scalar(a) * as_scalar(b)
+        return _total(a * b)
+
+    def _norm(self, node: Node, env: Env) -> Value:
+        v = self.eval(node.args[0], env)
+        squares = _total(v * v) if is_matrix(v) else v * v
+        return self.backend.elementwise("sqrt", squares)
+
+    def _sum(self, node: Node, env: Env) -> Value:
+        lo, hi = (self.integer(x, env) for x in node.args[:2])
+        if hi - lo > MAX_RANGE:
+            raise LimitError(f"range longer than {MAX_RANGE}")
+        index = str(node.value)
+        saved = self.ints.get(index)
+        total: Value = None
+        try:
+            for r in range(lo, hi):
+                self.ints[index] = r
+                term = self.eval(node.args[2], env)
+                total = term if total is None else total + term
+        finally:
+            if saved is None:
+                self.ints.pop(index, None)
+            else:
+                self.ints[index] = saved
+        if total is None:
+            rows, cols = self.shape_of(node)
+            return self.backend.zeros(rows, cols) if node.shape is not None else self.backend.const(0)
+        return total
+
+    # -- derivatives ----------------------------------------------------------------------
+    def _basis(self, value: Value) -> list[tuple[tuple[int, int], Value]]:
+        """Unit directions for every entry of ``value`` in column-major (vec) order."""
+        if not is_matrix(value):
+            return [((0, 0), self.backend.const(1))]
+        rows, cols = value.shape
+        out = []
+        for j in range(cols):
+            for i in range(rows):
+                e = self.backend.zeros(rows, cols)
+                e[i, j] = self.backend.const(1)
+                out.append(((i, j), e))
+        return out
+
+    def gradient(self, f: Node, name: str, env: Env) -> Value:
+        x = env[name]
+        if not is_matrix(x):
+            return as_scalar(self.backend.directional(self, f, env, {name: self.backend.const(1)}))
+        out = self.backend.zeros(*x.shape)
+        for (i, j), e in self._basis(x):
+            out[i, j] = as_scalar(self.backend.directional(self, f, env, {name: e}))
+        return out
+
+    def jacobian(self, f: Node, name: str, env: Env) -> Value:
+        x = env[name]
+        columns = []
+        for _, e in self._basis(x):
+            dv = self.backend.directional(self, f, env, {name: e})
+            columns.append(np.reshape(dv, (-1, 1), order="F") if is_matrix(dv) else _column(dv))
+        return np.concatenate(columns, axis=1)
+
+    def _grad(self, node: Node, env: Env) -> Value:
+        return self.gradient(node.args[0], str(node.args[1].value), env)
+
+    def _grad_sym(self, node: Node, env: Env) -> Value:
+        g = self._grad(node, env)
+        return (g + g.T) * self.backend.const(Fraction(1, 2))
+
+    def _grad_distinct(self, node: Node, env: Env) -> Value:
+        g = self._grad(node, env)
+        out = g + g.T
+        for i in range(g.shape[0]):
+            out[i, i] = g[i, i]
+        return out
+
+    def _jacobian(self, node: Node, env: Env) -> Value:
+        return self.jacobian(node.args[0], str(node.args[1].value), env)
+
+    def _hess(self, node: Node, env: Env) -> Value:
+        f, x = node.args
+        inner = Node("grad", (f, x), x.shape)
+        return self.jacobian(inner, str(x.value), env)
+
+    def _hess_vec(self, node: Node, env: Env) -> Value:
+        f, x = node.args
+        inner = Node("vec", (Node("grad", (f, x), x.shape),), None)
+        return self.jacobian(inner, str(x.value), env)
+
+    def _d(self, node: Node, env: Env) -> Value:
+        moves = {k[2:]: v for k, v in env.items() if k.startswith("d:")}
+        target = node.args[0]
+        if target.op == "var" and f"d:{target.value}" in env:
+            return env[f"d:{target.value}"]
+        return self.backend.directional(self, target, env, moves)
+
+
+def _total(m: np.ndarray) -> Value:
+    total = None
+    for x in m.flat:
+        total = x if total is None else total + x
+    return total
+
+
+def _column(v: Value) -> np.ndarray:
+    out = np.empty((1, 1), dtype=object if not isinstance(v, float) else float)
+    out[0, 0] = v
+    return out

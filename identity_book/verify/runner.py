@@ -1,0 +1,124 @@
+"""Run the check levels for each identity, with a cache and worker processes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+from identity_book.compile import Compiled, compile_identity
+from identity_book.errors import CatalogueError, LimitError
+from identity_book.model import Identity
+from identity_book.verify.cache import Cache
+from identity_book.verify.checks import (
+    Settings,
+    exact_check,
+    numeric_check,
+    small_counterexample,
+    symbolic_check,
+    timed,
+)
+from identity_book.verify.results import LevelResult, Result
+
+
+def verify_identity(identity: Identity, settings: Settings) -> Result:
+    """Every applicable check for one identity, and the status they add up to."""
+    result = Result(identity.id, identity.file, identity.location.line, "error", seed=settings.seed,
+                    expected=identity.status)
+    try:
+        c = compile_identity(identity)
+    except CatalogueError as exc:
+        result.message = str(exc.diagnostics[0])
+        return result
+    result.checks["shapes"] = LevelResult("passed", detail="both sides conform and agree in shape")
+    try:
+        return _run_levels(c, settings, result)
+    except LimitError as exc:
+        result.status, result.message = "error", f"{identity.location}: {identity.id}: {exc.message}"
+        return result
+
+
+def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
+    numeric = timed("numeric", settings.budget_numeric, numeric_check, c, settings)
+    result.checks["numeric"] = numeric
+    exact_level = timed("exact", settings.budget_exact, exact_check, c, settings)
+    result.checks["exact"] = exact_level
+    result.max_rel_error = numeric.max_rel_error
+    failed = [lv for lv in (exact_level, numeric) if lv.outcome == "failed"]
+    if failed:
+        result.status = "refuted"
+        small = timed("counterexample", settings.budget_exact, _counterexample_level, c, settings)
+        result.counterexample = small.counterexample or failed[0].counterexample
+        result.message = failed[0].detail or "refuted"
+        return result
+    if settings.symbolic and exact_level.outcome == "passed":
+        symbolic = timed("symbolic", settings.budget_symbolic, symbolic_check, c, settings)
+        result.checks["symbolic"] = symbolic
+        if symbolic.outcome == "failed":
+            result.status, result.message = "refuted", symbolic.detail or "refuted symbolically"
+            return result
+    else:
+        result.checks["symbolic"] = LevelResult("skipped", detail="needs an exact pass first")
+    if exact_level.outcome == "passed":
+        proved = result.checks["symbolic"].outcome == "passed"
+        result.status, result.strength = "verified", "proved" if proved else "exact"
+    elif numeric.outcome == "passed":
+        result.status, result.strength = "verified", "numeric"
+        result.message = f"exact level: {exact_level.detail}"
+    else:
+        result.status = "inconclusive"
+        result.message = "; ".join(
+            f"{name}: {lv.detail}" for name, lv in (("numeric", numeric), ("exact", exact_level)) if lv.detail
+        )
+    return result
+
+
+def _counterexample_level(c: Compiled, settings: Settings) -> LevelResult:
+    found = small_counterexample(c, settings)
+    return LevelResult("failed" if found else "inconclusive", counterexample=found)
+
+
+def _work(args: tuple[Identity, Settings]) -> Result:
+    return verify_identity(*args)
+
+
+def verify_many(
+    identities: Iterable[Identity],
+    settings: Settings,
+    jobs: int = 1,
+    cache: Cache | None = None,
+    progress: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Verify ``identities`` (cached results reused), in ``jobs`` worker processes."""
+    todo: list[Identity] = []
+    done: dict[str, Result] = {}
+    items = list(identities)
+    for ident in items:
+        hit = cache.get(ident, settings) if cache else None
+        if hit is not None:
+            done[ident.id] = hit
+            if progress:
+                progress(hit)
+        else:
+            todo.append(ident)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if jobs == 1:
+        fresh = (verify_identity(i, settings) for i in todo)
+        for result in fresh:
+            _record(result, done, cache, settings, items, progress)
+    else:
+        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+            for result in pool.map(_work, [(i, settings) for i in todo], chunksize=1):
+                _record(result, done, cache, settings, items, progress)
+    return [done[i.id] for i in items]
+
+
+def _record(result: Result, done: dict[str, Result], cache: Cache | None, settings: Settings,
+            items: list[Identity], progress: Callable[[Result], None] | None) -> None:
+    done[result.id] = result
+    if cache is not None:
+        ident = next(i for i in items if i.id == result.id)
+        cache.put(ident, settings, result)
+    if progress:
+        progress(result)

@@ -1,0 +1,242 @@
+"""Sample points: sizes for the dimensions, and matrices that have the declared properties.
+
+Floating samples are Gaussian; exact samples are small integers, or rationals where a property
+needs them (Cayley transforms for orthogonal matrices, Householder reflections for symmetric
+orthogonal ones). Every sample is checked against its properties before it is used.
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from identity_book.compile import Compiled
+from identity_book.errors import EvaluationError
+from identity_book.expr.nodes import concrete
+from identity_book.model import Variable
+from identity_book.verify import exact
+
+MAX_DIM = 5
+MAX_ENTRIES_PER_VARIABLE = 64
+
+
+class NoSample(EvaluationError):
+    """No sample satisfies the properties or constraints."""
+
+
+def size_assignments(c: Compiled, count: int, low: int = 1, high: int = MAX_DIM) -> list[dict[str, int]]:
+    """Up to ``count`` assignments of the dimensions: distinct, rectangular, small first."""
+    dims = c.dims
+    if not dims:
+        return [{}]
+    candidates = []
+    for values in itertools.product(range(low, high + 1), repeat=len(dims)):
+        sizes = dict(zip(dims, values, strict=True))
+        if all(con.holds({**sizes, **_param_low(c)}) for con in c.constraints if _only_dims(con, dims)):
+            if _entries_ok(c, sizes):
+                candidates.append(values)
+    if not candidates:
+        raise NoSample("no assignment of the dimensions satisfies the constraints")
+
+    def score(values: tuple[int, ...]) -> tuple[int, int, int]:
+        return (-len(set(values)), sum(v == 1 for v in values), sum(values))
+
+    candidates.sort(key=score)
+    chosen = [candidates[0]]
+    for values in candidates[1:]:
+        if len(chosen) >= count:
+            break
+        if all(sum(a != b for a, b in zip(values, old, strict=True)) >= min(2, len(dims)) for old in chosen):
+            chosen.append(values)
+    for values in candidates:
+        if len(chosen) >= count:
+            break
+        if values not in chosen:
+            chosen.append(values)
+    return [dict(zip(dims, v, strict=True)) for v in chosen]
+
+
+def _only_dims(con: Any, dims: tuple[str, ...]) -> bool:
+    import ast
+
+    return all(n.id in dims for n in ast.walk(con.tree) if isinstance(n, ast.Name))
+
+
+def _param_low(c: Compiled) -> dict[str, int]:
+    return {name: lo for name, (lo, _) in c.params.items()}
+
+
+def _entries_ok(c: Compiled, sizes: dict[str, int]) -> bool:
+    for var in c.identity.variables:
+        shape = c.scope.shapes.get(var.name)
+        dims = concrete(shape, sizes)
+        if dims is not None and dims[0] * dims[1] > MAX_ENTRIES_PER_VARIABLE:
+            return False
+    return True
+
+
+def sample_params(c: Compiled, sizes: dict[str, int], rng: np.random.Generator) -> dict[str, int]:
+    """Integer parameters drawn from their ranges, meeting every constraint."""
+    for _ in range(200):
+        values = {name: int(rng.integers(lo, hi + 1)) for name, (lo, hi) in c.params.items()}
+        if all(con.holds({**sizes, **values}) for con in c.constraints):
+            return values
+    raise NoSample("no integer parameters satisfy the constraints")
+
+
+# -- matrices with properties ---------------------------------------------------------------
+class _Draw:
+    """Random entries for one kind of arithmetic."""
+
+    def __init__(self, rng: np.random.Generator, exact_mode: bool, bound: int) -> None:
+        self.rng, self.exact, self.bound = rng, exact_mode, bound
+
+    def matrix(self, rows: int, cols: int, nonzero: bool = False) -> np.ndarray:
+        if not self.exact:
+            m = self.rng.standard_normal((rows, cols))
+            if nonzero:
+                m = np.sign(m) * (0.5 + np.abs(m))
+            return m
+        values = self.rng.integers(-self.bound, self.bound + 1, size=(rows, cols))
+        if nonzero:
+            values = np.where(values == 0, 1, values)
+        return exact.to_fraction_array(values)
+
+    def eye(self, n: int) -> np.ndarray:
+        return exact.identity(n) if self.exact else np.eye(n)
+
+    def inv(self, m: np.ndarray) -> np.ndarray:
+        return exact.inv(m) if self.exact else np.linalg.inv(m)
+
+    def diag(self, values: np.ndarray) -> np.ndarray:
+        n = values.shape[0]
+        out = self.matrix(n, n) * 0
+        for i in range(n):
+            out[i, i] = values[i, 0]
+        return out
+
+
+def _structured(props: set[str], n: int, draw: _Draw) -> np.ndarray:
+    if "orthogonal" in props:
+        if "diagonal" in props or "spd" in props:
+            signs = draw.matrix(n, 1, nonzero=True)
+            signs = signs / abs(signs) if draw.exact else np.sign(signs)
+            return draw.eye(n) if "spd" in props else draw.diag(signs)
+        v = draw.matrix(n, 1, nonzero=True)
+        householder = draw.eye(n) - (v @ v.T) * (2 / (v.T @ v)[0, 0])
+        if "symmetric" in props:
+            return householder
+        s = draw.matrix(n, n)
+        skew = s - s.T
+        cayley = (draw.eye(n) - skew) @ draw.inv(draw.eye(n) + skew)
+        return cayley @ householder if draw.rng.integers(2) else cayley
+    diagonal = "diagonal" in props or (
+        ("lower_triangular" in props or "upper_triangular" in props)
+        and ({"symmetric", "spd"} & props or {"lower_triangular", "upper_triangular"} <= props)
+    )
+    nonzero = bool({"invertible", "spd"} & props)
+    if diagonal:
+        d = draw.matrix(n, 1, nonzero=nonzero)
+        if "spd" in props:
+            d = abs(d) if draw.exact else np.abs(d)
+        return draw.diag(d) if "skew_symmetric" not in props else draw.matrix(n, n) * 0
+    if "spd" in props:
+        b = draw.matrix(n, n)
+        return b @ b.T + draw.eye(n)
+    if "skew_symmetric" in props:
+        b = draw.matrix(n, n)
+        return b - b.T
+    if "symmetric" in props:
+        b = draw.matrix(n, n)
+        return b + b.T
+    m = draw.matrix(n, n)
+    if "lower_triangular" in props or "upper_triangular" in props:
+        m = np.tril(m) if "lower_triangular" in props else np.triu(m)
+        if nonzero:
+            d = draw.matrix(n, 1, nonzero=True)
+            for i in range(n):
+                m[i, i] = d[i, 0]
+    return m
+
+
+def has_properties(m: np.ndarray, props: set[str], exact_mode: bool) -> bool:
+    n = m.shape[0]
+    eye = exact.identity(n) if exact_mode else np.eye(n)
+
+    def same(a: np.ndarray, b: np.ndarray) -> bool:
+        if exact_mode:
+            return bool(all(x == y for x, y in zip(a.flat, b.flat, strict=True)))
+        return bool(np.allclose(a, b, atol=1e-10))
+
+    checks = {
+        "symmetric": lambda: same(m, m.T),
+        "skew_symmetric": lambda: same(m, -m.T),
+        "orthogonal": lambda: same(m @ m.T, eye),
+        "diagonal": lambda: same(m, np.triu(np.tril(m))),
+        "lower_triangular": lambda: same(m, np.tril(m)),
+        "upper_triangular": lambda: same(m, np.triu(m)),
+        "invertible": lambda: _invertible(m, exact_mode),
+        "spd": lambda: same(m, m.T) and _positive_definite(m, exact_mode),
+    }
+    return all(checks[p]() for p in props)
+
+
+def _invertible(m: np.ndarray, exact_mode: bool) -> bool:
+    if exact_mode:
+        return exact.nonzero(exact.det(m))
+    return bool(np.linalg.cond(m) < 1e6)
+
+
+def _positive_definite(m: np.ndarray, exact_mode: bool) -> bool:
+    n = m.shape[0]
+    if exact_mode:  # Sylvester's criterion
+        return all(exact.det(m[:k, :k]) > 0 for k in range(1, n + 1))
+    return bool(np.all(np.linalg.eigvalsh((m + m.T) / 2) > 1e-8))
+
+
+def sample_variable(
+    var: Variable, shape: tuple[int, int] | None, rng: np.random.Generator, exact_mode: bool, bound: int = 7
+) -> Any:
+    """One value for ``var`` with its properties, as a float or an exact array or scalar."""
+    draw = _Draw(rng, exact_mode, bound)
+    props = set(var.properties)
+    if shape is None:
+        value = draw.matrix(1, 1, nonzero=bool(props))[0, 0]
+        return abs(value) if "spd" in props else value
+    rows, cols = shape
+    if rows != cols:
+        return draw.matrix(rows, cols)
+    for _ in range(100):
+        m = _structured(props, rows, draw)
+        if has_properties(m, props, exact_mode):
+            return m
+    raise NoSample(f"could not sample {var.name} with properties {sorted(props)}")
+
+
+def sample_point(
+    c: Compiled, sizes: dict[str, int], rng: np.random.Generator, exact_mode: bool, bound: int = 7
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Values for every variable, and the integer bindings (dimensions and parameters)."""
+    ints = {**sizes, **sample_params(c, sizes, rng)}
+    env = {}
+    for var in c.identity.variables:
+        if var.integer is not None:
+            continue
+        env[var.name] = sample_variable(var, concrete(c.scope.shapes[var.name], sizes), rng, exact_mode, bound)
+    return env, ints
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-friendly form: numbers as ints, fraction strings or floats; matrices as lists."""
+    if isinstance(value, np.ndarray):
+        return [[to_plain(x) for x in row] for row in value]
+    if isinstance(value, Fraction):
+        return int(value) if value.denominator == 1 else str(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    return str(value)
