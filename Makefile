@@ -1,0 +1,31 @@
+# Two commands for a fresh machine:
+#   make book   set up everything, verify the catalogue and build the handbook (HTML and PDF)
+#   make test   set up everything and run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= _build
+
+.PHONY: book test lint system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+book: $(STAMP) system-deps
+	$(BIN)/identity-book verify --jobs 0
+	$(BIN)/identity-book build all --out $(OUT)
+
+test: $(STAMP) system-deps
+	$(BIN)/ruff check identity_book tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 -p no:cacheprovider
+
+clean:
+	rm -rf $(OUT) .identity-book-cache docs/_generated
