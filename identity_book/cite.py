@@ -1,0 +1,387 @@
+"""Citations: a BibTeX entry, a plain-text reference and a LaTeX package for papers.
+
+``identity-book cite ID`` prints one citation; ``identity-book export bibtex`` writes a ``.bib``
+file for the catalogue and ``identity-book export latex`` a small package (``identitybook.sty``,
+its data file and the ``.bib``) so a paper can write ``\\idbeq{trace-axb}``. Only verified
+identities are exported as statements unless ``--include-unverified`` says otherwise, and the
+citation of a refuted identity says so on the page and on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from identity_book import config
+from identity_book.compile import compile_identity
+from identity_book.expr.latex import to_latex
+from identity_book.model import Catalogue, Identity
+from identity_book.numbering import Numbered, number_catalogue
+from identity_book.verify.results import Result
+
+KEY_PREFIX = "idb:"
+FORMATS = ("bibtex", "latex", "text")
+STY_NAME = "identitybook"
+
+# Characters found in titles, as text-mode LaTeX (pdflatex does not know most of them).
+UNICODE_LATEX: dict[str, str] = {
+    "ᵀ": r"\ensuremath{^{\mathsf{T}}}",
+    "ᴴ": r"\ensuremath{^{\mathsf{H}}}",
+    "ᵏ": r"\ensuremath{^{k}}",
+    "ⁿ": r"\ensuremath{^{n}}",
+    "⁺": r"\ensuremath{^{+}}",
+    "⁻": r"\ensuremath{^{-}}",
+    "⁰": r"\ensuremath{^{0}}",
+    "¹": r"\ensuremath{^{1}}",
+    "²": r"\ensuremath{^{2}}",
+    "³": r"\ensuremath{^{3}}",
+    "⁴": r"\ensuremath{^{4}}",
+    "₀": r"\ensuremath{_{0}}",
+    "₁": r"\ensuremath{_{1}}",
+    "₂": r"\ensuremath{_{2}}",
+    "‖": r"\ensuremath{\|}",
+    "↦": r"\ensuremath{\mapsto}",
+    "→": r"\ensuremath{\to}",
+    "⇒": r"\ensuremath{\Rightarrow}",
+    "⊗": r"\ensuremath{\otimes}",
+    "⊙": r"\ensuremath{\odot}",
+    "∘": r"\ensuremath{\circ}",
+    "−": r"\ensuremath{-}",
+    "±": r"\ensuremath{\pm}",
+    "×": r"\ensuremath{\times}",
+    "·": r"\ensuremath{\cdot}",
+    "∈": r"\ensuremath{\in}",
+    "≠": r"\ensuremath{\neq}",
+    "≤": r"\ensuremath{\leq}",
+    "≥": r"\ensuremath{\geq}",
+    "∂": r"\ensuremath{\partial}",
+    "∇": r"\ensuremath{\nabla}",
+    "√": r"\ensuremath{\surd}",
+    "∑": r"\ensuremath{\sum}",
+    "Σ": r"\ensuremath{\Sigma}",
+    "λ": r"\ensuremath{\lambda}",
+    "–": "--",
+    "—": "---",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+}
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
+}
+_BIBTEX_SPECIALS = {k: v for k, v in _LATEX_SPECIALS.items() if k not in "\\{}"}
+
+
+# -- what a citation says -----------------------------------------------------------------------
+def statement_latex(identity: Identity) -> str:
+    """The statement as display math: the hand-written ``latex:`` or ``lhs = rhs``."""
+    if identity.latex:
+        return " ".join(identity.latex.split())
+    compiled = compile_identity(identity)
+    return f"{to_latex(compiled.lhs)} = {to_latex(compiled.rhs)}"
+
+
+def permalink(numbered: Numbered, base: str | None = None) -> str:
+    """The handbook URL of an identity's anchor."""
+    return (
+        f"{base if base is not None else config.BOOK_URL}{numbered.docname}.html#{numbered.anchor}"
+    )
+
+
+def bibtex_key(identity_id: str) -> str:
+    return f"{KEY_PREFIX}{identity_id}"
+
+
+def bibtex_text(text: str) -> str:
+    """A plain-text BibTeX field: source braces and backslashes dropped, specials escaped."""
+    text = " ".join(re.sub(r"[{}\\]", "", text).split())
+    return "".join(_BIBTEX_SPECIALS.get(ch, ch) for ch in text)
+
+
+def latex_text(text: str) -> str:
+    """Text for LaTeX: specials escaped, known Unicode symbols as LaTeX commands."""
+    return "".join(
+        _LATEX_SPECIALS.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in " ".join(text.split())
+    )
+
+
+def _url_text(url: str) -> str:
+    return re.sub(r"[\s{}\\%]", "", url)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One identity as a citation: its number, permalink, content hash and verification."""
+
+    numbered: Numbered
+    result: Result | None
+
+    @property
+    def identity(self) -> Identity:
+        return self.numbered.identity
+
+    @property
+    def id(self) -> str:
+        return self.identity.id
+
+    @property
+    def number(self) -> str:
+        return self.numbered.number
+
+    @property
+    def title(self) -> str:
+        return self.identity.title
+
+    @property
+    def url(self) -> str:
+        return _url_text(permalink(self.numbered))
+
+    @property
+    def content_hash(self) -> str:
+        return self.identity.content_hash()
+
+    @property
+    def verified(self) -> bool:
+        """Whether the statement may be printed as true."""
+        r = self.result
+        return r is not None and r.status == "verified" and r.ok and r.expected != "erratum"
+
+    @property
+    def status(self) -> str:
+        r = self.result
+        if r is None:
+            return "not checked"
+        if r.status == "verified":
+            return r.label
+        if r.status == "refuted" and r.expected == "erratum":
+            return "false (a printed erratum kept on purpose)"
+        return r.status.upper() if r.status == "refuted" else r.status
+
+    def statement(self) -> str:
+        return statement_latex(self.identity)
+
+
+def citations(catalogue: Catalogue, results: Iterable[Result] | None = None) -> list[Citation]:
+    """Every identity of ``catalogue`` in number order, with its result when given."""
+    by_id = {r.id: r for r in results or ()}
+    return [Citation(n, by_id.get(i)) for i, n in number_catalogue(catalogue).items()]
+
+
+# -- rendering through templates/cite/ ----------------------------------------------------------
+def template_dir() -> Path:
+    """``templates/cite`` in a wheel (package data) or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates" / "cite", here.parent / "templates" / "cite"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("templates/cite not found next to the identity_book package")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir()),
+        undefined=jinja2.StrictUndefined,
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(bib=bibtex_text, tex=latex_text)
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    today = _today()
+    book = {
+        "title": config.BOOK_TITLE,
+        "short": config.BOOK_SHORT,
+        "author": config.BOOK_AUTHOR,
+        "url": config.BOOK_URL,
+        "version": config.BOOK_VERSION,
+        "year": today.year,
+        "date": today.strftime("%Y/%m/%d"),
+    }
+    return _environment().get_template(template).render(book=book, key=bibtex_key, **context)
+
+
+def _today() -> datetime.date:
+    """Today, or ``SOURCE_DATE_EPOCH`` for reproducible files."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def bibtex(items: Iterable[Citation]) -> str:
+    return render("entries.bib.jinja", items=list(items))
+
+
+def text(item: Citation) -> str:
+    return render("citation.txt.jinja", c=item)
+
+
+def latex_snippet(item: Citation) -> str:
+    return render("statement.tex.jinja", c=item)
+
+
+def unicode_declarations(items: Iterable[Citation]) -> list[tuple[str, str, str]]:
+    """``(hex code point, character, LaTeX)`` for the symbols in the titles (for the .bib)."""
+    used = {ch for c in items for ch in c.title if ord(ch) > 127 and ch in UNICODE_LATEX}
+    return [(f"{ord(ch):04X}", ch, UNICODE_LATEX[ch]) for ch in sorted(used)]
+
+
+def write_latex_package(items: list[Citation], out: Path, include_unverified: bool) -> list[Path]:
+    """``identitybook.sty``, ``identitybook-data.tex`` and ``identitybook.bib`` in ``out``."""
+    exported = [c for c in items if c.verified or include_unverified]
+    withheld = [c for c in items if c not in exported]
+    out.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"{STY_NAME}.sty": render("identitybook.sty.jinja", unicode=unicode_declarations(items)),
+        f"{STY_NAME}-data.tex": render(
+            "identitybook-data.tex.jinja", items=exported, withheld=withheld
+        ),
+        f"{STY_NAME}.bib": bibtex(exported),
+    }
+    for name, content in files.items():
+        (out / name).write_text(content, encoding="utf-8")
+    return [out / name for name in files]
+
+
+# -- command line ---------------------------------------------------------------------------------
+def _load(
+    args: argparse.Namespace, ids: list[str] | None = None
+) -> tuple[list[Citation], list[str]]:
+    """Citations for ``ids`` (every identity when None), verified; and the unknown ids."""
+    from identity_book.cli import run_verification  # late import: cli imports this module
+    from identity_book.loader import load_catalogue
+
+    catalogue = load_catalogue([Path(p) for p in args.catalogue] or [Path("identities")])
+    wanted = [i for i in catalogue if ids is None or i.id in ids]
+    unknown = [i for i in ids or () if catalogue.get(i) is None]
+    results = run_verification(Catalogue(tuple(wanted), catalogue.root), args, quiet=True)
+    chosen = {i.id for i in wanted}
+    return [c for c in citations(catalogue, results) if c.id in chosen], unknown
+
+
+def _loud(item: Citation) -> None:
+    bar = "!" * 72
+    lines = [
+        bar,
+        f"WARNING: identity {item.id} ({item.number}) is {item.status}: NOT a verified statement.",
+        str(item.identity.location),
+    ]
+    if item.result and item.result.message:
+        lines.append(item.result.message)
+    print("\n".join([*lines, bar]), file=sys.stderr)
+
+
+def cmd_cite(args: argparse.Namespace) -> int:
+    found, unknown = _load(args, [args.id])
+    if unknown:
+        print(f"identity-book: unknown identity id {args.id!r}", file=sys.stderr)
+        return 2
+    item = found[0]
+    if not item.verified:
+        _loud(item)
+        if args.format == "latex" and not args.include_unverified:
+            print(
+                "identity-book: refusing to print an unverified statement "
+                "(--include-unverified prints it marked as such)",
+                file=sys.stderr,
+            )
+            return 1
+    output = {
+        "bibtex": lambda: bibtex([item]),
+        "latex": lambda: latex_snippet(item),
+        "text": lambda: text(item),
+    }[args.format]()
+    sys.stdout.write(output)
+    return 0 if item.verified else 1
+
+
+def _skipped(items: list[Citation], include_unverified: bool) -> None:
+    for c in items:
+        if not c.verified:
+            verb = "exported, marked" if include_unverified else "not exported:"
+            print(f"{c.identity.location}: {c.id}: {verb} {c.status}", file=sys.stderr)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    items, _ = _load(args)
+    _skipped(items, args.include_unverified)
+    if args.what == "bibtex":
+        content = bibtex(c for c in items if c.verified or args.include_unverified)
+        if args.out:
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(content, encoding="utf-8")
+            print(f"wrote {args.out}", file=sys.stderr)
+        else:
+            sys.stdout.write(content)
+        return 0
+    out = Path(args.out or STY_NAME)
+    for path in write_latex_package(items, out, args.include_unverified):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def add_commands(
+    subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """Register ``cite`` and ``export`` on the ``identity-book`` command line."""
+    p = subparsers.add_parser(
+        "cite", help="print a citation of one identity (BibTeX, LaTeX or text)"
+    )
+    p.add_argument("id")
+    p.add_argument("--format", choices=FORMATS, default="bibtex", help="default: bibtex")
+    _common(p, add_verify_options)
+    p.set_defaults(func=cmd_cite)
+
+    p = subparsers.add_parser("export", help="write citation files for the whole catalogue")
+    p.add_argument(
+        "what",
+        choices=("bibtex", "latex"),
+        help="bibtex: one .bib file; latex: identitybook.sty, its data file and a .bib",
+    )
+    p.add_argument(
+        "--out", help="bibtex: a file (default: stdout); latex: a folder (default: identitybook/)"
+    )
+    _common(p, add_verify_options)
+    p.set_defaults(func=cmd_export)
+
+
+def _common(
+    p: argparse.ArgumentParser, add_verify_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    p.add_argument(
+        "--catalogue", action="append", default=[], help="catalogue folder (default: identities/)"
+    )
+    p.add_argument(
+        "--include-unverified",
+        action="store_true",
+        help="also export refuted or inconclusive identities, marked as such",
+    )
+    add_verify_options(p)

@@ -1,0 +1,93 @@
+"""Sphinx extension: embed and cite verified identities from an identity-book catalogue.
+
+In ``conf.py``::
+
+    extensions = ["identity_book.sphinx"]
+    identity_book_catalogue = "identities"      # a folder, or a list of folders
+
+Then ``.. identity:: trace-axb`` (MyST: ```` ```{identity} trace-axb ````) embeds an identity and
+``:identity:`trace-axb``` cites it. Identities are verified during the build (through the same
+cache as ``identity-book verify``); a false, undecided or unknown one is a warning of type
+``identity_book.*`` (see :mod:`identity_book.sphinx.warning_types`), so ``sphinx-build -W`` fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+
+from identity_book import __version__
+from identity_book.sphinx.domain import IdentityDomain
+from identity_book.sphinx.role import IdentityRole
+from identity_book.sphinx.state import (
+    CatalogueState,
+    cache_folder,
+    catalogue_roots,
+    get_state,
+    set_state,
+)
+from identity_book.sphinx.usage import domain_of, shown
+from identity_book.sphinx.warning_types import warn
+from identity_book.verify.cache import Cache
+
+CONFIG: dict[str, tuple[Any, Literal["", "env"], Any]] = {
+    # name: (default, rebuild, types)
+    "identity_book_catalogue": ("identities", "env", (str, list, tuple)),
+    "identity_book_cache": (None, "", (str, bool, type(None))),
+    "identity_book_show_derivation": (False, "env", (bool,)),
+    "identity_book_show_verification": (True, "env", (bool,)),
+    "identity_book_ref_format": ("Identity {number}: {title}", "env", (str,)),
+    "identity_book_url": (None, "env", (str, type(None))),
+}
+
+
+def load_catalogue(app: Sphinx) -> None:
+    """``builder-inited``: load the catalogue once, and report its problems at their files."""
+    confdir = Path(app.confdir)
+    roots = catalogue_roots(app.config.identity_book_catalogue, confdir)
+    folder = cache_folder(app.config.identity_book_cache, confdir)
+    state = CatalogueState.load(roots, Cache(folder) if folder else None)
+    set_state(app.env, state)
+    for problem in state.problems:
+        who = f"{problem.identity}: " if problem.identity else ""
+        location = problem.location
+        if Path(location.file).is_absolute():
+            location = type(location)(shown(Path(location.file)), location.line, location.column)
+        warn("catalogue", f"{who}{problem.message}", str(location))
+
+
+def outdated_documents(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    """``env-get-outdated``: pages whose identities were edited, renumbered, added or removed."""
+    return sorted(domain_of(env).outdated(get_state(env)) - removed)
+
+
+def setup_config(app: Sphinx) -> None:
+    for name, (default, rebuild, types) in CONFIG.items():
+        app.add_config_value(name, default, rebuild, types=types)
+
+
+def setup_markup(app: Sphinx) -> None:
+    """The domain, plus ``identity`` as a directive and role without the ``idb:`` prefix."""
+    app.add_domain(IdentityDomain)
+    app.add_directive("identity", IdentityDomain.directives["identity"])
+    app.add_role("identity", IdentityRole())
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    setup_config(app)
+    setup_markup(app)
+    app.connect("builder-inited", load_catalogue)
+    app.connect("env-get-outdated", outdated_documents)
+    return {
+        "version": __version__,
+        "env_version": 1,
+        # Readers are forked after builder-inited and share results through the atomic on-disk
+        # cache; the domain data are per document and merged; writing needs no shared state.
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

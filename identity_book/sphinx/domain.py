@@ -1,0 +1,126 @@
+"""The ``idb`` domain: where identities are embedded, and what each document depends on.
+
+Modelled on ``sphinx/domains/math.py``. The data are keyed by document, so ``clear_doc`` and
+``merge_domaindata`` are exact and parallel or incremental builds see the same state:
+
+- ``embeds``: docname -> {identity id: (node id, number, title)}, the anchors roles link to;
+- ``uses``: docname -> {identity id: fingerprint}, what the page showed; when a fingerprint
+  changes (the entry was edited, renumbered, added or removed) the page is read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Set
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from docutils import nodes
+from sphinx.domains import Domain, ObjType
+from sphinx.util.nodes import make_refnode
+
+from identity_book.sphinx.directive import IdentityDirective
+from identity_book.sphinx.role import IdentityRole
+from identity_book.sphinx.state import CatalogueState
+
+if TYPE_CHECKING:
+    from sphinx.addnodes import pending_xref
+    from sphinx.builders import Builder
+    from sphinx.environment import BuildEnvironment
+
+Embed = tuple[str, str, str]  # node id, number, title
+
+
+class IdentityDomain(Domain):
+    """Identities from an identity-book catalogue, embedded and cited by id."""
+
+    name = "idb"
+    label = "identity-book"
+    object_types: ClassVar[dict[str, ObjType]] = {"identity": ObjType("identity", "identity")}
+    directives: ClassVar[dict[str, Any]] = {"identity": IdentityDirective}
+    roles: ClassVar[dict[str, Any]] = {"identity": IdentityRole()}
+    initial_data: ClassVar[dict[str, Any]] = {"embeds": {}, "uses": {}}
+    data_version = 1
+
+    @property
+    def embeds(self) -> dict[str, dict[str, Embed]]:
+        return self.data.setdefault("embeds", {})
+
+    @property
+    def uses(self) -> dict[str, dict[str, str]]:
+        return self.data.setdefault("uses", {})
+
+    def note_embed(self, docname: str, identity_id: str, embed: Embed) -> None:
+        self.embeds.setdefault(docname, {}).setdefault(identity_id, embed)
+
+    def note_use(self, docname: str, identity_id: str, fingerprint: str) -> None:
+        self.uses.setdefault(docname, {})[identity_id] = fingerprint
+
+    def clear_doc(self, docname: str) -> None:
+        self.embeds.pop(docname, None)
+        self.uses.pop(docname, None)
+
+    def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
+        for key in ("embeds", "uses"):
+            mine, theirs = self.data.setdefault(key, {}), otherdata.get(key, {})
+            for docname in docnames:
+                if docname in theirs:
+                    mine[docname] = theirs[docname]
+
+    def target(self, identity_id: str) -> tuple[str, Embed] | None:
+        """The page an identity's links go to: the first (by name) that embeds it."""
+        for docname in sorted(self.embeds):
+            if identity_id in self.embeds[docname]:
+                return docname, self.embeds[docname][identity_id]
+        return None
+
+    def outdated(self, state: CatalogueState) -> set[str]:
+        """Documents whose identities changed since they were read."""
+        return {
+            docname
+            for docname, used in self.uses.items()
+            if any(state.fingerprint(i) != fp for i, fp in used.items())
+        }
+
+    def resolve_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        typ: str,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> nodes.reference | None:
+        found = self.target(target)
+        if found is not None:
+            docname, (node_id, number, title) = found
+            return make_refnode(
+                builder, fromdocname, docname, node_id, contnode, f"{number} {title}"
+            )
+        url = node.get("idb_url")
+        if url:
+            ref = nodes.reference("", "", internal=False, refuri=url, reftitle=target)
+            ref += contnode
+            return ref
+        return None
+
+    def resolve_any_xref(
+        self,
+        env: BuildEnvironment,
+        fromdocname: str,
+        builder: Builder,
+        target: str,
+        node: pending_xref,
+        contnode: nodes.Element,
+    ) -> list[tuple[str, nodes.reference]]:
+        if self.target(target) is None:
+            return []
+        ref = self.resolve_xref(env, fromdocname, builder, "identity", target, node, contnode)
+        return [("idb:identity", ref)] if ref is not None else []
+
+    def get_objects(self) -> Iterable[tuple[str, str, str, str, str, int]]:
+        ids = sorted({i for embeds in self.embeds.values() for i in embeds})
+        for identity_id in ids:
+            found = self.target(identity_id)
+            if found is not None:
+                docname, (node_id, number, title) = found
+                yield identity_id, f"{number} {title}", "identity", docname, node_id, 1

@@ -1,0 +1,89 @@
+"""What the directive and the role share: look an id up, record the use, warn about problems.
+
+A document with a problem (unknown id, unloadable catalogue, identity not verified) is read
+again on every build, so its warning repeats, and ``sphinx-build -W`` keeps failing, until the
+problem is fixed; an incremental build cannot hide it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from identity_book.numbering import Numbered
+from identity_book.sphinx.state import CatalogueState, get_state
+from identity_book.sphinx.warning_types import warn
+from identity_book.verify.results import Result
+
+if TYPE_CHECKING:
+    from sphinx.environment import BuildEnvironment
+
+    from identity_book.sphinx.domain import IdentityDomain
+
+
+def domain_of(env: BuildEnvironment) -> IdentityDomain:
+    return cast("IdentityDomain", env.domains["idb"])
+
+
+def shown(path: Path) -> str:
+    """A path as the user typed it most likely: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def look_up(
+    env: BuildEnvironment, identity_id: str, location: Any
+) -> tuple[Numbered, Result] | None:
+    """The identity and its verification; ``None`` (after a warning) when it cannot be shown."""
+    state = get_state(env)
+    docname = env.docname
+    domain_of(env).note_use(docname, identity_id, state.fingerprint(identity_id))
+    if state.catalogue is None:
+        roots = ", ".join(shown(r) for r in state.roots)
+        warn(
+            "catalogue",
+            f"cannot show identity {identity_id!r}: the catalogue ({roots}) has "
+            f"{len(state.problems)} problem(s), reported at its files",
+            location,
+        )
+        env.note_reread()
+        return None
+    numbered = state.get(identity_id)
+    if numbered is None:
+        warn("unknown_id", unknown_message(state, identity_id), location)
+        env.note_reread()
+        return None
+    env.note_dependency(state.source(identity_id))
+    result = state.result(identity_id)
+    if not result.ok:
+        warn(problem_subtype(result), problem_message(numbered, result), location)
+        env.note_reread()
+    return numbered, result
+
+
+def unknown_message(state: CatalogueState, identity_id: str) -> str:
+    roots = ", ".join(shown(r) for r in state.roots)
+    close = difflib.get_close_matches(identity_id, list(state.numbers), n=3)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return f"unknown identity id {identity_id!r}: not in the catalogue ({roots}){hint}"
+
+
+def problem_subtype(result: Result) -> str:
+    if result.status == "verified":
+        return "erratum"
+    return result.status if result.status in ("refuted", "inconclusive") else "error"
+
+
+def problem_message(numbered: Numbered, result: Result) -> str:
+    ident = numbered.identity
+    where = f"{ident.location.file}:{ident.location.line}"
+    if result.status == "verified":
+        what = "is marked as a printed erratum (expected false) but was verified"
+    else:
+        what = f"is {result.status}, not verified"
+    detail = f": {result.message}" if result.message else ""
+    return f"{where}: identity {ident.id!r} ({numbered.number}) {what}{detail}"
