@@ -1,0 +1,190 @@
+"""``identity-book build html|pdf|all``: verify the catalogue, then build the handbook.
+
+The same Sphinx project as ``sphinx-build docs OUT`` (``docs/`` when it exists, else a minimal
+built-in project), with the catalogue paths and verification options passed to the
+``identity_book.handbook`` extension. Exit codes: 0 built; 1 an identity is refuted or
+inconclusive (unless ``--allow-unverified``) or Sphinx/LaTeX failed; 2 the catalogue is
+malformed or a needed tool is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from identity_book.errors import CatalogueError
+from identity_book.handbook import generate, pdf
+from identity_book.handbook.policy import unpublishable
+from identity_book.handbook.templates import template_dir
+from identity_book.report import Progress
+
+DEFAULT_CATALOGUE = Path("identities")
+DEFAULT_DOCS = Path("docs")
+PDF_NAME = "identity-book.pdf"
+
+
+def add_commands(
+    subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    p = subparsers.add_parser(
+        "build",
+        help="verify the catalogue and build the handbook (HTML site, PDF or both)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("target", choices=("html", "pdf", "all"), help="what to build")
+    p.add_argument("paths", nargs="*", help="catalogue files or folders (default: identities/)")
+    p.add_argument("--out", default="_build", help="output folder (default: _build)")
+    p.add_argument(
+        "--docs", default=None, help="Sphinx project folder (default: docs/ if it exists)"
+    )
+    p.add_argument(
+        "--allow-unverified",
+        action="store_true",
+        help="publish refuted or inconclusive identities, visibly marked, instead of failing",
+    )
+    p.add_argument(
+        "--verbose", "-v", action="store_true", help="show Sphinx's and LaTeX's progress"
+    )
+    add_verify_options(p)
+    p.set_defaults(func=cmd_build)
+
+
+def _source_dir(args: argparse.Namespace, out: Path) -> Path:
+    """The Sphinx project: ``--docs``, else ``docs/``, else the built-in one copied to OUT."""
+    if args.docs:
+        return Path(args.docs).resolve()
+    if (DEFAULT_DOCS / "conf.py").is_file():
+        return DEFAULT_DOCS.resolve()
+    src = out / "source"
+    src.mkdir(parents=True, exist_ok=True)
+    for item in (template_dir() / "project").iterdir():
+        shutil.copy2(item, src / item.name)
+    return src
+
+
+def settings_for(args: argparse.Namespace, cache: Path | None) -> generate.HandbookSettings:
+    paths = [Path(p) for p in args.paths] or [DEFAULT_CATALOGUE]
+    return generate.HandbookSettings(
+        catalogue=tuple(p.resolve() for p in paths),
+        cache=cache,
+        jobs=args.jobs,
+        seed=args.seed,
+        symbolic=not args.no_symbolic,
+        allow_unverified=args.allow_unverified,
+    )
+
+
+def overrides(settings: generate.HandbookSettings) -> dict[str, Any]:
+    prefix = "identity_book_handbook_"
+    return {
+        prefix + "catalogue": [str(p) for p in settings.catalogue],
+        prefix + "cache": str(settings.cache) if settings.cache else "",
+        prefix + "jobs": settings.jobs,
+        prefix + "seed": settings.seed,
+        prefix + "symbolic": settings.symbolic,
+        prefix + "allow_unverified": settings.allow_unverified,
+    }
+
+
+def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
+    """Load, verify and gate before Sphinx starts; 0 to go on, else the exit code."""
+    try:
+        catalogue = generate.load(settings)
+    except CatalogueError as exc:
+        print(exc, file=sys.stderr)
+        print(f"{len(exc.diagnostics)} problem(s) in the catalogue", file=sys.stderr)
+        return 2
+    if want_pdf:
+        bad = generate.unprintable_text(catalogue)
+        for d in bad:
+            print(d, file=sys.stderr)
+        if bad:
+            return 2
+    progress = Progress(len(catalogue), sys.stderr)
+    try:
+        results = generate.verify(catalogue, settings, progress)
+    finally:
+        progress.close()
+    problems = unpublishable(results)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems and not settings.allow_unverified:
+        print(
+            f"{len(problems)} identity(ies) not verified: the handbook is not built. "
+            "Fix them, or pass --allow-unverified to publish them visibly marked.",
+            file=sys.stderr,
+        )
+        return 1
+    if problems:
+        print(
+            f"publishing {len(problems)} unverified identity(ies), marked as such", file=sys.stderr
+        )
+    return 0
+
+
+def run_sphinx(
+    src: Path, out: Path, builder: str, settings: generate.HandbookSettings, verbose: bool
+) -> int:
+    from sphinx.application import Sphinx
+    from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+    status: Any = sys.stdout if verbose else io.StringIO()
+    with patch_docutils(src), docutils_namespace():
+        app = Sphinx(
+            str(src),
+            str(src),
+            str(out / builder),
+            str(out / "doctrees"),
+            builder,
+            confoverrides=overrides(settings),
+            status=status,
+            warning=sys.stderr,
+            warningiserror=True,
+            keep_going=True,
+        )
+        app.build()
+        return int(app.statuscode)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    out = Path(args.out).resolve()
+    want_html, want_pdf = args.target in ("html", "all"), args.target in ("pdf", "all")
+    if want_pdf and not pdf.have_latex():
+        print(pdf.MISSING_TEX, file=sys.stderr)
+        return 2
+    with ExitStack() as stack:
+        cache = None
+        if args.no_cache:
+            cache = Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="identity-book-cache-"))
+            )
+        else:
+            cache = Path(os.environ.get("IDENTITY_BOOK_CACHE", ".identity-book-cache")).resolve()
+        settings = settings_for(args, cache)
+        code = check(settings, want_pdf)
+        if code:
+            return code
+        src = _source_dir(args, out)
+        if want_html:
+            if run_sphinx(src, out, "html", settings, args.verbose):
+                return 1
+            print(f"HTML: {out / 'html' / 'index.html'}")
+        if want_pdf:
+            if run_sphinx(src, out, "latex", settings, args.verbose):
+                return 1
+            made = pdf.make_pdf(out / "latex", verbose=args.verbose)
+            if made is None:
+                return 1
+            target = out / PDF_NAME
+            shutil.copy2(made, target)
+            print(f"PDF: {target}")
+    return 0

@@ -1,0 +1,115 @@
+"""LaTeX for the math the handbook prints: statements, variables, derivation steps, values.
+
+Everything returned here is generated from parsed expressions or from numbers, never copied
+from catalogue text, except a hand-written ``latex:`` display that passed the whitelist.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import sympy
+
+from identity_book.compile import Compiled
+from identity_book.expr.latex import symbol, to_latex
+from identity_book.expr.nodes import Node
+from identity_book.handbook.escape import Raw
+from identity_book.model import Variable
+
+_FRACTION = re.compile(r"^(-?)(\d+)/(\d+)$")
+_DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?$")
+_DIM = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_ENTRIES = 64
+
+
+def statement(c: Compiled) -> Raw:
+    """The display of an identity: its hand-written ``latex:`` or ``lhs = rhs``."""
+    if c.identity.latex is not None:
+        lines = [line.strip() for line in c.identity.latex.strip().splitlines() if line.strip()]
+        return Raw("\n".join(lines))
+    return Raw(f"{to_latex(c.lhs)} = {to_latex(c.rhs)}")
+
+
+def variable_symbol(c: Compiled, var: Variable) -> Raw:
+    shape = None if var.integer is not None else c.scope.shapes.get(var.name)
+    node = (
+        Node("var", shape=shape, value=var.name)
+        if var.integer is None
+        else Node("int", value=var.name)
+    )
+    return Raw(to_latex(node))
+
+
+def _dim(d: str | int) -> str:
+    if isinstance(d, int):
+        return str(d)
+    if not _DIM.match(d):
+        raise ValueError(f"not a dimension name: {d!r}")
+    base, _, sub = d.partition("_")
+    return f"{base}_{{{sub}}}" if sub else base
+
+
+def variable_shape(var: Variable) -> tuple[str, Raw]:
+    """A kind in words and the shape as math: ``("matrix", "p \\times m")``."""
+    if var.integer is not None:
+        lo, hi = var.integer
+        return "integer", Raw(f"{lo} \\le {symbol(var.name)} \\le {hi}")
+    shape = var.shape or ()
+    if len(shape) == 0:
+        return "scalar", Raw("1 \\times 1")
+    if len(shape) == 1:
+        return "column vector", Raw(f"{_dim(shape[0])} \\times 1")
+    return "matrix", Raw(f"{_dim(shape[0])} \\times {_dim(shape[1])}")
+
+
+def number(value: Any) -> str:
+    """One sampled value: an integer, a fraction ``p/q`` or a float, as LaTeX."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return r"\infty" if value > 0 else (r"-\infty" if value < 0 else r"\mathrm{NaN}")
+        mantissa, _, exponent = f"{value:.6g}".partition("e")
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}" if exponent else mantissa
+    if isinstance(value, str):
+        m = _FRACTION.match(value.strip())
+        if m:
+            return f"{m.group(1)}\\tfrac{{{m.group(2)}}}{{{m.group(3)}}}"
+        if _DECIMAL.match(value.strip()):
+            return number(float(value))
+    return r"\,?\,"
+
+
+def value(data: Any) -> Raw:
+    """A scalar or a matrix (list of rows) as LaTeX; large matrices are elided."""
+    if isinstance(data, list):
+        rows = [row if isinstance(row, list) else [row] for row in data]
+        if sum(len(r) for r in rows) > MAX_ENTRIES:
+            cols = len(rows[0]) if rows else 0
+            return Raw(rf"\text{{({len(rows)}\,\times\,{cols} matrix)}}")
+        body = r" \\ ".join(" & ".join(number(x) for x in row) for row in rows)
+        return Raw(f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}")
+    return Raw(number(data))
+
+
+def step(node: Node) -> Raw:
+    return Raw(to_latex(node))
+
+
+def lhs(c: Compiled) -> Raw:
+    return Raw(to_latex(c.lhs))
+
+
+def symbol_for(name: str, data: Any) -> str:
+    """A counterexample variable's symbol: bold when its value is a matrix or vector."""
+    if isinstance(data, list) and not (
+        len(data) == 1 and isinstance(data[0], list) and len(data[0]) == 1
+    ):
+        rows = len(data)
+        cols = len(data[0]) if rows and isinstance(data[0], list) else 1
+        return to_latex(Node("var", shape=(sympy.Integer(rows), sympy.Integer(cols)), value=name))
+    return symbol(name)

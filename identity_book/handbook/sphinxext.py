@@ -1,0 +1,128 @@
+"""The Sphinx extension that turns the catalogue into the handbook's pages.
+
+At ``builder-inited`` it loads the catalogue named by ``identity_book_handbook_catalogue``,
+verifies it (through the result cache), refuses to publish refuted or inconclusive entries
+unless ``identity_book_handbook_allow_unverified`` is set, and writes the MyST pages that
+Sphinx then reads like any other source. It also bundles MathJax so the site renders math
+offline, and adds the LaTeX preamble the PDF needs.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import SphinxError
+from sphinx.ext.mathjax import MATHJAX_URL
+from sphinx.util import logging
+
+from identity_book import __version__
+from identity_book.errors import CatalogueError, IdentityBookError
+from identity_book.handbook import generate, nodes, texunicode
+from identity_book.handbook.escape import Raw
+from identity_book.handbook.policy import unpublishable
+from identity_book.handbook.templates import render
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+MATHJAX = "mathjax/tex-svg-full.js"
+MATHJAX_CONFIG = {
+    "options": {
+        "ignoreHtmlClass": "tex2jax_ignore|mathjax_ignore|document",
+        "processHtmlClass": "tex2jax_process|mathjax_process|math|output_area",
+    },
+    "svg": {"fontCache": "global"},
+}
+PREFIX = "identity_book_handbook_"
+
+
+class HandbookBuildError(SphinxError):
+    category = "identity-book handbook error"
+
+
+def settings_from(app: Sphinx) -> generate.HandbookSettings:
+    c = app.config
+
+    def path(value: str) -> Path:
+        return (Path(app.confdir) / value).resolve()
+
+    return generate.HandbookSettings(
+        catalogue=tuple(path(p) for p in c[PREFIX + "catalogue"]),
+        cache=path(c[PREFIX + "cache"]) if c[PREFIX + "cache"] else None,
+        jobs=int(c[PREFIX + "jobs"]),
+        seed=int(c[PREFIX + "seed"]),
+        symbolic=bool(c[PREFIX + "symbolic"]),
+        allow_unverified=bool(c[PREFIX + "allow_unverified"]),
+    )
+
+
+def on_config_inited(app: Sphinx, cfg: Config) -> None:
+    """Offline MathJax, our stylesheet, and the LaTeX preamble."""
+    if cfg.mathjax_path == MATHJAX_URL:
+        cfg.mathjax_path = MATHJAX
+        if cfg.mathjax3_config is None:
+            cfg.mathjax3_config = MATHJAX_CONFIG
+    cfg.html_static_path = [*cfg.html_static_path, str(STATIC)]
+    app.add_css_file("identity-book.css")
+    latex = dict(cfg.latex_elements)
+    preamble = render("latex/preamble.tex", unicode=Raw(texunicode.preamble()))
+    latex["preamble"] = latex.get("preamble", "") + "\n" + preamble
+    latex.setdefault("extraclassoptions", "openany,oneside")
+    latex.setdefault("fvset", r"\fvset{fontsize=\footnotesize}")
+    cfg.latex_elements = latex
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    settings = settings_from(app)
+    if not settings.catalogue:
+        return
+    start = time.perf_counter()
+    try:
+        catalogue = generate.load(settings)
+        results = generate.verify(catalogue, settings)
+        if app.builder.format == "latex":
+            for d in generate.unprintable_text(catalogue):
+                logger.warning(str(d), type="identity_book", subtype="unicode")
+        book = generate.build_book(catalogue, results, settings)
+        changed = generate.generate(book, Path(app.srcdir))
+    except CatalogueError as exc:
+        raise HandbookBuildError(
+            f"{exc}\n{len(exc.diagnostics)} problem(s) in the catalogue"
+        ) from exc
+    except IdentityBookError as exc:
+        raise HandbookBuildError(str(exc)) from exc
+    for rel in unpublishable(results):
+        logger.info("published although not verified (marked on its page): %s", rel)
+    app.env.identity_book_titles = {  # type: ignore[attr-defined]
+        e.id: f"{e.number} {e.title}" for e in book.entries
+    }
+    cached = sum(r.cached for r in results)
+    logger.info(
+        "identity-book: %d identities checked (%d from cache) in %.1f s; %d page(s) rewritten",
+        len(results),
+        cached,
+        time.perf_counter() - start,
+        len(changed),
+    )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("sphinx.ext.mathjax")
+    app.setup_extension("myst_parser")
+    app.add_config_value(PREFIX + "catalogue", [], "env", types=frozenset({list, tuple}))
+    app.add_config_value(PREFIX + "cache", ".identity-book-cache", "", types=frozenset({str}))
+    app.add_config_value(PREFIX + "jobs", 0, "", types=frozenset({int}))
+    app.add_config_value(PREFIX + "seed", 0, "env", types=frozenset({int}))
+    app.add_config_value(PREFIX + "symbolic", True, "env", types=frozenset({bool}))
+    app.add_config_value(PREFIX + "allow_unverified", False, "env", types=frozenset({bool}))
+    app.add_directive("ib-anchor", nodes.AnchorDirective)
+    app.add_directive("ib-details", nodes.DetailsDirective)
+    app.add_node(nodes.details, **nodes.NODE_VISITORS)  # type: ignore[arg-type]
+    app.add_transform(nodes.AnchorsFirst)
+    app.connect("config-inited", on_config_inited)
+    app.connect("builder-inited", on_builder_inited)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

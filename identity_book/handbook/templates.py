@@ -1,0 +1,85 @@
+"""Find the Jinja templates and render them with the escaping of their language.
+
+Templates live in the repository's ``templates/`` folder; a wheel carries the same folder as
+``identity_book/templates`` (see pyproject's force-include). Names end in their language:
+``.md`` (MyST Markdown), ``.tex`` (LaTeX), ``.html``/``.svg`` (HTML autoescaping).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from identity_book.errors import IdentityBookError
+from identity_book.handbook.escape import bibtex_escape, finalize_for, md_escape, tex_escape
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+class TemplateError(IdentityBookError):
+    """A template is missing or failed to render (names the template and its line)."""
+
+
+def template_dir() -> Path:
+    """``identity_book/templates`` in an installed wheel, else the repository's ``templates/``."""
+    for candidate in (PACKAGE_DIR / "templates", PACKAGE_DIR.parent / "templates"):
+        if (candidate / "handbook").is_dir():
+            return candidate
+    raise TemplateError(f"templates not found next to {PACKAGE_DIR}")
+
+
+def _kind(name: str) -> str:
+    suffix = name.rsplit(".", 1)[-1]
+    if suffix in ("html", "svg"):
+        return "html"
+    if suffix in ("md", "tex", "bib"):
+        return "tex" if suffix == "bib" else suffix
+    raise TemplateError(f"{name}: unknown template language (want .md, .tex, .html or .svg)")
+
+
+@cache
+def environment(kind: str, folder: str | None = None) -> jinja2.Environment:
+    """One environment per output language; undefined names are errors."""
+    loader = jinja2.FileSystemLoader(folder or str(template_dir()))
+    options: dict[str, Any] = {
+        "loader": loader,
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": kind == "html",
+    }
+    if kind != "html":
+        options["finalize"] = finalize_for(kind)
+    env = jinja2.Environment(**options)
+    env.filters.update(md=md_escape, tex=tex_escape, bibtex=bibtex_escape)
+    return env
+
+
+def render(name: str, folder: str | None = None, **context: Any) -> str:
+    """Render template ``name`` (e.g. ``handbook/chapter.md``) with ``context``."""
+    env = environment(_kind(name), folder)
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"template not found: {exc.name} (in {folder or template_dir()})"
+        ) from exc
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"{name}{_line(exc)}: {exc.message}") from exc
+
+
+def _line(exc: BaseException) -> str:
+    """The template line of a render error, from the traceback Jinja rewrites."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".md", ".tex", ".html", ".svg", ".bib")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f":{line}" if line else ""

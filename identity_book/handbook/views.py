@@ -1,0 +1,196 @@
+"""What one identity looks like in the handbook: plain data the templates print.
+
+Fields typed :class:`Raw` are generated LaTeX, ids or numbers; every other string is catalogue
+or result text and is escaped by the template language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from identity_book.compile import Compiled
+from identity_book.handbook import bibtex, mathtex
+from identity_book.handbook.escape import Raw, raw_id, raw_number
+from identity_book.handbook.sources import source
+from identity_book.handbook.verdict import (
+    LevelLine,
+    StepMark,
+    Verdict,
+    level_lines,
+    step_marks,
+    verdict,
+)
+from identity_book.numbering import Numbered
+from identity_book.verify.results import Result
+
+
+@dataclass(frozen=True)
+class VariableView:
+    symbol: Raw
+    kind: str
+    shape: Raw
+    properties: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    relation: Raw  # "", "=", or "\Longrightarrow"
+    math: Raw
+    because: str
+    mark: StepMark
+
+
+@dataclass(frozen=True)
+class DerivationView:
+    checked: bool
+    summary: str
+    steps: list[StepView]
+
+
+@dataclass(frozen=True)
+class CounterexampleView:
+    kind: str  # "exact" or "floating point"
+    sizes: str
+    values: list[tuple[Raw, Raw]]
+    lhs: Raw
+    rhs: Raw
+    residual: str
+
+
+@dataclass(frozen=True)
+class ReferenceView:
+    source: str
+    eq: str
+    note: str
+
+
+@dataclass(frozen=True)
+class LinkView:
+    id: Raw
+    number: Raw
+    title: str
+
+
+@dataclass(frozen=True)
+class IdentityView:
+    id: Raw
+    number: Raw
+    title: str
+    docname: Raw
+    statement: Raw
+    variables: list[VariableView]
+    dimensions: list[str]
+    conditions: list[str]
+    notes: str
+    derivation: DerivationView | None
+    verdict: Verdict
+    levels: list[LevelLine]
+    seed: int
+    counterexample: CounterexampleView | None
+    references: list[ReferenceView]
+    tags: list[Raw]
+    corrected_by: LinkView | None
+    corrects: list[LinkView]
+    permalink: Raw
+    bibtex: Raw
+    cite_key: Raw
+
+
+def link(n: Numbered) -> LinkView:
+    return LinkView(raw_id(n.identity.id), raw_number(n.number), n.identity.title)
+
+
+def variables(c: Compiled) -> list[VariableView]:
+    out = []
+    for var in c.identity.variables:
+        kind, shape = mathtex.variable_shape(var)
+        out.append(
+            VariableView(mathtex.variable_symbol(c, var), kind, shape, ", ".join(var.properties))
+        )
+    return out
+
+
+def derivation(c: Compiled, result: Result | None) -> DerivationView | None:
+    if not c.steps:
+        return None
+    marks = step_marks(result, len(c.steps))
+    steps = []
+    for i, (s, mark) in enumerate(zip(c.steps, marks.marks, strict=True)):
+        if s.kind == "identify":
+            relation, math = (
+                Raw(r"\Longrightarrow"),
+                Raw(f"{mathtex.lhs(c)} = {mathtex.step(s.node)}"),
+            )
+        else:
+            relation, math = Raw("=" if i else ""), mathtex.step(s.node)
+        steps.append(StepView(relation, math, s.because or "", mark))
+    return DerivationView(marks.checked, marks.summary, steps)
+
+
+def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
+    if not data:
+        return None
+    sizes = ", ".join(
+        f"{k} = {v}" for k, v in (data.get("sizes") or {}).items() if isinstance(v, int)
+    )
+    values = []
+    for name, v in (data.get("values") or {}).items():
+        if isinstance(name, str) and name.isidentifier():
+            values.append((Raw(mathtex.symbol_for(name, v)), mathtex.value(v)))
+    residual = ""
+    if isinstance(data.get("residual"), float) and isinstance(data.get("tolerance"), float):
+        residual = f"relative residual {data['residual']:.3g} > tolerance {data['tolerance']:.0e}"
+    return CounterexampleView(
+        "exact" if data.get("exact") else "floating point",
+        sizes,
+        values,
+        mathtex.value(data.get("lhs")),
+        mathtex.value(data.get("rhs")),
+        residual,
+    )
+
+
+def references(n: Numbered) -> list[ReferenceView]:
+    return [
+        ReferenceView(source(r.source).name, r.eq or "", r.note or "")
+        for r in n.identity.references
+    ]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an identity's view needs to know about the rest of the book."""
+
+    numbered: dict[str, Numbered]
+    corrects: dict[str, list[str]]  # corrected id -> ids of errata it corrects
+
+
+def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> IdentityView:
+    ident = n.identity
+    target = ctx.numbered.get(ident.corrects) if ident.corrects else None
+    return IdentityView(
+        id=raw_id(ident.id),
+        number=raw_number(n.number),
+        title=ident.title,
+        docname=Raw(n.docname),
+        statement=mathtex.statement(c),
+        variables=variables(c),
+        dimensions=list(ident.constraints),
+        conditions=list(ident.conditions),
+        notes=ident.notes or "",
+        derivation=derivation(c, result),
+        verdict=verdict(result),
+        levels=level_lines(result),
+        seed=result.seed,
+        counterexample=counterexample(result.counterexample),
+        references=references(n),
+        tags=[raw_id(t) for t in ident.tags],
+        corrected_by=link(target) if target else None,
+        corrects=[
+            link(ctx.numbered[i]) for i in ctx.corrects.get(ident.id, []) if i in ctx.numbered
+        ],
+        permalink=Raw(bibtex.permalink(n)),
+        bibtex=Raw(bibtex.entry(n, result)),
+        cite_key=Raw(bibtex.key(ident.id)),
+    )
