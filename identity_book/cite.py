@@ -75,6 +75,8 @@ UNICODE_LATEX: dict[str, str] = {
     "“": "``",
     "”": "''",
 }
+# Symbols pdflatex's utf8 input already typesets (no declaration needed).
+KNOWN_TO_LATEX = frozenset("±²³¹×·–—’“”")
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
     "{": r"\{",
@@ -248,10 +250,17 @@ def latex_snippet(item: Citation) -> str:
     return render("statement.tex.jinja", c=item)
 
 
-def unicode_declarations(items: Iterable[Citation]) -> list[tuple[str, str, str]]:
-    """``(hex code point, character, LaTeX)`` for the symbols in the titles (for the .bib)."""
-    used = {ch for c in items for ch in c.title if ord(ch) > 127 and ch in UNICODE_LATEX}
-    return [(f"{ord(ch):04X}", ch, UNICODE_LATEX[ch]) for ch in sorted(used)]
+def unicode_declarations(chars: Iterable[str]) -> list[tuple[str, str, str, bool]]:
+    """``(hex code point, character, LaTeX, also for Unicode engines)`` for the symbols in
+    ``chars`` that LaTeX does not know by itself. Unicode engines keep Greek letters (their
+    fonts have them, and a document may use them elsewhere)."""
+    used = {ch for ch in chars if ch in UNICODE_LATEX and ch not in KNOWN_TO_LATEX}
+    return [(f"{ord(ch):04X}", ch, UNICODE_LATEX[ch], not "Ͱ" <= ch <= "Ͽ") for ch in sorted(used)]
+
+
+def unicode_package() -> str:
+    """``identitybook-sphinx.sty``: every symbol of the table, for a Sphinx LaTeX build."""
+    return render("identitybook-sphinx.sty.jinja", unicode=unicode_declarations(UNICODE_LATEX))
 
 
 def write_latex_package(items: list[Citation], out: Path, include_unverified: bool) -> list[Path]:
@@ -260,7 +269,10 @@ def write_latex_package(items: list[Citation], out: Path, include_unverified: bo
     withheld = [c for c in items if c not in exported]
     out.mkdir(parents=True, exist_ok=True)
     files = {
-        f"{STY_NAME}.sty": render("identitybook.sty.jinja", unicode=unicode_declarations(items)),
+        f"{STY_NAME}.sty": render(
+            "identitybook.sty.jinja",
+            unicode=unicode_declarations(ch for c in items for ch in c.title),
+        ),
         f"{STY_NAME}-data.tex": render(
             "identitybook-data.tex.jinja", items=exported, withheld=withheld
         ),

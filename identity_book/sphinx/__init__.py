@@ -20,6 +20,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from identity_book import __version__
+from identity_book.cite import unicode_package
 from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.role import IdentityRole
 from identity_book.sphinx.state import (
@@ -33,6 +34,7 @@ from identity_book.sphinx.usage import domain_of, shown
 from identity_book.sphinx.warning_types import warn
 from identity_book.verify.cache import Cache
 
+LATEX_PACKAGE = "identitybook-sphinx"
 CONFIG: dict[str, tuple[Any, Literal["", "env"], Any]] = {
     # name: (default, rebuild, types)
     "identity_book_catalogue": ("identities", "env", (str, list, tuple)),
@@ -59,6 +61,14 @@ def load_catalogue(app: Sphinx) -> None:
         warn("catalogue", f"{who}{problem.message}", str(location))
 
 
+def write_latex_support(app: Sphinx) -> None:
+    """``builder-inited``: the package that declares title symbols (ᵀ, ‖, ...) for pdflatex."""
+    if app.builder.format == "latex":
+        outdir = Path(app.outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        (outdir / f"{LATEX_PACKAGE}.sty").write_text(unicode_package(), encoding="utf-8")
+
+
 def outdated_documents(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
@@ -76,12 +86,14 @@ def setup_markup(app: Sphinx) -> None:
     app.add_domain(IdentityDomain)
     app.add_directive("identity", IdentityDomain.directives["identity"])
     app.add_role("identity", IdentityRole())
+    app.add_latex_package(LATEX_PACKAGE)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     setup_config(app)
     setup_markup(app)
     app.connect("builder-inited", load_catalogue)
+    app.connect("builder-inited", write_latex_support)
     app.connect("env-get-outdated", outdated_documents)
     return {
         "version": __version__,

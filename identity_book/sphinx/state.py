@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 CACHE_NAME = ".identity-book-cache"
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 UNKNOWN = "unknown"
 BROKEN = "catalogue-error"
 
@@ -103,9 +104,9 @@ def cache_folder(setting: str | bool | None, confdir: Path) -> Path | None:
     """Where results are cached, shared with the command line.
 
     ``identity_book_cache`` (relative to ``conf.py``; ``False`` for none), else
-    ``$IDENTITY_BOOK_CACHE``, else an existing ``.identity-book-cache`` in the folder of
-    ``conf.py`` or above it, else one at the project root (the nearest folder above with
-    ``pyproject.toml``, ``setup.cfg`` or ``.git``), else next to ``conf.py``.
+    ``$IDENTITY_BOOK_CACHE``, else ``.identity-book-cache`` at the project root (the nearest
+    folder at or above ``conf.py`` with ``pyproject.toml``, ``setup.cfg`` or ``.git``: where
+    ``identity-book verify`` run from the root keeps it), else next to ``conf.py``.
     """
     if setting is False:
         return None
@@ -113,11 +114,8 @@ def cache_folder(setting: str | bool | None, confdir: Path) -> Path | None:
         return (confdir / setting).resolve()
     if os.environ.get("IDENTITY_BOOK_CACHE"):
         return Path(os.environ["IDENTITY_BOOK_CACHE"]).resolve()
-    folders = [confdir.resolve(), *confdir.resolve().parents]
-    for folder in folders:
-        if (folder / CACHE_NAME).is_dir():
+    here = confdir.resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder / CACHE_NAME
-    for folder in folders:
-        if any((folder / marker).exists() for marker in ("pyproject.toml", "setup.cfg", ".git")):
-            return folder / CACHE_NAME
-    return confdir.resolve() / CACHE_NAME
+    return here / CACHE_NAME

@@ -8,7 +8,6 @@ problem is fixed; an incremental build cannot hide it.
 from __future__ import annotations
 
 import difflib
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -28,9 +27,9 @@ def domain_of(env: BuildEnvironment) -> IdentityDomain:
 
 
 def shown(path: Path) -> str:
-    """A path as the user typed it most likely: relative to the working folder when inside it."""
+    """A path relative to the working folder when it is inside it, else absolute."""
     try:
-        return os.path.relpath(path)
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

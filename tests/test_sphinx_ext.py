@@ -1,0 +1,250 @@
+"""The Sphinx extension on small user projects (tests/roots/test-identity-*), HTML and LaTeX."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from identity_book.loader import load_catalogue
+from identity_book.verify.cache import Cache
+from identity_book.verify.checks import Settings
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def warnings_of(app: Any) -> str:
+    return ANSI.sub("", app.warning.getvalue())
+
+
+def page(app: Any, docname: str) -> str:
+    return (Path(app.outdir) / f"{docname}.html").read_text(encoding="utf-8")
+
+
+def block(html: str, identity_id: str) -> str:
+    """The HTML of one embedded identity (its container)."""
+    start = html.rindex("<div", 0, html.index(f'id="identity-{identity_id}"'))
+    end = html.find('<div class="identity ', start + 1)
+    return html[start : end if end > 0 else len(html)]
+
+
+# -- a correct project ----------------------------------------------------------------------------
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_html_embeds_identities_without_warnings(app: Any) -> None:
+    app.build()
+    assert warnings_of(app) == ""
+    index = page(app, "index")
+    one = block(index, "trace-of-transpose")
+    assert "Identity 1.1.1" in one
+    assert "The trace is invariant under transposition" in one
+    assert (
+        r"\operatorname{tr}\left(\mathbf{A}\right) = "
+        r"\operatorname{tr}\left(\mathbf{A}^{\top}\right)" in one
+    )
+    assert r"\mathbf{A} \in \mathbb{R}^{n \times n}" in one
+    assert "verified (proved)" in one
+    assert 'class="identity identity-verified' in index
+    # the role: number and title, linked to the embedded identity
+    assert 'href="#identity-trace-of-transpose"' in index
+    assert "Identity 1.1.1: The trace is invariant under transposition</span></a>" in index
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_directive_options_and_content(app: Any) -> None:
+    app.build()
+    html = page(app, "derivatives")
+    frobenius, linear = block(html, "frobenius-loss-gradient"), block(html, "trace-linear-gradient")
+    assert "Derivation" in frobenius and "product rule" in frobenius  # :derivation: show
+    assert "Verification:" in frobenius
+    assert "Verification:" not in linear  # :verification: hide
+    assert "Derivation" not in linear
+    assert "highlighted" in linear  # :class:
+    assert "A remark of this page’s own" in linear  # content is parsed under the identity
+    assert 'href="index.html#identity-trace-of-transpose"' in html
+    assert "the Frobenius gradient</span></a>" in html  # an explicit title
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_myst_directive_and_role(app: Any) -> None:
+    app.build()
+    html = page(app, "myst")
+    assert "Identity 1.1.2" in block(html, "trace-cyclic")
+    assert 'href="#identity-trace-cyclic"' in html
+    # cited but embedded nowhere and no identity_book_url: the text, without a link
+    assert "Identity 1.1.3: The trace is additive" in html
+    assert "#identity-trace-of-sum" not in html
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="identity-basic",
+    confoverrides={
+        "identity_book_url": "https://example.org/book/",
+        "identity_book_ref_format": "({number})",
+    },
+)
+def test_role_links_to_the_handbook_and_follows_the_format(app: Any) -> None:
+    app.build()
+    html = page(app, "myst")
+    assert 'href="https://example.org/book/chapters/basics.html#trace-of-sum"' in html
+    assert "(1.1.3)</span></a>" in html
+    assert 'href="#identity-trace-cyclic"' in html  # an embedded identity still links locally
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="identity-basic",
+    confoverrides={"identity_book_show_derivation": True, "identity_book_show_verification": False},
+)
+def test_configuration_sets_the_defaults(app: Any) -> None:
+    app.build()
+    html = page(app, "derivatives")
+    assert "Verification:" not in html
+    assert "Derivation" in block(html, "frobenius-loss-gradient")
+
+
+@pytest.mark.sphinx("latex", testroot="identity-basic")
+def test_latex_builder(app: Any) -> None:
+    app.build()
+    assert warnings_of(app) == ""
+    tex = (Path(app.outdir) / "identity-basic.tex").read_text(encoding="utf-8")
+    assert r"\usepackage{identitybook-sphinx}" in tex
+    assert (Path(app.outdir) / "identitybook-sphinx.sty").is_file()
+    assert r"\phantomsection\label{\detokenize{index:identity-trace-of-transpose}}" in tex
+    assert r"\hyperref[\detokenize{index:identity-trace-of-transpose}]" in tex
+    assert r"\sphinxstylestrong{Identity 1.1.1}" in tex
+    assert (
+        r"\begin{split}\operatorname{tr}\left(\mathbf{A}\right) = "
+        r"\operatorname{tr}\left(\mathbf{A}^{\top}\right)\end{split}" in tex
+    )
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_results_go_to_the_command_line_cache(app: Any) -> None:
+    app.build()
+    folder = Path(app.srcdir) / ".identity-book-cache"
+    catalogue = load_catalogue(Path(app.srcdir) / "identities")
+    for identity_id in ("trace-of-transpose", "trace-cyclic", "frobenius-loss-gradient"):
+        identity = catalogue.get(identity_id)
+        assert identity is not None
+        assert Cache(folder).get(identity, Settings()) is not None
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="identity-basic",
+    srcdir="identity-nocache",
+    confoverrides={"identity_book_cache": False},
+)
+def test_cache_can_be_switched_off(app: Any) -> None:
+    app.build()
+    assert warnings_of(app) == ""
+    assert not (Path(app.srcdir) / ".identity-book-cache").exists()
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_domain_data_are_per_document(app: Any) -> None:
+    app.build()
+    domain = app.env.domains["idb"]
+    assert set(domain.embeds) == {"index", "derivatives", "myst"}
+    assert domain.target("trace-of-transpose")[0] == "index"
+    assert "trace-of-sum" in domain.uses["myst"]
+    objects = {name: (docname, anchor) for name, _, _, docname, anchor, _ in domain.get_objects()}
+    assert objects["trace-cyclic"] == ("myst", "identity-trace-cyclic")
+    data = {key: dict(value) for key, value in domain.data.items() if key in ("embeds", "uses")}
+    domain.clear_doc("myst")
+    assert "myst" not in domain.embeds and "myst" not in domain.uses
+    assert domain.target("trace-cyclic") is None
+    domain.merge_domaindata({"myst"}, data)
+    assert domain.target("trace-cyclic") == ("myst", data["embeds"]["myst"]["trace-cyclic"])
+    assert set(domain.embeds) == {"index", "derivatives", "myst"}
+
+
+# -- projects with problems ------------------------------------------------------------------------
+@pytest.mark.sphinx("html", testroot="identity-false")
+def test_false_identity_is_a_located_warning_and_marked_on_the_page(app: Any) -> None:
+    app.build()
+    warnings = warnings_of(app)
+    lines = [line for line in warnings.splitlines() if "WARNING" in line]
+    assert len(lines) == 2, warnings  # the directive and the role
+    directive = next(line for line in lines if "index.rst:6:" in line)
+    assert (
+        "identities/01-basics/trace.yaml:10: identity 'trace-of-product' (1.1.2) is refuted"
+        in directive
+    )
+    assert directive.endswith("[identity_book.refuted]")
+    assert "trace-cyclic" not in warnings
+    html = page(app, "index")
+    false = block(html, "trace-of-product")
+    assert "identity identity-false" in false
+    assert "Not verified: refuted" in false
+    assert "counterexample (exact" in false
+    assert "verified (proved)" in block(html, "trace-cyclic")
+    assert '<span class="identity-unverified"> (not verified)</span>' in html
+
+
+@pytest.mark.sphinx("html", testroot="identity-false", warningiserror=True)
+def test_false_identity_fails_a_build_with_warnings_as_errors(app: Any) -> None:
+    app.build()
+    assert app.statuscode == 1
+
+
+@pytest.mark.sphinx(
+    "html",
+    testroot="identity-false",
+    confoverrides={"suppress_warnings": ["identity_book.refuted"]},
+)
+def test_a_warning_type_can_be_suppressed(app: Any) -> None:
+    app.build()
+    assert warnings_of(app) == ""
+    assert "Not verified: refuted" in page(app, "index")  # the page still says so
+
+
+@pytest.mark.sphinx("html", testroot="identity-problems")
+def test_unknown_ids(app: Any) -> None:
+    app.build()
+    warnings = warnings_of(app)
+    assert re.search(
+        r"index\.rst:4: WARNING: unknown identity id 'trace-of-transpse': not in the catalogue "
+        r"\(.*identities\); did you mean 'trace-of-transpose'\? \[identity_book\.unknown_id\]",
+        warnings,
+    ), warnings
+    assert re.search(
+        r"index\.rst:6: WARNING: unknown identity id 'no-such-identity'"
+        r".*\[identity_book\.unknown_id\]",
+        warnings,
+    ), warnings
+    html = page(app, "index")
+    assert "Identity not available" in html
+    assert "no-such-identity (?)" in html
+    assert "Identity 1.1.1" in block(html, "trace-of-transpose")
+
+
+@pytest.mark.sphinx("html", testroot="identity-broken")
+def test_malformed_catalogue(app: Any) -> None:
+    app.build()
+    warnings = warnings_of(app)
+    assert re.search(
+        r"identities/01-basics/trace\.yaml:14:10: WARNING: trace-typo: unknown function 'trace' "
+        r"\[identity_book\.catalogue\]",
+        warnings,
+    ), warnings
+    assert re.search(
+        r"index\.rst:4: WARNING: cannot show identity 'trace-of-transpose'"
+        r".*\[identity_book\.catalogue\]",
+        warnings,
+    ), warnings
+    assert "Identity not available" in page(app, "index")
+
+
+@pytest.mark.sphinx(
+    "html", testroot="identity-basic", confoverrides={"identity_book_catalogue": "nowhere"}
+)
+def test_missing_catalogue_folder(app: Any) -> None:
+    app.build()
+    assert re.search(
+        r"nowhere:1:1: WARNING: no such file or folder \[identity_book\.catalogue\]",
+        warnings_of(app),
+    )
