@@ -22,7 +22,8 @@ from typing import Any
 
 from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, pdf
-from identity_book.handbook.policy import unpublishable
+from identity_book.handbook.book import make_book
+from identity_book.handbook.policy import HandbookError, unpublishable
 from identity_book.handbook.templates import template_dir
 from identity_book.report import Progress
 
@@ -128,6 +129,11 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
         print(
             f"publishing {len(problems)} unverified identity(ies), marked as such", file=sys.stderr
         )
+    try:
+        make_book(catalogue, results)
+    except HandbookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -113,3 +113,52 @@ def symbol_for(name: str, data: Any) -> str:
         cols = len(data[0]) if rows and isinstance(data[0], list) else 1
         return to_latex(Node("var", shape=(sympy.Integer(rows), sympy.Integer(cols)), value=name))
     return symbol(name)
+
+
+def _script_end(tex: str, i: int) -> int:
+    """Index after the argument of the ``^`` or ``_`` at ``i``."""
+    j = i + 1
+    while j < len(tex) and tex[j] == " ":
+        j += 1
+    if j < len(tex) and tex[j] == "{":
+        depth = 0
+        while j < len(tex):
+            depth += {"{": 1, "}": -1}.get(tex[j], 0)
+            if tex[j] == "\\":
+                j += 1
+            elif depth == 0:
+                return j + 1
+            j += 1
+        return j
+    if j < len(tex) and tex[j] == "\\":
+        j += 1
+        while j < len(tex) and tex[j].isalpha():
+            j += 1
+        return j
+    return j + 1
+
+
+def double_scripts(tex: str) -> list[str]:
+    """Places where generated LaTeX puts two superscripts (or subscripts) on one base.
+
+    TeX stops with "Double superscript" and MathJax prints an error in the page, so the
+    handbook refuses such output instead of publishing it.
+    """
+    found = []
+    i = 0
+    while i < len(tex):
+        ch = tex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "^_":
+            end = _script_end(tex, i)
+            k = end
+            while k < len(tex) and tex[k] == " ":
+                k += 1
+            if k < len(tex) and tex[k] == ch:
+                found.append(tex[max(0, i - 20) : min(len(tex), _script_end(tex, k))])
+            i = end
+            continue
+        i += 1
+    return found

@@ -14,8 +14,9 @@ MISSING_TEX = (
     "texlive-fonts-recommended tex-gyre)"
 )
 LATEX_TIMEOUT = 1800
-_PROBLEMS = re.compile(
-    r"^(! .*|.*LaTeX Warning: (Reference|Hyper reference|Citation) .* undefined.*"
+_ERRORS = re.compile(r"^(! .*|\S+\.tex:\d+: .*)\n(.*\n){0,3}", re.MULTILINE)
+_WARNINGS = re.compile(
+    r"^(.*LaTeX Warning: (Reference|Hyper reference|Citation) .* undefined.*"
     r"|.*There were undefined references.*|Missing character: .*)$",
     re.MULTILINE,
 )
@@ -26,8 +27,12 @@ def have_latex() -> bool:
 
 
 def log_problems(log: str) -> list[str]:
-    """Errors, undefined references and missing characters reported in a LaTeX log."""
-    return list(dict.fromkeys(m.group(0).strip() for m in _PROBLEMS.finditer(log)))
+    """Errors (with the lines that show where) or, when there are none, undefined references
+    and missing characters reported in a LaTeX log."""
+    errors = [m.group(0).rstrip() for m in _ERRORS.finditer(log)]
+    if errors:
+        return errors
+    return list(dict.fromkeys(m.group(0).strip() for m in _WARNINGS.finditer(log)))
 
 
 def make_pdf(latexdir: Path, verbose: bool = False) -> Path | None:

@@ -90,11 +90,10 @@ def on_builder_inited(app: Sphinx) -> None:
         book = generate.build_book(catalogue, results, settings)
         changed = generate.generate(book, Path(app.srcdir))
     except CatalogueError as exc:
-        raise HandbookBuildError(
-            f"{exc}\n{len(exc.diagnostics)} problem(s) in the catalogue"
-        ) from exc
+        msg = f"{exc}\n{len(exc.diagnostics)} problem(s) in the catalogue"
+        raise HandbookBuildError(msg) from None
     except IdentityBookError as exc:
-        raise HandbookBuildError(str(exc)) from exc
+        raise HandbookBuildError(str(exc)) from None
     for rel in unpublishable(results):
         logger.info("published although not verified (marked on its page): %s", rel)
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
