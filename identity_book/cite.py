@@ -26,7 +26,10 @@ from identity_book.compile import compile_identity
 from identity_book.expr.latex import to_latex
 from identity_book.model import Catalogue, Identity
 from identity_book.numbering import Numbered, number_catalogue
+from identity_book.verify.cache import Cache
+from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
+from identity_book.verify.runner import verify_many
 
 KEY_PREFIX = "idb:"
 FORMATS = ("bibtex", "latex", "text")
@@ -288,15 +291,22 @@ def _load(
     args: argparse.Namespace, ids: list[str] | None = None
 ) -> tuple[list[Citation], list[str]]:
     """Citations for ``ids`` (every identity when None), verified; and the unknown ids."""
-    from identity_book.cli import run_verification  # late import: cli imports this module
     from identity_book.loader import load_catalogue
 
     catalogue = load_catalogue([Path(p) for p in args.catalogue] or [Path("identities")])
     wanted = [i for i in catalogue if ids is None or i.id in ids]
     unknown = [i for i in ids or () if catalogue.get(i) is None]
-    results = run_verification(Catalogue(tuple(wanted), catalogue.root), args, quiet=True)
     chosen = {i.id for i in wanted}
-    return [c for c in citations(catalogue, results) if c.id in chosen], unknown
+    return [c for c in citations(catalogue, _verify(wanted, args)) if c.id in chosen], unknown
+
+
+def _verify(identities: list[Identity], args: argparse.Namespace) -> list[Result]:
+    """Verification with the command line's options and cache (``--jobs``, ``--no-cache``, ...)."""
+    from identity_book.cli import CACHE_DIR  # late import: cli imports this module
+
+    settings = Settings(seed=args.seed, symbolic=not args.no_symbolic)
+    cache = None if args.no_cache else Cache(CACHE_DIR)
+    return verify_many(identities, settings, args.jobs, cache)
 
 
 def _loud(item: Citation) -> None:
