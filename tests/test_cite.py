@@ -280,3 +280,17 @@ def test_paper_cannot_print_a_refuted_identity(paper_folder: Path) -> None:
     code, log = _latexmk(paper_folder, r"\idbeq{trace-of-product}")
     assert code != 0
     assert "Identity `trace-of-product' is REFUTED, not a verified statement" in log
+
+
+def test_citation_cff_matches_the_package() -> None:
+    from ruamel.yaml import YAML
+
+    from identity_book import __version__, config
+
+    cff = YAML(typ="safe").load((Path(__file__).parent.parent / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0"
+    assert cff["version"] == __version__
+    assert cff["title"] == config.BOOK_TITLE
+    assert cff["authors"] == [{"name": config.BOOK_AUTHOR}]
+    assert cff["url"] == "https://identity-book.github.io/identity-book/"
+    assert {"message", "license", "type", "abstract"} <= set(cff)
