@@ -1,0 +1,205 @@
+"""Real Sphinx builds of the handbook from the small test catalogue, through both entry points."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sphinx.cmd.build import build_main
+
+from identity_book.cli import main
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+CATALOGUE = HERE / "handbook_catalogue"
+
+
+def copy_docs(dest: Path) -> Path:
+    """The repository's docs/ project without anything generated into it."""
+    ignore = shutil.ignore_patterns("_build", "chapters", "indexes")
+    shutil.copytree(ROOT / "docs", dest, ignore=ignore)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> Iterator[Path]:
+    """``identity-book build html`` of the test catalogue; yields the output folder."""
+    base = tmp_path_factory.mktemp("site")
+    docs = copy_docs(base / "docs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IDENTITY_BOOK_CACHE", str(cache))
+        code = main(
+            ["build", "html", str(CATALOGUE), "--out", str(base / "out"), "--docs", str(docs)]
+        )
+    assert code == 0
+    yield base
+
+
+def html(site: Path, page: str) -> str:
+    return (site / "out" / "html" / f"{page}.html").read_text(encoding="utf-8")
+
+
+def test_pages_and_anchors(site: Path) -> None:
+    page = html(site, "chapters/derivatives")
+    assert '<section id="trace-axb">' in page
+    assert re.search(r"<h3>2\.1\.1 Gradient of tr\(AXB\)", page)
+    # an id docutils would rewrite (leading digit) is kept exactly
+    assert '<section id="1-trace-of-identity">' in html(site, "chapters/basics")
+    for name in (
+        "chapters/index",
+        "indexes/tags",
+        "indexes/cookbook",
+        "indexes/status",
+        "guide/tutorial",
+    ):
+        assert (site / "out" / "html" / f"{name}.html").exists(), name
+    assert (site / "out" / "html" / "_static" / "mathjax" / "tex-svg-full.js").exists()
+    assert "cdn.jsdelivr" not in page and "_static/mathjax/tex-svg-full.js" in page
+
+
+def test_links_between_pages_resolve(site: Path) -> None:
+    tags = html(site, "indexes/tags")
+    assert 'href="../chapters/derivatives.html#trace-axb"' in tags
+    cookbook = html(site, "indexes/cookbook")
+    assert 'href="../chapters/derivatives.html#grad-trace-xa"' in cookbook
+    page = html(site, "chapters/derivatives")
+    assert 'href="../indexes/tags.html#tag-trace"' in page
+    assert 'id="tag-trace"' in tags
+
+
+def test_html_escapes_catalogue_text(site: Path) -> None:
+    page = html(site, "chapters/basics")
+    assert "<script>alert(1)" not in page and "<b>bold" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="javascript' not in page
+
+
+def test_status_page_has_chart(site: Path) -> None:
+    page = html(site, "indexes/status")
+    assert "<svg" in page and 'aria-label="Verification status per chapter"' in page
+
+
+def test_erratum_is_published_marked(site: Path) -> None:
+    page = html(site, "chapters/derivatives")
+    section = page.split('<section id="grad-trace-xa-printed">')[1].split("</section>")[0]
+    assert "Erratum" in section and "Counterexample" in section
+    assert "Verified" not in section
+
+
+def test_plain_sphinx_build_makes_the_same_site(site: Path, tmp_path: Path, cache: Path) -> None:
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "html"
+    args = ["-q", "-W", "-b", "html", "-D", f"identity_book_handbook_catalogue={CATALOGUE}"]
+    args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(out)]
+    assert build_main(args) == 0
+    cli_docs = site / "docs"
+    for rel in (
+        "chapters/basics.md",
+        "chapters/derivatives.md",
+        "indexes/status.md",
+        "indexes/tags.md",
+    ):
+        assert (docs / rel).read_text() == (cli_docs / rel).read_text(), rel
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
+    cli_names = {
+        p.relative_to(site / "out" / "html").as_posix()
+        for p in (site / "out" / "html").rglob("*.html")
+    }
+    assert names == cli_names
+
+
+FALSE = """\
+identities:
+  - id: wrong-transpose
+    title: A false statement
+    variables:
+      A: {shape: [n, n]}
+      B: {shape: [n, n]}
+    lhs: (A @ B).T
+    rhs: A.T @ B.T
+"""
+
+
+def test_refuted_identity_stops_the_build(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = tmp_path / "cat" / "01-bad"
+    cat.mkdir(parents=True)
+    (cat / "bad.yaml").write_text(FALSE)
+    docs = copy_docs(tmp_path / "docs")
+    args = ["build", "html", str(cat.parent), "--out", str(tmp_path / "out"), "--docs", str(docs)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IDENTITY_BOOK_CACHE", str(cache))
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert re.search(r"bad\.yaml:2: wrong-transpose: Refuted", err), err
+        assert "--allow-unverified" in err
+        assert not (tmp_path / "out" / "html").exists()
+        # published on request, visibly marked
+        assert main([*args, "--allow-unverified"]) == 0
+    page = (tmp_path / "out" / "html" / "chapters" / "bad.html").read_text()
+    assert "Refuted: the two sides differ" in page and "ib-verdict-refuted" in page
+
+
+def test_plain_sphinx_build_refuses_too(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cat = tmp_path / "cat" / "01-bad"
+    cat.mkdir(parents=True)
+    (cat / "bad.yaml").write_text(FALSE)
+    docs = copy_docs(tmp_path / "docs")
+    args = ["-q", "-b", "html", "-D", f"identity_book_handbook_catalogue={cat.parent}"]
+    args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(tmp_path / "out")]
+    assert build_main(args) != 0
+    err = capsys.readouterr().err
+    assert "bad.yaml:2: wrong-transpose: Refuted" in err
+
+
+BAD_LATEX = """\
+identities:
+  - id: sneaky
+    title: A display that reads a file
+    variables:
+      A: {shape: [n, n]}
+    lhs: A.T.T
+    rhs: A
+    latex: \\input{/etc/passwd}
+"""
+
+
+def test_unsafe_latex_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cat = tmp_path / "cat" / "01-x"
+    cat.mkdir(parents=True)
+    (cat / "x.yaml").write_text(BAD_LATEX)
+    code = main(
+        [
+            "build",
+            "html",
+            str(cat.parent),
+            "--out",
+            str(tmp_path / "out"),
+            "--docs",
+            str(copy_docs(tmp_path / "d")),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert re.search(r"x\.yaml:8:\d+: sneaky: latex: macro \\input is not allowed", err), err
+
+
+def test_builtin_project_when_there_is_no_docs_folder(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(cache))
+    assert main(["build", "html", str(CATALOGUE), "--out", "out"]) == 0
+    assert (tmp_path / "out" / "html" / "chapters" / "derivatives.html").exists()
+    assert (tmp_path / "out" / "source" / "conf.py").exists()
