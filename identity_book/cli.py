@@ -29,9 +29,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(seed=args.seed, symbolic=not getattr(args, "no_symbolic", False))
 
 
-def run_verification(
-    catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False
-) -> list[Result]:
+def run_verification(catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False) -> list[Result]:
     cache = None if args.no_cache else Cache(CACHE_DIR)
     progress = Progress(len(catalogue), sys.stderr if not quiet else open(os.devnull, "w"))  # noqa: SIM115
     try:
@@ -113,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _extensions() -> list:  # type: ignore[type-arg]
+def _extensions() -> list:
     """Sub-commands provided by other modules (build, cite, export)."""
     out = []
     for module in ("identity_book.build", "identity_book.cite"):

@@ -138,9 +138,7 @@ def compile_identity(identity: Identity) -> Compiled:
         from identity_book.errors import CatalogueError
 
         raise CatalogueError(problems)
-    return Compiled(
-        identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps)
-    )
+    return Compiled(identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps))
 
 
 _ALLOWED_CMP = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)
@@ -164,7 +162,9 @@ def parse_constraint(text: str, names: set[str]) -> Constraint:
             if not isinstance(node.value, int) or isinstance(node.value, bool) or abs(node.value) > 1000:
                 raise ExpressionError("constraint constants are small integers", node.col_offset)
         elif not isinstance(node, allowed):
-            raise ExpressionError(f"{type(node).__name__} is not allowed in a constraint", getattr(node, "col_offset", 0))
+            raise ExpressionError(
+                f"{type(node).__name__} is not allowed in a constraint", getattr(node, "col_offset", 0)
+            )
     return Constraint(text, tree)
 
 
@@ -188,7 +188,7 @@ def _compare(node: ast.AST, sizes: dict[str, int]) -> int | bool:
     if isinstance(node, ast.Name):
         return sizes[node.id]
     if isinstance(node, ast.Constant):
-        return int(node.value)
+        return int(node.value)  # type: ignore[arg-type]
     if isinstance(node, ast.BinOp):
         a, b = _compare(node.left, sizes), _compare(node.right, sizes)
         return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]

@@ -54,8 +54,7 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True) -> 
                 problems.extend(exc.diagnostics)
     if problems:
         raise CatalogueError(problems)
-    root = str(roots[0]) if roots else "identities"
-    return Catalogue(tuple(seen.values()), root)
+    return Catalogue(tuple(seen.values()), str(roots[0]) if roots else "identities")
 
 
 def _display(file: Path) -> str:

@@ -87,8 +87,7 @@ class Identity:
         return {
             "id": self.id,
             "variables": [
-                [v.name, list(v.shape or ()), list(v.properties), list(v.integer or ())]
-                for v in self.variables
+                [v.name, list(v.shape or ()), list(v.properties), list(v.integer or ())] for v in self.variables
             ],
             "lhs": self.lhs,
             "rhs": self.rhs,
@@ -106,7 +105,7 @@ class Catalogue:
     identities: tuple[Identity, ...]
     root: str = "identities"
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.identities)
 
     def __len__(self) -> int:

@@ -38,7 +38,7 @@ def to_json(results: list[Result]) -> str:
 
 
 def errors_to_json(error: CatalogueError) -> str:
-    results = [
+    results: list[dict[str, object]] = [
         {
             "id": d.identity,
             "file": d.location.file,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -73,7 +81,9 @@ class IdentitySpec(Strict):
     lhs: Expression
     rhs: Expression
     references: list[ReferenceSpec] = Field(default_factory=list, max_length=20)
-    tags: list[Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=40)]] = Field(default_factory=list, max_length=20)
+    tags: list[Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=40)]] = Field(
+        default_factory=list, max_length=20
+    )
     constraints: list[Annotated[StrictStr, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
     conditions: list[Text] = Field(default_factory=list, max_length=10)
     notes: Text | None = None

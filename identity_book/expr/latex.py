@@ -7,8 +7,21 @@ from fractions import Fraction
 from identity_book.expr.nodes import Node, scalar_like
 
 # Binding strength: higher binds tighter.
-_PREC = {"add": 1, "sub": 1, "neg": 2, "mul": 3, "scale": 3, "matmul": 3, "hadamard": 3,
-         "kron": 3, "div": 3, "divide": 3, "ediv": 3, "pow": 5, "T": 6}
+_PREC = {
+    "add": 1,
+    "sub": 1,
+    "neg": 2,
+    "mul": 3,
+    "scale": 3,
+    "matmul": 3,
+    "hadamard": 3,
+    "kron": 3,
+    "div": 3,
+    "divide": 3,
+    "ediv": 3,
+    "pow": 5,
+    "T": 6,
+}
 _ATOM = 9
 
 _NAMED = {
@@ -33,7 +46,7 @@ def symbol(name: str, node: Node | None = None) -> str:
 
 
 def _prec(node: Node) -> int:
-    if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:  # type: ignore[arg-type]
+    if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:
         return 3
     if node.op == "const" and Fraction(node.value) < 0:  # type: ignore[arg-type]
         return 2
@@ -136,8 +149,10 @@ def to_latex(node: Node) -> str:
         return f"\\frac{{\\partial^2}}{{\\partial {x}\\, \\partial {x}^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"
     if op == "hess_vec":
         x = to_latex(a[1])
-        return (f"\\frac{{\\partial^2}}{{\\partial \\operatorname{{vec}} {x}\\, \\partial "
-                f"(\\operatorname{{vec}} {x})^{{\\top}}}}\\left[{to_latex(a[0])}\\right]")
+        return (
+            f"\\frac{{\\partial^2}}{{\\partial \\operatorname{{vec}} {x}\\, \\partial "
+            f"(\\operatorname{{vec}} {x})^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"
+        )
     if op == "d":
         inner = to_latex(a[0])
         return f"d{inner}" if a[0].op == "var" else f"d\\left({inner}\\right)"

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
+from typing import TypeAlias
 
 import sympy
 
-Dim = sympy.Expr
-Shape = tuple[Dim, Dim] | None
+Dim: TypeAlias = sympy.Expr  # an integer or a polynomial in dimension symbols
+Shape: TypeAlias = tuple[Dim, Dim] | None
 
 ONE = sympy.Integer(1)
 
@@ -36,7 +38,7 @@ class Node:
     def is_scalar(self) -> bool:
         return self.shape is None
 
-    def walk(self):  # type: ignore[no-untyped-def]
+    def walk(self):
         """This node and all below it, parents first."""
         stack = [self]
         while stack:
@@ -77,5 +79,12 @@ def concrete(shape: Shape, sizes: dict[str, int]) -> tuple[int, int] | None:
     """The integer shape for one size assignment."""
     if shape is None:
         return None
-    subs = {sympy.Symbol(k, integer=True, positive=True): v for k, v in sizes.items()}
-    return int(shape[0].subs(subs)), int(shape[1].subs(subs))
+    return _dim_value(shape[0], tuple(sorted(sizes.items()))), _dim_value(shape[1], tuple(sorted(sizes.items())))
+
+
+@lru_cache(maxsize=65536)
+def _dim_value(dim: Dim, sizes: tuple[tuple[str, int], ...]) -> int:
+    if dim.is_Integer:
+        return int(dim)
+    table = dict(sizes)
+    return int(dim.subs({s: table[s.name] for s in dim.free_symbols}))

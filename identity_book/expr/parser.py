@@ -90,9 +90,7 @@ class _Converter:
     def convert(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
             raise LimitError(f"expression nested deeper than {MAX_DEPTH} levels", self.lead)
-        method: Callable[[ast.AST, int], Node] | None = getattr(
-            self, f"_{type(node).__name__}", None
-        )
+        method: Callable[[ast.AST, int], Node] | None = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise self.fail(f"{_describe(node)} is not allowed in an expression", node)
         return method(node, depth + 1)
@@ -183,9 +181,7 @@ class _Converter:
             raise self.fail("starred arguments are not allowed", node)
         args = tuple(self.convert(a, depth) for a in node.args)
         if name in DERIVATIVES and args[1].op != "var":
-            raise ExpressionError(
-                f"{name}() differentiates with respect to a variable name", args[1].offset
-            )
+            raise ExpressionError(f"{name}() differentiates with respect to a variable name", args[1].offset)
         return FUNCTIONS[name](args, self.at(node))
 
     def _sum(self, node: ast.Call, depth: int) -> Node:
@@ -239,7 +235,7 @@ def _describe(node: ast.AST) -> str:
 
 def _need_integer(node: Node, what: str) -> None:
     ok = all(n.op in ("const", "int", "add", "sub", "neg", "mul") for n in node.walk()) and all(
-        n.value.denominator == 1  # type: ignore[union-attr]
+        n.value.denominator == 1
         for n in node.walk()
         if n.op == "const"
     )
@@ -269,8 +265,7 @@ def matmul(left: Node, right: Node, at: int) -> Node:
         raise ExpressionError("'@' needs matrices on both sides; use '*' for a scalar", at)
     if not same_dim(left.shape[1], right.shape[0]):
         raise ExpressionError(
-            f"'@' inner dimensions do not conform: {show_shape(left.shape)} @ "
-            f"{show_shape(right.shape)}",
+            f"'@' inner dimensions do not conform: {show_shape(left.shape)} @ {show_shape(right.shape)}",
             at,
         )
     return Node("matmul", (left, right), (left.shape[0], right.shape[1]), offset=at)
@@ -288,8 +283,7 @@ def _elementwise(op: str, left: Node, right: Node, at: int) -> Node:
         return Node("hadamard" if op == "mul" else "ediv", (left, right), left.shape, offset=at)
     sign = "*" if op == "mul" else "/"
     raise ExpressionError(
-        f"'{sign}' needs a scalar or equal shapes: {show_shape(left.shape)} {sign} "
-        f"{show_shape(right.shape)}",
+        f"'{sign}' needs a scalar or equal shapes: {show_shape(left.shape)} {sign} {show_shape(right.shape)}",
         at,
     )
 
@@ -297,9 +291,7 @@ def _elementwise(op: str, left: Node, right: Node, at: int) -> Node:
 # -- the function table -------------------------------------------------------------------
 def _square(name: str, node: Node) -> sympy.Expr:
     if node.shape is None or not same_dim(node.shape[0], node.shape[1]):
-        raise ExpressionError(
-            f"{name}() needs a square matrix, got {show_shape(node.shape)}", node.offset
-        )
+        raise ExpressionError(f"{name}() needs a square matrix, got {show_shape(node.shape)}", node.offset)
     return node.shape[0]
 
 
@@ -310,9 +302,7 @@ def _scalar_arg(name: str, node: Node) -> None:
 
 def _vector(name: str, node: Node) -> sympy.Expr:
     if node.shape is None or not same_dim(node.shape[1], ONE):
-        raise ExpressionError(
-            f"{name}() needs a column vector, got {show_shape(node.shape)}", node.offset
-        )
+        raise ExpressionError(f"{name}() needs a column vector, got {show_shape(node.shape)}", node.offset)
     return node.shape[0]
 
 
@@ -376,9 +366,7 @@ def _f_commutation(args: tuple[Node, ...], at: int) -> Node:
 def _f_hadamard(args: tuple[Node, ...], at: int) -> Node:
     a, b = args
     if a.shape is None or not same_shape(a.shape, b.shape):
-        raise ExpressionError(
-            f"hadamard() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at
-        )
+        raise ExpressionError(f"hadamard() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at)
     return Node("hadamard", args, a.shape, offset=at)
 
 
@@ -416,9 +404,7 @@ def _f_norm(args: tuple[Node, ...], at: int) -> Node:
 def _f_inner(args: tuple[Node, ...], at: int) -> Node:
     a, b = args
     if not same_shape(a.shape, b.shape):
-        raise ExpressionError(
-            f"inner() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at
-        )
+        raise ExpressionError(f"inner() needs equal shapes: {show_shape(a.shape)}, {show_shape(b.shape)}", at)
     return Node("inner", args, None, offset=at)
 
 

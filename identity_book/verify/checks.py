@@ -38,7 +38,7 @@ class Settings:
     symbolic: bool = True
     budget_numeric: float = 20.0
     budget_exact: float = 20.0
-    budget_symbolic: float = 4.0
+    budget_symbolic: float = 1.0
 
     def key(self) -> str:
         return repr(self)
@@ -72,7 +72,8 @@ def numeric_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs:
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     tol = tolerance(c)
     start = time.perf_counter()
-    worst, points, used = 0.0, 0, []
+    worst, points = 0.0, 0
+    used: list[dict[str, int]] = []
     skipped_reason = None
     try:
         all_sizes = size_assignments(c, settings.numeric_sizes)
@@ -106,8 +107,14 @@ def numeric_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs:
                         "exact": False,
                     }
                     return LevelResult(
-                        "failed", [*used, ints], points + 1, rel, tol,
-                        time.perf_counter() - start, "sides differ", info,
+                        "failed",
+                        [*used, ints],
+                        points + 1,
+                        rel,
+                        tol,
+                        time.perf_counter() - start,
+                        "sides differ",
+                        info,
                     )
                 worst = max(worst, rel)
                 points += 1
@@ -159,7 +166,8 @@ def exact_compare(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int
 def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None) -> LevelResult:
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     start = time.perf_counter()
-    points, used, undecided = 0, [], 0
+    points, undecided = 0, 0
+    used: list[dict[str, int]] = []
     try:
         all_sizes = size_assignments(c, settings.exact_sizes, high=4)
     except NoSample as exc:
@@ -172,8 +180,9 @@ def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: N
                     env, ints = sample_point(c, sizes, rng, exact_mode=True)
                     same, left, right = exact_compare(lhs, rhs, env, ints)
                 except NotExact as exc:
-                    return LevelResult("inconclusive", used, points, seconds=time.perf_counter() - start,
-                                       detail=f"not exact: {exc}")
+                    return LevelResult(
+                        "inconclusive", used, points, seconds=time.perf_counter() - start, detail=f"not exact: {exc}"
+                    )
                 except NoSample:
                     break
                 except (EvaluationError, ZeroDivisionError):
@@ -187,8 +196,16 @@ def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: N
                         "rhs": to_plain(right),
                         "exact": True,
                     }
-                    return LevelResult("failed", [*used, ints], points + 1, None, None,
-                                       time.perf_counter() - start, "sides differ exactly", info)
+                    return LevelResult(
+                        "failed",
+                        [*used, ints],
+                        points + 1,
+                        None,
+                        None,
+                        time.perf_counter() - start,
+                        "sides differ exactly",
+                        info,
+                    )
                 undecided += same is None
                 points += same is True
                 if ints not in used:
@@ -203,7 +220,15 @@ def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: N
 
 
 # -- symbolic ----------------------------------------------------------------------------------
-SYMBOLIC_PROPS = {"symmetric", "spd", "invertible", "diagonal", "lower_triangular", "upper_triangular", "skew_symmetric"}
+SYMBOLIC_PROPS = {
+    "symmetric",
+    "spd",
+    "invertible",
+    "diagonal",
+    "lower_triangular",
+    "upper_triangular",
+    "skew_symmetric",
+}
 
 
 def _symbolic_matrix(name: str, rows: int, cols: int, props: set[str]) -> np.ndarray:
@@ -233,7 +258,7 @@ def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
     if props - SYMBOLIC_PROPS:
         return LevelResult("skipped", detail=f"no symbolic form for {', '.join(sorted(props - SYMBOLIC_PROPS))}")
     try:
-        sizes = size_assignments(c, 1, low=2, high=3)[0]
+        sizes = size_assignments(c, 1, low=2, high=3, max_entries=16)[0]
     except NoSample as exc:
         return LevelResult("skipped", detail=str(exc))
     rng = rng_for(settings.seed, c, "symbolic", 0)
@@ -250,9 +275,15 @@ def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
             env[var.name] = sympy.Symbol(var.name, real=True)
         else:
             env[var.name] = _symbolic_matrix(var.name, *shape, set(var.properties))
+    same: bool | None
     try:
-        same, _, _ = exact_compare(c.lhs, c.rhs, env, ints)
-    except (NotExact, EvaluationError, ZeroDivisionError, TypeError) as exc:
+        same = _compare_in_field(c, env, ints)
+    except (NotExact, TypeError, AttributeError, ValueError, sympy.PolynomialError):
+        try:
+            same, _, _ = exact_compare(c.lhs, c.rhs, env, ints)
+        except (NotExact, EvaluationError, ZeroDivisionError, TypeError) as exc:
+            return LevelResult("skipped", [ints], seconds=time.perf_counter() - start, detail=f"not symbolic: {exc}")
+    except (EvaluationError, ZeroDivisionError) as exc:
         return LevelResult("skipped", [ints], seconds=time.perf_counter() - start, detail=f"not symbolic: {exc}")
     seconds = time.perf_counter() - start
     where = ", ".join(f"{k} = {v}" for k, v in ints.items()) or "the given sizes"
@@ -263,9 +294,34 @@ def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
     return LevelResult("inconclusive", [ints], seconds=seconds, detail="SymPy could not decide")
 
 
+def _compare_in_field(c: Compiled, env: dict[str, Any], ints: dict[str, int]) -> bool:
+    """Compare both sides in the field of rational functions of the entries (fast, exact)."""
+    symbols = sorted(
+        {x for v in env.values() for e in np.asarray(v, dtype=object).flat for x in sympy.sympify(e).free_symbols},
+        key=str,
+    )
+    if not symbols:
+        raise NotExact("no symbols")
+    field, *_ = sympy.polys.fields.field(symbols, sympy.QQ)
+
+    def convert(v: Any) -> Any:
+        if isinstance(v, np.ndarray):
+            out = np.empty(v.shape, dtype=object)
+            for idx, x in np.ndenumerate(v):
+                out[idx] = field.from_expr(sympy.sympify(x))
+            return out
+        return field.from_expr(sympy.sympify(v))
+
+    same, _, _ = exact_compare(c.lhs, c.rhs, {k: convert(v) for k, v in env.items()}, ints)
+    if same is None:
+        raise NotExact("undecided in the field")
+    return same
+
+
 # -- counterexamples -------------------------------------------------------------------------
-def small_counterexample(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None,
-                         tries: int = 200) -> dict[str, Any] | None:
+def small_counterexample(
+    c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None, tries: int = 200
+) -> dict[str, Any] | None:
     """Search small integer inputs (entries in -2..2, sizes 2 and 3) where the sides differ."""
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     try:
@@ -303,9 +359,12 @@ def timed(level: str, seconds: float, fn: Any, *args: Any) -> LevelResult:
     start = time.perf_counter()
     try:
         with budget(seconds):
-            return fn(*args)  # type: ignore[no-any-return]
+            return fn(*args)
     except Timeout:
-        return LevelResult("inconclusive", seconds=time.perf_counter() - start,
-                           detail=f"{level} check exceeded its {seconds:g} s budget")
+        return LevelResult(
+            "inconclusive",
+            seconds=time.perf_counter() - start,
+            detail=f"{level} check exceeded its {seconds:g} s budget",
+        )
     except RecursionError:
         return LevelResult("inconclusive", seconds=time.perf_counter() - start, detail="recursion too deep")

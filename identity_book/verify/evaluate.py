@@ -15,7 +15,7 @@ import numpy as np
 import scipy.linalg
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
-from identity_book.expr.nodes import Node
+from identity_book.expr.nodes import Node, concrete
 from identity_book.verify import exact
 
 Value = Any
@@ -247,12 +247,14 @@ class Evaluator:
         return value
 
     def _track(self, value: Value) -> None:
-        arr = np.abs(np.asarray(value, dtype=float))
-        if arr.size:
-            peak = float(arr.max())
-            if not np.isfinite(peak):
-                raise EvaluationError("overflow")
-            self.magnitude = max(self.magnitude, peak)
+        if isinstance(value, np.ndarray):
+            peak = float(np.max(np.abs(value))) if value.size else 0.0
+        else:
+            peak = abs(float(value))
+        if not peak < float("inf"):
+            raise EvaluationError("overflow")
+        if peak > self.magnitude:
+            self.magnitude = peak
 
     def integer(self, node: Node, env: Env) -> int:
         value = as_scalar(self.eval(node, env))
@@ -262,10 +264,10 @@ class Evaluator:
         return int(value)
 
     def shape_of(self, node: Node) -> tuple[int, int]:
-        if node.shape is None:
+        shape = concrete(node.shape, self.ints)
+        if shape is None:
             return 1, 1
-        sub = {str(k): v for k, v in self.ints.items()}
-        rows, cols = (int(d.subs({s: sub[str(s)] for s in d.free_symbols})) for d in node.shape)
+        rows, cols = shape
         if rows * cols > MAX_ENTRIES:
             raise LimitError(f"a {rows}×{cols} matrix is larger than the verifier allows")
         return rows, cols

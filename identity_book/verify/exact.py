@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from sympy.polys.fields import FracElement
 
 from identity_book.errors import EvaluationError, NotExact
 
@@ -83,9 +84,7 @@ class Dual:
     def __pow__(self, exponent: Scalar) -> Scalar:
         if isinstance(exponent, Dual) and exponent.tag >= self.tag:
             return exp_(log_(self) * exponent)
-        return Dual(
-            power(self.a, exponent), exponent * power(self.a, exponent - 1) * self.b, self.tag
-        )
+        return Dual(power(self.a, exponent), exponent * power(self.a, exponent - 1) * self.b, self.tag)
 
     def __rpow__(self, base: Scalar) -> Scalar:
         return exp_(log_(base) * self)
@@ -110,8 +109,8 @@ def eps_part(x: Scalar, tag: int) -> Scalar:
 def nonzero(x: Scalar) -> bool:
     """Whether ``x`` is certainly not zero (usable as a pivot)."""
     x = primal(x)
-    if isinstance(x, Fraction | int):
-        return x != 0
+    if isinstance(x, Fraction | int | FracElement):
+        return bool(x != 0)
     return bool(sympy.cancel(sympy.together(x)) != 0)
 
 
@@ -286,7 +285,7 @@ def inv(m: np.ndarray) -> np.ndarray:
                 minor = np.delete(np.delete(m, j, axis=0), i, axis=1)
                 c = _laplace(minor) if n > 1 else Fraction(1)
                 adj[i, j] = c if (i + j) % 2 == 0 else -c
-        return adj / d  # type: ignore[no-any-return]
+        return adj / d
     a = np.concatenate([m.copy(), identity(n)], axis=1)
     for col in range(n):
         pivot = next((r for r in range(col, n) if nonzero(a[r, col])), None)
@@ -298,7 +297,7 @@ def inv(m: np.ndarray) -> np.ndarray:
         for r in range(n):
             if r != col:
                 a[r] = a[r] - a[r, col] * a[col]
-    return a[:, n:]  # type: ignore[no-any-return]
+    return a[:, n:]
 
 
 def rank(m: np.ndarray) -> int:
@@ -323,9 +322,9 @@ def pinv(m: np.ndarray) -> np.ndarray:
     rows, cols = m.shape
     r = rank(m)
     if r == cols:
-        return inv(m.T @ m) @ m.T  # type: ignore[no-any-return]
+        return inv(m.T @ m) @ m.T
     if r == rows:
-        return m.T @ inv(m @ m.T)  # type: ignore[no-any-return]
+        return m.T @ inv(m @ m.T)
     raise NotExact("pinv of a rank-deficient matrix")
 
 
@@ -346,6 +345,8 @@ def is_exact_zero(x: Scalar) -> bool | None:
     r = _rational(x)
     if r is not None:
         return r == 0
+    if isinstance(x, FracElement):
+        return bool(x == 0)
     expr = sympy.sympify(x)
     if expr.free_symbols and sympy.cancel(sympy.together(expr)) == 0:
         return True

@@ -24,8 +24,9 @@ from identity_book.verify.results import LevelResult, Result
 
 def verify_identity(identity: Identity, settings: Settings) -> Result:
     """Every applicable check for one identity, and the status they add up to."""
-    result = Result(identity.id, identity.file, identity.location.line, "error", seed=settings.seed,
-                    expected=identity.status)
+    result = Result(
+        identity.id, identity.file, identity.location.line, "error", seed=settings.seed, expected=identity.status
+    )
     try:
         c = compile_identity(identity)
     except CatalogueError as exc:
@@ -114,8 +115,14 @@ def verify_many(
     return [done[i.id] for i in items]
 
 
-def _record(result: Result, done: dict[str, Result], cache: Cache | None, settings: Settings,
-            items: list[Identity], progress: Callable[[Result], None] | None) -> None:
+def _record(
+    result: Result,
+    done: dict[str, Result],
+    cache: Cache | None,
+    settings: Settings,
+    items: list[Identity],
+    progress: Callable[[Result], None] | None,
+) -> None:
     done[result.id] = result
     if cache is not None:
         ident = next(i for i in items if i.id == result.id)

@@ -21,28 +21,44 @@ from identity_book.verify import exact
 
 MAX_DIM = 5
 MAX_ENTRIES_PER_VARIABLE = 64
+MAX_NODE_ENTRIES = 144
 
 
 class NoSample(EvaluationError):
     """No sample satisfies the properties or constraints."""
 
 
-def size_assignments(c: Compiled, count: int, low: int = 1, high: int = MAX_DIM) -> list[dict[str, int]]:
-    """Up to ``count`` assignments of the dimensions: distinct, rectangular, small first."""
+def size_assignments(
+    c: Compiled, count: int, low: int = 1, high: int = MAX_DIM, max_entries: int = MAX_NODE_ENTRIES
+) -> list[dict[str, int]]:
+    """Up to ``count`` assignments of the dimensions: distinct, rectangular, small first.
+
+    Assignments whose largest intermediate matrix exceeds ``max_entries`` are left out, so a
+    triple Kronecker product stays cheap.
+    """
     dims = c.dims
     if not dims:
         return [{}]
+    shapes = {n.shape for n in (*c.lhs.walk(), *c.rhs.walk()) if n.shape is not None}
+    while high > low + 1 and (high - low + 1) ** len(dims) > 3000:
+        high -= 1
     candidates = []
+    costs: dict[tuple[int, ...], int] = {}
     for values in itertools.product(range(low, high + 1), repeat=len(dims)):
         sizes = dict(zip(dims, values, strict=True))
-        if all(con.holds({**sizes, **_param_low(c)}) for con in c.constraints if _only_dims(con, dims)):
-            if _entries_ok(c, sizes):
-                candidates.append(values)
+        if not all(con.holds({**sizes, **_param_low(c)}) for con in c.constraints if _only_dims(con, dims)):
+            continue
+        if not _entries_ok(c, sizes):
+            continue
+        cost = max((r * k for r, k in (concrete(s, sizes) or (1, 1) for s in shapes)), default=1)
+        if cost <= max_entries:
+            candidates.append(values)
+            costs[values] = cost
     if not candidates:
         raise NoSample("no assignment of the dimensions satisfies the constraints")
 
     def score(values: tuple[int, ...]) -> tuple[int, int, int]:
-        return (-len(set(values)), sum(v == 1 for v in values), sum(values))
+        return (-len(set(values)), sum(v == 1 for v in values), costs[values])
 
     candidates.sort(key=score)
     chosen = [candidates[0]]
