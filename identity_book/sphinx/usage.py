@@ -85,4 +85,7 @@ def problem_message(numbered: Numbered, result: Result) -> str:
     else:
         what = f"is {result.status}, not verified"
     detail = f": {result.message}" if result.message else ""
+    sizes = (result.counterexample or {}).get("sizes") or {}
+    if sizes:
+        detail += "; counterexample at " + ", ".join(f"{k} = {v}" for k, v in sizes.items())
     return f"{where}: identity {ident.id!r} ({numbered.number}) {what}{detail}"
