@@ -68,6 +68,9 @@ def on_config_inited(app: Sphinx, cfg: Config) -> None:
             cfg.mathjax3_config = MATHJAX_CONFIG
     cfg.html_static_path = [*cfg.html_static_path, str(STATIC)]
     app.add_css_file("identity-book.css")
+    app.add_js_file("identity-book.js", loading_method="defer", priority=900)
+    if not cfg.html_favicon:
+        cfg.html_favicon = str(STATIC / "identity-book-icon.svg")
     latex = dict(cfg.latex_elements)
     preamble = render("latex/preamble.tex", unicode=Raw(texunicode.preamble()))
     latex["preamble"] = latex.get("preamble", "") + "\n" + preamble
