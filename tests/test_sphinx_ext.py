@@ -170,10 +170,7 @@ def test_false_identity_is_a_located_warning_and_marked_on_the_page(app: Any) ->
     lines = [line for line in warnings.splitlines() if "WARNING" in line]
     assert len(lines) == 2, warnings  # the directive and the role
     directive = next(line for line in lines if "index.rst:6:" in line)
-    assert (
-        "identities/01-basics/trace.yaml:10: identity 'trace-of-product' (1.1.2) is refuted"
-        in directive
-    )
+    assert "identities/01-basics/trace.yaml:10: identity 'trace-of-product' (1.1.2) is refuted" in directive
     assert directive.endswith("[identity_book.refuted]")
     assert "trace-cyclic" not in warnings
     html = page(app, "index")
@@ -239,12 +236,47 @@ def test_malformed_catalogue(app: Any) -> None:
     assert "Identity not available" in page(app, "index")
 
 
-@pytest.mark.sphinx(
-    "html", testroot="identity-basic", confoverrides={"identity_book_catalogue": "nowhere"}
-)
+@pytest.mark.sphinx("html", testroot="identity-basic", confoverrides={"identity_book_catalogue": "nowhere"})
 def test_missing_catalogue_folder(app: Any) -> None:
     app.build()
     assert re.search(
         r"nowhere:1:1: WARNING: no such file or folder \[identity_book\.catalogue\]",
         warnings_of(app),
     )
+
+
+# -- units ---------------------------------------------------------------------------------------
+def test_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from identity_book.sphinx.state import cache_folder
+
+    monkeypatch.delenv("IDENTITY_BOOK_CACHE", raising=False)
+    docs = tmp_path / "project" / "docs"
+    docs.mkdir(parents=True)
+    assert cache_folder(None, docs) == docs / ".identity-book-cache"  # no project root above
+    (tmp_path / "project" / "pyproject.toml").write_text("")
+    assert cache_folder(None, docs) == tmp_path / "project" / ".identity-book-cache"
+    assert cache_folder("cache", docs) == docs / "cache"
+    assert cache_folder(False, docs) is None
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(tmp_path / "env-cache"))
+    assert cache_folder(None, docs) == tmp_path / "env-cache"
+    assert cache_folder("cache", docs) == docs / "cache"  # conf.py wins
+
+
+def test_every_warning_type_is_documented() -> None:
+    from identity_book.sphinx.warning_types import SUBTYPES
+
+    guide = (Path(__file__).parent.parent / "docs" / "guide-sphinx-extension.md").read_text()
+    documented = set(re.findall(r"^\| `identity_book\.(\w+)` \|", guide, re.M))
+    assert documented == set(SUBTYPES)
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-twice")
+def test_an_identity_embedded_twice(app: Any) -> None:
+    (Path(app.srcdir) / "plain.rst").write_text(
+        "Twice\n=====\n\n.. identity:: trace-cyclic\n\n.. identity:: trace-cyclic\n"
+    )
+    app.build()
+    assert warnings_of(app) == ""
+    html = page(app, "plain")
+    assert 'id="identity-trace-cyclic"' in html and 'id="identity-trace-cyclic-2"' in html
+    assert app.env.domains["idb"].target("trace-cyclic")[0] == "myst"  # the first page by name
