@@ -46,6 +46,7 @@ def test_html_embeds_identities_without_warnings(app: Any) -> None:
     assert r"\mathbf{A} \in \mathbb{R}^{n \times n}" in one
     assert "verified (proved)" in one
     assert 'class="identity identity-verified' in index
+    assert "_static/identity-book.css" in index and (Path(app.outdir) / "_static" / "identity-book.css").is_file()
     # the role: number and title, linked to the embedded identity
     assert 'href="#identity-trace-of-transpose"' in index
     assert "Identity 1.1.1: The trace is invariant under transposition</span></a>" in index

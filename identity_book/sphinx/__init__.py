@@ -13,6 +13,7 @@ cache as ``identity-book verify``); a false, undecided or unknown one is a warni
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +36,7 @@ from identity_book.sphinx.warning_types import warn
 from identity_book.verify.cache import Cache
 
 LATEX_PACKAGE = "identitybook-sphinx"
+CSS_FILE = "identity-book.css"
 CONFIG: dict[str, tuple[Any, Literal["", "env"], Any]] = {
     # name: (default, rebuild, types)
     "identity_book_catalogue": ("identities", "env", (str, list, tuple)),
@@ -59,6 +61,15 @@ def load_catalogue(app: Sphinx) -> None:
         if Path(location.file).is_absolute():
             location = type(location)(shown(Path(location.file)), location.line, location.column)
         warn("catalogue", f"{who}{problem.message}", str(location))
+
+
+def write_html_support(app: Sphinx) -> None:
+    """``builder-inited``: a small style sheet that sets verified and unverified apart."""
+    if app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(__file__).with_name(CSS_FILE), static / CSS_FILE)
+        app.add_css_file(CSS_FILE)
 
 
 def write_latex_support(app: Sphinx) -> None:
@@ -94,6 +105,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     setup_markup(app)
     app.connect("builder-inited", load_catalogue)
     app.connect("builder-inited", write_latex_support)
+    app.connect("builder-inited", write_html_support)
     app.connect("env-get-outdated", outdated_documents)
     return {
         "version": __version__,
