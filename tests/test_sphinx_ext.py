@@ -281,3 +281,15 @@ def test_an_identity_embedded_twice(app: Any) -> None:
     html = page(app, "plain")
     assert 'id="identity-trace-cyclic"' in html and 'id="identity-trace-cyclic-2"' in html
     assert app.env.domains["idb"].target("trace-cyclic")[0] == "myst"  # the first page by name
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-verifier-bug")
+def test_a_verifier_failure_is_a_warning_not_a_crash(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr("identity_book.sphinx.state.verify_many", broken)
+    app.build()
+    warnings = warnings_of(app)
+    assert "the verifier failed: ZeroDivisionError: boom [identity_book.error]" in warnings
+    assert "Not verified: error" in page(app, "index")

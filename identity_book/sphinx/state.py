@@ -60,7 +60,17 @@ class CatalogueState:
         """The verification result of a known identity (cached on disk and in memory)."""
         if identity_id not in self.results:
             identity = self.numbers[identity_id].identity
-            self.results[identity_id] = verify_many([identity], self.settings, 1, self.cache)[0]
+            try:
+                result = verify_many([identity], self.settings, 1, self.cache)[0]
+            except Exception as exc:  # a verifier bug must not crash the user's build
+                result = Result(
+                    identity.id,
+                    identity.file,
+                    identity.location.line,
+                    "error",
+                    message=f"the verifier failed: {type(exc).__name__}: {exc}",
+                )
+            self.results[identity_id] = result
         return self.results[identity_id]
 
     def source(self, identity_id: str) -> Path:
@@ -89,9 +99,7 @@ def get_state(env: BuildEnvironment) -> CatalogueState:
     try:
         return _STATES[env]
     except KeyError:
-        raise RuntimeError(
-            "identity_book.sphinx: the catalogue was not loaded (builder-inited)"
-        ) from None
+        raise RuntimeError("identity_book.sphinx: the catalogue was not loaded (builder-inited)") from None
 
 
 def catalogue_roots(setting: str | list[str] | tuple[str, ...], confdir: Path) -> tuple[Path, ...]:
