@@ -86,7 +86,8 @@ def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Ident
     except ValidationError as exc:
         for err in exc.errors():
             path = tuple(p for p in err["loc"] if p != "[key]")
-            problems.append(Diagnostic(doc.where(path), _message(err), _id_at(doc, path)))
+            where = doc.keys.get(path) if err["type"] == "extra_forbidden" else None
+            problems.append(Diagnostic(where or doc.where(path), _message(err), _id_at(doc, path)))
         return []
     rel = PurePosixPath(file.resolve().relative_to(root.resolve()).as_posix())
     chapter, section = chapter_and_section(rel)
@@ -94,7 +95,8 @@ def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Ident
 
 
 def _message(err: Any) -> str:
-    field = ".".join(str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]")
+    names = [str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]"]
+    field = ".".join(names[1:] if names[:1] == ["identities"] else names)
     if err["type"] == "extra_forbidden":
         return f"unknown field {err['loc'][-1]!r}"
     if err["type"] == "missing":
@@ -116,16 +118,18 @@ def _id_at(doc: Document, path: tuple[Any, ...]) -> str | None:
 
 
 def _with_ids(found: list[Diagnostic], doc: Document | None) -> list[Diagnostic]:
+    """Attach the id of the entry each problem lies in (the last entry starting before it)."""
     if doc is None:
         return found
+    starts = sorted(
+        (loc.line, loc.column, _id_at(doc, path))
+        for path, loc in doc.positions.items()
+        if len(path) == 2 and path[0] == "identities"
+    )
     out = []
     for d in found:
-        ident = None
-        for path, loc in doc.positions.items():
-            if loc == d.location and len(path) >= 2:
-                ident = _id_at(doc, path)
-                break
-        out.append(Diagnostic(d.location, d.message, ident))
+        before = [ident for line, col, ident in starts if (line, col) <= (d.location.line, d.location.column)]
+        out.append(Diagnostic(d.location, d.message, before[-1] if before else None))
     return out
 
 

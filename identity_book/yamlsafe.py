@@ -35,6 +35,7 @@ class Document:
     positions: dict[Path, Location] = field(default_factory=dict)
     # column offset from the value's location to the first character of its text
     text_offsets: dict[Path, int] = field(default_factory=dict)
+    keys: dict[Path, Location] = field(default_factory=dict)  # where each mapping key is written
 
     def where(self, path: Path) -> Location:
         """The location of the deepest known node on ``path``."""
@@ -97,6 +98,7 @@ class _Builder:
                 self.fail(key_node, f"duplicate key {key!r} (first at line {first[key].line})")
                 continue
             first[key] = self.loc(key_node)
+            self.doc.keys[(*path, key)] = first[key]
             out[key] = self.build(value_node, (*path, key), depth + 1)
         return out
 

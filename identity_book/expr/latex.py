@@ -143,7 +143,8 @@ def to_latex(node: Node) -> str:
         return f"\\frac{{\\partial}}{{\\partial {x}}}{mark}\\left[{to_latex(a[0])}\\right]"
     if op == "jacobian":
         x = to_latex(a[1])
-        return f"\\frac{{\\partial \\operatorname{{vec}}\\left({to_latex(a[0])}\\right)}}{{\\partial (\\operatorname{{vec}} {x})^{{\\top}}}}"
+        num = f"\\partial \\operatorname{{vec}}\\left({to_latex(a[0])}\\right)"
+        return f"\\frac{{{num}}}{{\\partial (\\operatorname{{vec}} {x})^{{\\top}}}}"
     if op == "hess":
         x = to_latex(a[1])
         return f"\\frac{{\\partial^2}}{{\\partial {x}\\, \\partial {x}^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"

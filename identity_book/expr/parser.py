@@ -149,7 +149,8 @@ class _Converter:
         if op == "Pow":
             if not scalar_like(left.shape) or not scalar_like(right.shape):
                 raise ExpressionError("'**' is a scalar power; use mpow(X, k) for matrices", at)
-            if right.op == "const" and abs(right.value) > MAX_POWER:  # type: ignore[arg-type]
+            exponent = fold_constant(right)
+            if exponent is not None and abs(exponent) > MAX_POWER:
                 raise LimitError(f"exponent larger than {MAX_POWER}", right.offset)
             return Node("pow", (left, right), None, offset=at)
         raise self.fail(f"operator {op} is not allowed", node)
@@ -163,9 +164,10 @@ class _Converter:
 
     # -- calls --------------------------------------------------------------------------
     def _Call(self, node: ast.Call, depth: int) -> Node:
-        if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            what = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
-            raise self.fail(f"unknown function {what!r}", node)
+        if not isinstance(node.func, ast.Name):
+            raise self.fail("only named functions can be called", node)
+        if node.func.id not in FUNCTIONS:
+            raise self.fail(f"unknown function {node.func.id!r}", node)
         if node.keywords:
             raise self.fail("keyword arguments are not allowed", node.keywords[0])
         name = node.func.id
@@ -181,7 +183,7 @@ class _Converter:
             raise self.fail("starred arguments are not allowed", node)
         args = tuple(self.convert(a, depth) for a in node.args)
         if name in DERIVATIVES and args[1].op != "var":
-            raise ExpressionError(f"{name}() differentiates with respect to a variable name", args[1].offset)
+            raise self.fail(f"{name}() differentiates with respect to a variable name", node.args[1])
         return FUNCTIONS[name](args, self.at(node))
 
     def _sum(self, node: ast.Call, depth: int) -> Node:
@@ -214,6 +216,33 @@ class _Converter:
 
 
 MAX_RANGE = 1000
+
+
+def fold_constant(node: Node) -> Fraction | None:
+    """The value of a subtree made only of numbers (bounded: no huge powers), else None."""
+    if node.op == "const":
+        return node.value  # type: ignore[return-value]
+    values = [fold_constant(a) for a in node.args]
+    if not node.args or any(v is None for v in values):
+        return None
+    a = values[0]
+    b = values[1] if len(values) > 1 else None
+    assert a is not None
+    if node.op == "neg":
+        return -a
+    if b is None:
+        return None
+    if node.op == "add":
+        return a + b
+    if node.op == "sub":
+        return a - b
+    if node.op == "mul":
+        return a * b
+    if node.op == "div" and b != 0:
+        return a / b
+    if node.op == "pow" and b.denominator == 1 and abs(b) <= MAX_POWER and (a != 0 or b >= 0):
+        return a ** int(b)
+    return None
 
 
 def _describe(node: ast.AST) -> str:
@@ -338,9 +367,11 @@ def _f_pinv(args: tuple[Node, ...], at: int) -> Node:
 
 def _f_mpow(args: tuple[Node, ...], at: int) -> Node:
     _square("mpow", args[0])
-    _need_integer(args[1], "the power in mpow()")
-    if args[1].op == "const" and abs(args[1].value) > MAX_POWER:  # type: ignore[arg-type]
+    power = fold_constant(args[1])
+    if power is not None and abs(power) > MAX_POWER:
         raise LimitError(f"matrix power larger than {MAX_POWER}", args[1].offset)
+    if power is None or power.denominator != 1:
+        _need_integer(args[1], "the power in mpow()")
     return Node("mpow", args, args[0].shape, offset=at)
 
 

@@ -1,0 +1,126 @@
+"""Unit tests of the expression language: accepted forms, shapes, and errors with columns."""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+
+from identity_book.errors import ExpressionError, LimitError
+from identity_book.expr.latex import to_latex
+from identity_book.expr.parser import Scope, dim_symbol, parse
+
+m, n, p = (dim_symbol(x) for x in "mnp")
+ONE = sympy.Integer(1)
+SCOPE = Scope(
+    {"A": (p, m), "X": (m, n), "B": (n, p), "S": (n, n), "x": (n, ONE), "c": None},
+    frozenset({"m", "n", "p", "k"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "shape"),
+    [
+        ("A @ X @ B", (p, p)),
+        ("tr(A @ X @ B)", None),
+        ("grad(tr(A @ X @ B), X)", (m, n)),
+        ("A.T @ B.T", (m, n)),
+        ("jacobian(A @ X @ B, X)", (p * p, m * n)),
+        ("kron(B.T, A)", (p * p, n * m)),
+        ("K(m, n) @ vec(X)", (m * n, ONE)),
+        ("vec(X.T)", (n * m, ONE)),
+        ("x.T @ S @ x", (ONE, ONE)),
+        ("hess(x.T @ S @ x, x)", (n, n)),
+        ("hess_vec(tr(X.T @ X), X)", (m * n, m * n)),
+        ("det(c * S)", None),
+        ("c ** n * det(S)", None),
+        ("sum(mpow(S, r) for r in range(0, k))", (n, n)),
+        ("inner(X, X) + norm(x) ** 2", None),
+        ("hadamard(X, X) * 2 - X * X", (m, n)),
+        ("outer(x, x) + diag(x) + I(n) + zeros(n, n) + ones(n, n)", (n, n)),
+        ("diag(S)", (n, ONE)),
+        ("grad_sym(tr(S @ S), S) + grad_distinct(logdet(S), S)", (n, n)),
+        ("logabsdet(S) + log(c) + exp(c) + sqrt(abs(c))", None),
+        ("expm(S) @ logm(S) @ pinv(S) @ inv(S)", (n, n)),
+        ("-S + +S", (n, n)),
+        ("1.5 * S / 3", (n, n)),
+    ],
+)
+def test_accepted_forms_and_shapes(text: str, shape: tuple[sympy.Expr, sympy.Expr] | None) -> None:
+    node = parse(text, SCOPE)
+    if shape is None:
+        assert node.shape is None or node.shape == (ONE, ONE)
+    else:
+        assert node.shape is not None
+        assert sympy.expand(node.shape[0] - shape[0]) == 0
+        assert sympy.expand(node.shape[1] - shape[1]) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("A @ B", "inner dimensions do not conform", 2),
+        ("X + B", "cannot add", 2),
+        ("tr(X)", "needs a square matrix", 3),
+        ("Q @ X", "unknown symbol 'Q'", 0),
+        ("foo(X)", "unknown function 'foo'", 0),
+        ("X.shape", "attribute 'shape' is not allowed", 0),
+        ("X[0]", "indexing is not allowed", 0),
+        ("lambda: 1", "lambda is not allowed", 0),
+        ("S ** 2", "scalar power", 2),
+        ("grad(X, X)", "differentiates a scalar", 5),
+        ("grad(tr(S), 2 * S)", "with respect to a variable", 12),
+        ("d(S)", "only allowed in derivation steps", 0),
+        ("'text'", "is not a real number", 0),
+        ("True", "is not a real number", 0),
+        ("S @ @ S", "syntax error", 4),
+        ("tr(S", "was never closed", 2),
+        ("tr(S, S)", "takes 1 argument", 0),
+        ("inv(S, k=1)", "keyword arguments", 7),
+        ("__import__('os')", "unknown function '__import__'", 0),
+        ("sum(S for r in [1, 2])", "sum() takes one generator", 3),
+    ],
+)
+def test_errors_point_at_the_column(text: str, message: str, column: int) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse(text, SCOPE)
+    assert message in info.value.message
+    assert info.value.offset == column
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mpow(S, 10**9)",
+        "9**9**9**9",
+        "c ** 100000",
+        "sum(S for r in range(0, 10**9))",
+        "sum(S for r in range(0, 100000))",
+        "(" * 500 + "c" + ")" * 500,
+        "-" * 3000 + "c",
+        "c" + " + c" * 2000,
+        "I(1000000)",
+    ],
+)
+def test_hostile_expressions_are_refused(text: str) -> None:
+    with pytest.raises(ExpressionError):
+        parse(text, SCOPE)
+
+
+def test_limit_errors_are_expression_errors() -> None:
+    assert issubclass(LimitError, ExpressionError)
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("A.T @ B.T", r"\mathbf{A}^{\top} \mathbf{B}^{\top}"),
+        ("tr(A @ X @ B)", r"\operatorname{tr}\left(\mathbf{A} \mathbf{X} \mathbf{B}\right)"),
+        ("inv(S).T", r"\mathbf{S}^{-1}^{\top}"),
+        ("kron(B.T, A)", r"\mathbf{B}^{\top} \otimes \mathbf{A}"),
+        ("c ** n * det(S)", r"c^{n} \det\left(\mathbf{S}\right)"),
+        ("(S + S).T", r"\left(\mathbf{S} + \mathbf{S}\right)^{\top}"),
+        ("-(S - S)", r"-\left(\mathbf{S} - \mathbf{S}\right)"),
+    ],
+)
+def test_latex_is_generated_from_the_tree(text: str, latex: str) -> None:
+    assert to_latex(parse(text, SCOPE)) == latex
