@@ -23,6 +23,7 @@ extensions = ["myst_parser", "identity_book.handbook"]
 root_doc = "index"
 exclude_patterns = ["_build", "_generated", "README.md"]
 myst_heading_anchors = 3
+myst_enable_extensions = ["deflist"]
 
 # The catalogue the handbook is built from, and where verification results are cached.
 identity_book_handbook_catalogue = [str(ROOT / "identities")]
