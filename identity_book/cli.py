@@ -31,7 +31,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def run_verification(catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False) -> list[Result]:
     cache = None if args.no_cache else Cache(CACHE_DIR)
-    progress = Progress(len(catalogue), sys.stderr if not quiet else open(os.devnull, "w"))  # noqa: SIM115
+    progress = Progress(len(catalogue), sys.stderr, enabled=not quiet)
     try:
         return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress)
     finally:

@@ -110,9 +110,9 @@ def print_report(results: list[Result], out: TextIO = sys.stdout, verbose: bool 
 class Progress:
     """A one-line counter on a terminal; silent when the stream is not a terminal."""
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total: int, stream: TextIO = sys.stderr, enabled: bool = True) -> None:
         self.total, self.done, self.stream = total, 0, stream
-        self.active = stream.isatty() and total > 1
+        self.active = enabled and stream.isatty() and total > 1
 
     def __call__(self, result: Result) -> None:
         self.done += 1

@@ -115,7 +115,8 @@ def test_limit_errors_are_expression_errors() -> None:
     [
         ("A.T @ B.T", r"\mathbf{A}^{\top} \mathbf{B}^{\top}"),
         ("tr(A @ X @ B)", r"\operatorname{tr}\left(\mathbf{A} \mathbf{X} \mathbf{B}\right)"),
-        ("inv(S).T", r"\mathbf{S}^{-1}^{\top}"),
+        ("inv(S).T", r"\left(\mathbf{S}^{-1}\right)^{\top}"),
+        ("mpow(S.T, 2)", r"\left(\mathbf{S}^{\top}\right)^{2}"),
         ("kron(B.T, A)", r"\mathbf{B}^{\top} \otimes \mathbf{A}"),
         ("c ** n * det(S)", r"c^{n} \det\left(\mathbf{S}\right)"),
         ("(S + S).T", r"\left(\mathbf{S} + \mathbf{S}\right)^{\top}"),

@@ -21,6 +21,9 @@ _PREC = {
     "ediv": 3,
     "pow": 5,
     "T": 6,
+    "inv": 6,
+    "pinv": 6,
+    "mpow": 6,
 }
 _ATOM = 9
 
@@ -98,7 +101,7 @@ def to_latex(node: Node) -> str:
         exponent = to_latex(a[1])
         if a[1].op == "const" and Fraction(a[1].value) == Fraction(1, 2):  # type: ignore[arg-type]
             return f"\\sqrt{{{to_latex(a[0])}}}"
-        return f"{_wrap(a[0], 6)}^{{{exponent}}}"
+        return f"{_wrap(a[0], 7)}^{{{exponent}}}"
     if op == "T":
         return f"{_wrap(a[0], 7)}^{{\\top}}"
     if op == "inv":
@@ -143,8 +146,8 @@ def to_latex(node: Node) -> str:
         return f"\\frac{{\\partial}}{{\\partial {x}}}{mark}\\left[{to_latex(a[0])}\\right]"
     if op == "jacobian":
         x = to_latex(a[1])
-        num = f"\\partial \\operatorname{{vec}}\\left({to_latex(a[0])}\\right)"
-        return f"\\frac{{{num}}}{{\\partial (\\operatorname{{vec}} {x})^{{\\top}}}}"
+        top = f"\\partial \\operatorname{{vec}}\\left({to_latex(a[0])}\\right)"
+        return f"\\frac{{{top}}}{{\\partial (\\operatorname{{vec}} {x})^{{\\top}}}}"
     if op == "hess":
         x = to_latex(a[1])
         return f"\\frac{{\\partial^2}}{{\\partial {x}\\, \\partial {x}^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"

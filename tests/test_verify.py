@@ -1,0 +1,86 @@
+"""Verification: data-driven cases with their expected status, levels, and counterexamples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from identity_book.compile import compile_identity
+from identity_book.loader import load_catalogue
+from identity_book.verify.checks import Settings, exact_check, numeric_check
+from identity_book.verify.results import Result
+from identity_book.verify.runner import verify_many
+
+CASES = Path(__file__).parent / "data" / "cases"
+EXPECTED = dict(line.split(": ", 1) for line in (CASES / "expected.txt").read_text().splitlines() if line.strip())
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Result]:
+    catalogue = load_catalogue(CASES)
+    return {r.id: r for r in verify_many(catalogue.identities, Settings(), jobs=2)}
+
+
+@pytest.fixture(scope="module")
+def catalogue():  # type: ignore[no-untyped-def]
+    return load_catalogue(CASES)
+
+
+@pytest.mark.parametrize(("ident", "expected"), sorted(EXPECTED.items()))
+def test_status_and_strength(results: dict[str, Result], ident: str, expected: str) -> None:
+    status, _, strength = expected.partition(" ")
+    result = results[ident]
+    assert result.status == status, result.message
+    if strength:
+        assert result.strength == strength, result.checks
+
+
+def test_every_case_has_an_expectation(results: dict[str, Result]) -> None:
+    assert set(results) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("ident", sorted(k for k, v in EXPECTED.items() if v == "refuted"))
+def test_refutations_carry_a_small_exact_counterexample(results: dict[str, Result], ident: str) -> None:
+    cx = results[ident].counterexample
+    assert cx is not None and cx["exact"] is True
+    assert cx["lhs"] != cx["rhs"]
+    assert all(1 <= v <= 3 for k, v in cx["sizes"].items() if k in "mnpk")
+    for value in cx["values"].values():
+        entries = [x for row in value for x in row] if isinstance(value, list) else [value]
+        assert all(isinstance(x, int) and -2 <= x <= 2 for x in entries)
+
+
+def test_numeric_level_alone_catches_a_one_percent_error(catalogue) -> None:  # type: ignore[no-untyped-def]
+    c = compile_identity(catalogue.get("det-scaling-one-percent-off"))
+    level = numeric_check(c, Settings())
+    assert level.outcome == "failed"
+    assert level.counterexample is not None
+    assert level.counterexample["residual"] > level.counterexample["tolerance"]
+
+
+def test_numeric_level_uses_distinct_rectangular_sizes(catalogue) -> None:  # type: ignore[no-untyped-def]
+    c = compile_identity(catalogue.get("jacobian-axb"))
+    level = numeric_check(c, Settings())
+    assert level.outcome == "passed"
+    assert len(level.sizes) >= 2
+    assert any(len(set(s.values())) == len(s) for s in level.sizes)
+    assert level.max_rel_error is not None and level.max_rel_error < 1e-6
+
+
+def test_exact_level_has_no_tolerance(catalogue) -> None:  # type: ignore[no-untyped-def]
+    c = compile_identity(catalogue.get("woodbury"))
+    level = exact_check(c, Settings())
+    assert level.outcome == "passed" and level.max_rel_error == 0.0
+
+
+def test_symbolic_level_says_what_was_proved(results: dict[str, Result]) -> None:
+    detail = results["jacobian-axb"].checks["symbolic"].detail
+    assert detail is not None and detail.startswith("proved for ")
+
+
+def test_seed_changes_the_points_not_the_verdict(catalogue) -> None:  # type: ignore[no-untyped-def]
+    idents = [catalogue.get("quadratic-gradient-needs-symmetry"), catalogue.get("woodbury")]
+    for seed in (1, 2):
+        out = {r.id: r.status for r in verify_many(idents, Settings(seed=seed))}
+        assert out == {"quadratic-gradient-needs-symmetry": "refuted", "woodbury": "verified"}
