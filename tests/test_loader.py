@@ -101,7 +101,8 @@ def test_the_catalogue_loads_with_chapters(monkeypatch: pytest.MonkeyPatch) -> N
 def test_positions_point_into_the_expression(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     Path("q.yaml").write_text(
-        'identities:\n  - id: q\n    title: Q\n    variables: {A: {shape: [n, n]}}\n    lhs: "tr(A) + Z"\n    rhs: tr(A)\n'
+        "identities:\n  - id: q\n    title: Q\n    variables: {A: {shape: [n, n]}}\n"
+        '    lhs: "tr(A) + Z"\n    rhs: tr(A)\n'
     )
     with pytest.raises(CatalogueError) as info:
         load_catalogue(Path("q.yaml"))
