@@ -36,9 +36,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, cache: Path) -> Iterator[Path
     docs = copy_docs(base / "docs")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IDENTITY_BOOK_CACHE", str(cache))
-        code = main(
-            ["build", "html", str(CATALOGUE), "--out", str(base / "out"), "--docs", str(docs)]
-        )
+        code = main(["build", "html", str(CATALOGUE), "--out", str(base / "out"), "--docs", str(docs)])
     assert code == 0
     yield base
 
@@ -109,10 +107,7 @@ def test_plain_sphinx_build_makes_the_same_site(site: Path, tmp_path: Path, cach
     ):
         assert (docs / rel).read_text() == (cli_docs / rel).read_text(), rel
     names = {p.relative_to(out).as_posix() for p in out.rglob("*.html")}
-    cli_names = {
-        p.relative_to(site / "out" / "html").as_posix()
-        for p in (site / "out" / "html").rglob("*.html")
-    }
+    cli_names = {p.relative_to(site / "out" / "html").as_posix() for p in (site / "out" / "html").rglob("*.html")}
     assert names == cli_names
 
 
@@ -128,9 +123,7 @@ identities:
 """
 
 
-def test_refuted_identity_stops_the_build(
-    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_refuted_identity_stops_the_build(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cat = tmp_path / "cat" / "01-bad"
     cat.mkdir(parents=True)
     (cat / "bad.yaml").write_text(FALSE)
@@ -149,9 +142,7 @@ def test_refuted_identity_stops_the_build(
     assert "Refuted: the two sides differ" in page and "ib-verdict-refuted" in page
 
 
-def test_plain_sphinx_build_refuses_too(
-    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_plain_sphinx_build_refuses_too(tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cat = tmp_path / "cat" / "01-bad"
     cat.mkdir(parents=True)
     (cat / "bad.yaml").write_text(FALSE)

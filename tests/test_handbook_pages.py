@@ -44,9 +44,7 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
             "numeric": LevelResult("failed", sizes[:1], 1, 0.5, 1e-9, detail="sides differ"),
             "exact": LevelResult("failed", sizes[:1], 1, detail="sides differ exactly"),
         }
-        return Result(
-            ident_id, file, line, "refuted", None, checks, None, cx, "sides differ", expected
-        )
+        return Result(ident_id, file, line, "refuted", None, checks, None, cx, "sides differ", expected)
     checks = {
         "shapes": LevelResult("passed", detail="both sides conform and agree in shape"),
         "numeric": LevelResult("passed", sizes, 4, 1.25e-16, 1e-9),
@@ -107,10 +105,7 @@ def test_every_identity_has_number_anchor_statement_and_cite_block(book: Book) -
 def test_derivation_is_shown_and_not_claimed_checked(book: Book) -> None:
     text = render_pages(book)["chapters/derivatives.md"]
     assert "**Derivation.** These steps are not yet step\\-checked\\." in text
-    assert (
-        r"{math}`\displaystyle \operatorname{tr}\left(\mathbf{B} \mathbf{A} d\mathbf{X}\right)`"
-        in text
-    )
+    assert r"{math}`\displaystyle \operatorname{tr}\left(\mathbf{B} \mathbf{A} d\mathbf{X}\right)`" in text
     assert "cyclic property of the trace" in text
     assert r"{math}`\Longrightarrow`" in text
 
@@ -140,9 +135,7 @@ def test_indexes(book: Book) -> None:
     tags = pages["indexes/tags.md"]
     assert "```{ib-anchor} tag-trace\n:label: ib-tag:trace\n```" in tags
     cookbook = pages["indexes/cookbook.md"]
-    rows = [
-        line for line in cookbook.splitlines() if line.startswith("* - ") and line[4:5].isdigit()
-    ]
+    rows = [line for line in cookbook.splitlines() if line.startswith("* - ") and line[4:5].isdigit()]
     assert rows == ["* - 16", "* - 57", "* - 100", "* - 100", "* - 101"]  # numeric order
     assert "corrected in {ref}`2.1.2 <grad-trace-xa>`" in cookbook
     status = indexes.status(book)

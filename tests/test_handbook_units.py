@@ -179,9 +179,7 @@ def test_unicode_for_pdf() -> None:
 # -- what a result is called -------------------------------------------------------------------
 
 
-def _result(
-    status: str, strength: str | None = None, expected: str | None = None, **kw: object
-) -> Result:
+def _result(status: str, strength: str | None = None, expected: str | None = None, **kw: object) -> Result:
     return Result("some-id", "identities/x/y.yaml", 3, status, strength, expected=expected, **kw)  # type: ignore[arg-type]
 
 
@@ -217,8 +215,7 @@ def test_levels_report_what_was_done() -> None:
     }
     lines = {line.name: line for line in level_lines(result)}
     assert (
-        lines["Numeric"].text
-        == "4 points; sizes (n = 2); (n = 3); worst relative residual 2.5e-16 (tolerance 1e-09)"
+        lines["Numeric"].text == "4 points; sizes (n = 2); (n = 3); worst relative residual 2.5e-16 (tolerance 1e-09)"
     )
     assert lines["Exact arithmetic"].mark == "✓"
     assert lines["Symbolic"].outcome == "skipped"

@@ -40,7 +40,7 @@ def bars(status: Status) -> list[Bar]:
     for i, row in enumerate(status.rows):
         x = float(LABEL_WIDTH)
         segments = []
-        for key, label, color in status.categories:
+        for key, _short, label, color in status.categories:
             count = row.counts[key]
             if not count:
                 continue

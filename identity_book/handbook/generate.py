@@ -50,9 +50,7 @@ def verify(
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     cache = Cache(settings.cache) if settings.cache else None
-    return verify_many(
-        catalogue.identities, settings.verify_settings(), settings.jobs, cache, progress
-    )
+    return verify_many(catalogue.identities, settings.verify_settings(), settings.jobs, cache, progress)
 
 
 def unprintable_text(catalogue: Catalogue) -> list[Diagnostic]:
@@ -61,9 +59,7 @@ def unprintable_text(catalogue: Catalogue) -> list[Diagnostic]:
     for ident in catalogue:
         bad = texunicode.unprintable("".join(_texts(ident)))
         if bad:
-            out.append(
-                Diagnostic(ident.location, f"the PDF cannot print {', '.join(bad)}", ident.id)
-            )
+            out.append(Diagnostic(ident.location, f"the PDF cannot print {', '.join(bad)}", ident.id))
     return out
 
 

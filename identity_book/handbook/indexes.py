@@ -14,12 +14,12 @@ from identity_book.verify.results import Result
 
 # Status categories, in the order of the chart, with their colours.
 CATEGORIES = (
-    ("proved", "verified, proved symbolically", "#1b7837"),
-    ("exact", "verified in exact arithmetic", "#5aae61"),
-    ("numeric", "verified numerically", "#a6dba0"),
-    ("erratum", "erratum (printed statement false)", "#9970ab"),
-    ("awaiting-proof", "awaiting proof", "#f1b6da"),
-    ("unverified", "not verified (published on request)", "#d6604d"),
+    ("proved", "proved", "verified, proved symbolically", "#1b7837"),
+    ("exact", "exact", "verified in exact arithmetic", "#5aae61"),
+    ("numeric", "numeric", "verified numerically", "#a6dba0"),
+    ("erratum", "errata", "erratum (printed statement false)", "#9970ab"),
+    ("awaiting-proof", "awaiting proof", "awaiting proof", "#f1b6da"),
+    ("unverified", "not verified", "not verified (published on request)", "#d6604d"),
 )
 
 
@@ -74,9 +74,7 @@ def concordance(book: Book) -> list[ConcordanceRow]:
                 continue
             result = book.result(n.identity.id)
             target = book.numbered.get(n.identity.corrects or "")
-            finding = Finding(
-                link(n), short_state(result), link(target) if target else None, ref.note or ""
-            )
+            finding = Finding(link(n), short_state(result), link(target) if target else None, ref.note or "")
             rows.setdefault(ref.eq, []).append(finding)
     return [ConcordanceRow(eq, rows[eq]) for eq in sorted(rows, key=_natural)]
 
@@ -94,7 +92,7 @@ class Status:
     rows: list[CountRow]  # one per chapter
     totals: dict[str, int]
     total: int
-    categories: list[tuple[str, str, str]]
+    categories: list[tuple[str, str, str, str]]  # key, short label, label, colour
     statuses: dict[str, int]
     strengths: dict[str, int]
 
@@ -103,10 +101,8 @@ def status(book: Book) -> Status:
     rows = []
     for ch in book.chapters:
         counts = Counter(category(book.result(e.id)) for e in ch.entries)
-        rows.append(
-            CountRow(ch.title, ch.number, {k: counts[k] for k, _, _ in CATEGORIES}, len(ch.entries))
-        )
-    totals = {k: sum(r.counts[k] for r in rows) for k, _, _ in CATEGORIES}
+        rows.append(CountRow(ch.title, ch.number, {k: counts[k] for k, *_ in CATEGORIES}, len(ch.entries)))
+    totals = {k: sum(r.counts[k] for r in rows) for k, *_ in CATEGORIES}
     results = list(book.results.values())
     statuses = Counter(r.status for r in results)
     strengths = Counter(r.strength for r in results if r.status == "verified")

@@ -138,9 +138,7 @@ def check_latex(text: str) -> list[str]:
             elif name in ("begin", "end"):
                 env, i = _env_name(tokens, i)
                 if env is None or env.rstrip("*") not in _ENVIRONMENTS:
-                    problems.append(
-                        f"environment {env or '(none)'!r} is not allowed in a latex display"
-                    )
+                    problems.append(f"environment {env or '(none)'!r} is not allowed in a latex display")
                 elif name == "begin":
                     envs.append(env)
                 elif not envs or envs.pop() != env:

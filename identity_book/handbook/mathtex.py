@@ -34,11 +34,7 @@ def statement(c: Compiled) -> Raw:
 
 def variable_symbol(c: Compiled, var: Variable) -> Raw:
     shape = None if var.integer is not None else c.scope.shapes.get(var.name)
-    node = (
-        Node("var", shape=shape, value=var.name)
-        if var.integer is None
-        else Node("int", value=var.name)
-    )
+    node = Node("var", shape=shape, value=var.name) if var.integer is None else Node("int", value=var.name)
     return Raw(to_latex(node))
 
 
@@ -106,9 +102,7 @@ def lhs(c: Compiled) -> Raw:
 
 def symbol_for(name: str, data: Any) -> str:
     """A counterexample variable's symbol: bold when its value is a matrix or vector."""
-    if isinstance(data, list) and not (
-        len(data) == 1 and isinstance(data[0], list) and len(data[0]) == 1
-    ):
+    if isinstance(data, list) and not (len(data) == 1 and isinstance(data[0], list) and len(data[0]) == 1):
         rows = len(data)
         cols = len(data[0]) if rows and isinstance(data[0], list) else 1
         return to_latex(Node("var", shape=(sympy.Integer(rows), sympy.Integer(cols)), value=name))

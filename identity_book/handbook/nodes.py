@@ -85,8 +85,9 @@ def depart_details_html(self: Any, node: details) -> None:
     self.body.append("</details>\n")
 
 
-def visit_details_latex(self: Any, node: details) -> None:
-    self.body.append(f"\n\\par\\noindent\\textbf{{{self.encode(node['summary'])}}}\\par\n")
+def visit_details_skip(self: Any, node: details) -> None:
+    """Folded content is for the screen; print media leave it out (the PDF cites by key)."""
+    raise nodes.SkipNode
 
 
 def visit_details_plain(self: Any, node: details) -> None:
@@ -99,7 +100,7 @@ def depart_details_plain(self: Any, node: details) -> None:
 
 NODE_VISITORS = {
     "html": (visit_details_html, depart_details_html),
-    "latex": (visit_details_latex, depart_details_plain),
+    "latex": (visit_details_skip, depart_details_plain),
     "text": (visit_details_plain, depart_details_plain),
     "man": (visit_details_plain, depart_details_plain),
     "texinfo": (visit_details_plain, depart_details_plain),

@@ -22,13 +22,8 @@ class UnpublishableError(HandbookError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        hint = (
-            "pass --allow-unverified (or set identity_book_handbook_allow_unverified) "
-            "to publish them marked"
-        )
-        super().__init__(
-            "\n".join([*problems, f"{len(problems)} identity(ies) not verified; {hint}"])
-        )
+        hint = "pass --allow-unverified (or set identity_book_handbook_allow_unverified) to publish them marked"
+        super().__init__("\n".join([*problems, f"{len(problems)} identity(ies) not verified; {hint}"]))
 
 
 def problem(result: Result) -> str:

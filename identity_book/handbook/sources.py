@@ -15,9 +15,7 @@ class Source:
 
 
 SOURCES = {
-    "matrix-cookbook": Source(
-        "K. B. Petersen and M. S. Pedersen, The Matrix Cookbook (2012)", "Matrix Cookbook"
-    ),
+    "matrix-cookbook": Source("K. B. Petersen and M. S. Pedersen, The Matrix Cookbook (2012)", "Matrix Cookbook"),
     "magnus-neudecker": Source(
         "J. R. Magnus and H. Neudecker, Matrix Differential Calculus with Applications in "
         "Statistics and Econometrics (3rd ed., 2019)",
@@ -28,9 +26,7 @@ SOURCES = {
         "Matrix differentiation for deep learning (the Magnus–Neudecker method)",
         "Deep-learning post",
     ),
-    "seed-002": Source(
-        "Lecture slides: matrix derivative of a scalar function, dy = tr(∇fᵀ dX)", "Lecture slides"
-    ),
+    "seed-002": Source("Lecture slides: matrix derivative of a scalar function, dy = tr(∇fᵀ dX)", "Lecture slides"),
 }
 
 COOKBOOK = "matrix-cookbook"

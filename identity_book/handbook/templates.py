@@ -67,9 +67,7 @@ def render(name: str, folder: str | None = None, **context: Any) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
     except jinja2.TemplateNotFound as exc:
-        raise TemplateError(
-            f"template not found: {exc.name} (in {folder or template_dir()})"
-        ) from exc
+        raise TemplateError(f"template not found: {exc.name} (in {folder or template_dir()})") from exc
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"{name}{_line(exc)}: {exc.message}") from exc
 

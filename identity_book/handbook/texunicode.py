@@ -176,8 +176,7 @@ def declarations() -> dict[str, str]:
 def preamble() -> str:
     """``\\DeclareUnicodeCharacter`` lines for the LaTeX preamble."""
     return "\n".join(
-        rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{tex}}}"
-        for ch, tex in sorted(declarations().items())
+        rf"\DeclareUnicodeCharacter{{{ord(ch):04X}}}{{{tex}}}" for ch, tex in sorted(declarations().items())
     )
 
 

@@ -75,12 +75,8 @@ def verdict(result: Result) -> Verdict:
     """The headline for a result; failures are named as failures."""
     if result.expected == "erratum":
         if result.status == "refuted":
-            return Verdict(
-                "erratum", "Erratum: the statement as printed is false (refuted, as expected)"
-            )
-        return Verdict(
-            "error", f"Listed as an erratum, but the check found it {result.status}", True
-        )
+            return Verdict("erratum", "Erratum: the statement as printed is false (refuted, as expected)")
+        return Verdict("error", f"Listed as an erratum, but the check found it {result.status}", True)
     if result.status == "verified":
         return Verdict("verified", f"Verified ({result.strength})")
     if result.expected == "awaiting-proof" and result.status == "inconclusive":
@@ -118,9 +114,7 @@ def level_text(name: str, level: LevelResult) -> str:
 
 
 def level_lines(result: Result) -> list[LevelLine]:
-    order = [n for n in LEVEL_NAMES if n in result.checks] + [
-        n for n in result.checks if n not in LEVEL_NAMES
-    ]
+    order = [n for n in LEVEL_NAMES if n in result.checks] + [n for n in result.checks if n not in LEVEL_NAMES]
     lines = []
     for name in order:
         level = result.checks[name]

@@ -105,9 +105,7 @@ def variables(c: Compiled) -> list[VariableView]:
     out = []
     for var in c.identity.variables:
         kind, shape = mathtex.variable_shape(var)
-        out.append(
-            VariableView(mathtex.variable_symbol(c, var), kind, shape, ", ".join(var.properties))
-        )
+        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, ", ".join(var.properties)))
     return out
 
 
@@ -131,9 +129,7 @@ def derivation(c: Compiled, result: Result | None) -> DerivationView | None:
 def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
     if not data:
         return None
-    sizes = ", ".join(
-        f"{k} = {v}" for k, v in (data.get("sizes") or {}).items() if isinstance(v, int)
-    )
+    sizes = ", ".join(f"{k} = {v}" for k, v in (data.get("sizes") or {}).items() if isinstance(v, int))
     values = []
     for name, v in (data.get("values") or {}).items():
         if isinstance(name, str) and name.isidentifier():
@@ -152,10 +148,7 @@ def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
 
 
 def references(n: Numbered) -> list[ReferenceView]:
-    return [
-        ReferenceView(source(r.source).name, r.eq or "", r.note or "")
-        for r in n.identity.references
-    ]
+    return [ReferenceView(source(r.source).name, r.eq or "", r.note or "") for r in n.identity.references]
 
 
 @dataclass(frozen=True)
@@ -187,9 +180,7 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         references=references(n),
         tags=[raw_id(t) for t in ident.tags],
         corrected_by=link(target) if target else None,
-        corrects=[
-            link(ctx.numbered[i]) for i in ctx.corrects.get(ident.id, []) if i in ctx.numbered
-        ],
+        corrects=[link(ctx.numbered[i]) for i in ctx.corrects.get(ident.id, []) if i in ctx.numbered],
         permalink=Raw(bibtex.permalink(n)),
         bibtex=Raw(bibtex.entry(n, result)),
         cite_key=Raw(bibtex.key(ident.id)),
