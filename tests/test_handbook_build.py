@@ -194,3 +194,30 @@ def test_builtin_project_when_there_is_no_docs_folder(
     assert main(["build", "html", str(CATALOGUE), "--out", "out"]) == 0
     assert (tmp_path / "out" / "html" / "chapters" / "derivatives.html").exists()
     assert (tmp_path / "out" / "source" / "conf.py").exists()
+
+
+@pytest.mark.slow
+def test_full_catalogue_builds_html_and_pdf(tmp_path: Path) -> None:
+    """The whole catalogue, as ``make book`` builds it; the same numbers in HTML and PDF."""
+    import subprocess
+
+    from identity_book.loader import load_catalogue
+    from identity_book.numbering import number_catalogue
+
+    if shutil.which("latexmk") is None:
+        pytest.skip("TeX Live is not installed (scripts/system-deps.sh)")
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "out"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IDENTITY_BOOK_CACHE", str(ROOT / ".identity-book-cache"))
+        code = main(["build", "all", str(ROOT / "identities"), "--out", str(out), "--docs", str(docs), "--jobs", "0"])
+    assert code == 0
+    numbered = number_catalogue(load_catalogue(ROOT / "identities"))
+    pdf = subprocess.run(["pdftotext", str(out / "identity-book.pdf"), "-"], capture_output=True, text=True, check=True)
+    pdf_text = " ".join(pdf.stdout.split())
+    pages: dict[str, str] = {}
+    for n in numbered.values():
+        page = pages.setdefault(n.docname, (out / "html" / f"{n.docname}.html").read_text())
+        assert f'<section id="{n.identity.id}">' in page, n.identity.id
+        assert f"<h3>{n.number} " in page, n.number
+        assert f"{n.number} " in pdf_text, n.number
