@@ -21,6 +21,7 @@ from identity_book.handbook.verdict import (
     step_marks,
     verdict,
 )
+from identity_book.model import Variable
 from identity_book.numbering import Numbered
 from identity_book.verify.results import Result
 
@@ -101,11 +102,28 @@ def link(n: Numbered) -> LinkView:
     return LinkView(raw_id(n.identity.id), raw_number(n.number), n.identity.title)
 
 
+PROPERTY_NAMES = {
+    "spd": "symmetric positive definite",
+    "skew_symmetric": "skew-symmetric",
+    "lower_triangular": "lower triangular",
+    "upper_triangular": "upper triangular",
+}
+
+
+def properties(var: Variable) -> str:
+    """The properties in words; "generic" for a matrix without any."""
+    if var.integer is not None:
+        return "–"
+    if not var.shape:
+        return "real"
+    return ", ".join(PROPERTY_NAMES.get(p, p) for p in var.properties) or "generic"
+
+
 def variables(c: Compiled) -> list[VariableView]:
     out = []
     for var in c.identity.variables:
         kind, shape = mathtex.variable_shape(var)
-        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, ", ".join(var.properties)))
+        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, properties(var)))
     return out
 
 
