@@ -268,3 +268,21 @@ def test_latex_log_problems() -> None:
     assert len(problems) == 1 and problems[0].startswith("./book.tex:12: Double superscript.")
     assert log_problems("LaTeX Warning: Reference `a' on page 1 undefined on input line 3.\n")
     assert log_problems("all fine\n") == []
+
+
+def test_steps_marked_from_the_verifier_report() -> None:
+    result = _result("verified", "proved")
+    result.checks["derivation"] = LevelResult("passed")
+    report = {
+        "source": "written",
+        "outcome": "inconclusive",
+        "detail": "some steps could not be decided",
+        "steps": [{"outcome": "passed"}, {"outcome": "inconclusive", "detail": "no sample point"}],
+    }
+    result.derivation = report  # type: ignore[attr-defined]
+    marks = step_marks(result, 2)
+    assert marks.checked and [m.mark for m in marks.marks] == ["✓", "?"]
+    assert marks.summary == "The step check was inconclusive: some steps could not be decided"
+    # a report about a generated derivation says nothing about the written steps
+    result.derivation = {**report, "source": "generated"}  # type: ignore[attr-defined]
+    assert [m.outcome for m in step_marks(result, 2).marks] == ["passed", "passed"]

@@ -129,23 +129,38 @@ def level_lines(result: Result) -> list[LevelLine]:
     return lines
 
 
-def step_marks(result: Result | None, n_steps: int) -> StepMarks:
-    """Per-step marks for a derivation of ``n_steps`` lines."""
+def derivation_report(result: Result | None) -> dict[str, Any] | None:
+    """The verifier's per-step report (``Result.derivation``), when it has one."""
+    data = getattr(result, "derivation", None)
+    return data if isinstance(data, dict) else None
+
+
+def step_marks(result: Result | None, n_steps: int, source: str = "written") -> StepMarks:
+    """Per-step marks for a derivation of ``n_steps`` lines.
+
+    Marks come from the verifier's report (``Result.derivation``) when it covers these steps,
+    else from the ``derivation`` level (``counterexample["steps"]``), else the steps are
+    "not yet step-checked".
+    """
     level = result.checks.get("derivation") if result else None
-    if level is None:
+    report = derivation_report(result)
+    if report is not None and report.get("source", source) == source:
+        per_step = _per_step(report, n_steps)
+        outcome = str(report.get("outcome") or (level.outcome if level else "unchecked"))
+        detail = report.get("detail") or (level.detail if level else None)
+    elif level is not None:
+        per_step = _per_step(level.counterexample, n_steps)
+        outcome, detail = level.outcome, level.detail
+    else:
         unchecked = [StepMark("unchecked", "")] * n_steps
         return StepMarks(False, "These steps are not yet step-checked.", unchecked)
-    per_step = _per_step(level.counterexample, n_steps)
     if per_step is None:
-        outcome = level.outcome if level.outcome == "passed" else "unchecked"
-        per_step = [StepMark(outcome, OUTCOME_MARK.get(outcome, ""))] * n_steps
+        whole = outcome if outcome == "passed" else "unchecked"
+        per_step = [StepMark(whole, OUTCOME_MARK.get(whole, ""))] * n_steps
     summary = {
         "passed": "Every step was checked against the one before.",
         "failed": "A step of this derivation failed its check.",
-    }.get(
-        level.outcome,
-        f"The step check was {level.outcome}" + (f": {level.detail}" if level.detail else "."),
-    )
+    }.get(outcome, f"The step check was {outcome}" + (f": {detail}" if detail else "."))
     return StepMarks(True, summary, per_step)
 
 
