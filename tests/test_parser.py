@@ -125,3 +125,25 @@ def test_limit_errors_are_expression_errors() -> None:
 )
 def test_latex_is_generated_from_the_tree(text: str, latex: str) -> None:
     assert to_latex(parse(text, SCOPE)) == latex
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 / (x.T @ S @ x)",
+        "(2 * S) @ S - 2 * (S @ S)",
+        "hadamard(S, S @ S) + S * (S @ S)",
+        "inv(S).T @ (S + S).T - (-S) @ S",
+        "c ** (n - 1) * det(S) / (c + 1)",
+        "sum(mpow(S, r) for r in range(0, k)) @ kron(x, x.T)",
+        "inner(S, d(S)) + tr(d(S).T @ S)",
+    ],
+)
+def test_text_round_trips_through_the_parser(text: str) -> None:
+    from identity_book.expr.text import to_text
+
+    scope = Scope(SCOPE.shapes, SCOPE.integers, differentials=True)
+    node = parse(text, scope)
+    again = parse(to_text(node), scope)
+    assert to_text(again) == to_text(node)
+    assert to_latex(again) == to_latex(node)

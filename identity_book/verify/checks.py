@@ -39,6 +39,7 @@ class Settings:
     budget_numeric: float = 20.0
     budget_exact: float = 20.0
     budget_symbolic: float = 1.0
+    budget_derivation: float = 20.0
 
     def key(self) -> str:
         return repr(self)
@@ -54,12 +55,13 @@ def rng_for(seed: int, c: Compiled, level: str, k: int) -> np.random.Generator:
     return np.random.default_rng([seed, _stable_salt(c.id), _stable_salt(level), k])
 
 
-def tolerance(c: Compiled) -> float:
-    return TOLERANCES[min(c.derivative_depth(), 2)]
+def tolerance(*nodes: Node) -> float:
+    return TOLERANCES[min(max(n.depth_of_derivatives() for n in nodes), 2)]
 
 
 def _flat(value: Any, dtype: Any = float) -> np.ndarray:
-    return np.asarray(value, dtype=dtype).reshape(-1)
+    """Entries in column-major (vec) order, so a matrix step compares with its vec."""
+    return np.asarray(value, dtype=dtype).reshape(-1, order="F")
 
 
 class Mismatch(Exception):
@@ -68,9 +70,15 @@ class Mismatch(Exception):
 
 
 # -- numeric -----------------------------------------------------------------------------------
-def numeric_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None) -> LevelResult:
+def numeric_check(
+    c: Compiled,
+    settings: Settings,
+    lhs: Node | None = None,
+    rhs: Node | None = None,
+    differentials: tuple[str, ...] = (),
+) -> LevelResult:
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
-    tol = tolerance(c)
+    tol = tolerance(lhs, rhs)
     start = time.perf_counter()
     worst, points = 0.0, 0
     used: list[dict[str, int]] = []
@@ -85,7 +93,7 @@ def numeric_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs:
             failures = 0
             for _attempt in range(RESAMPLES):
                 try:
-                    env, ints = sample_point(c, sizes, rng, exact_mode=False)
+                    env, ints = sample_point(c, sizes, rng, exact_mode=False, differentials=differentials)
                     rel, left, right = _float_residual(lhs, rhs, env, ints)
                 except NoSample as exc:
                     skipped_reason = str(exc)
@@ -163,7 +171,13 @@ def exact_compare(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int
     return (None if undecided else True), left, right
 
 
-def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None) -> LevelResult:
+def exact_check(
+    c: Compiled,
+    settings: Settings,
+    lhs: Node | None = None,
+    rhs: Node | None = None,
+    differentials: tuple[str, ...] = (),
+) -> LevelResult:
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     start = time.perf_counter()
     points, undecided = 0, 0
@@ -177,7 +191,7 @@ def exact_check(c: Compiled, settings: Settings, lhs: Node | None = None, rhs: N
             rng = rng_for(settings.seed, c, "exact", s_index * 100 + p)
             for _attempt in range(RESAMPLES):
                 try:
-                    env, ints = sample_point(c, sizes, rng, exact_mode=True)
+                    env, ints = sample_point(c, sizes, rng, exact_mode=True, differentials=differentials)
                     same, left, right = exact_compare(lhs, rhs, env, ints)
                 except NotExact as exc:
                     return LevelResult(
@@ -320,7 +334,12 @@ def _compare_in_field(c: Compiled, env: dict[str, Any], ints: dict[str, int]) ->
 
 # -- counterexamples -------------------------------------------------------------------------
 def small_counterexample(
-    c: Compiled, settings: Settings, lhs: Node | None = None, rhs: Node | None = None, tries: int = 200
+    c: Compiled,
+    settings: Settings,
+    lhs: Node | None = None,
+    rhs: Node | None = None,
+    tries: int = 200,
+    differentials: tuple[str, ...] = (),
 ) -> dict[str, Any] | None:
     """Search small integer inputs (entries in -2..2, sizes 2 and 3) where the sides differ."""
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
@@ -336,7 +355,7 @@ def small_counterexample(
     for k in range(tries):
         sizes = all_sizes[k % len(all_sizes)]
         try:
-            env, ints = sample_point(c, sizes, rng, exact_mode=True, bound=2)
+            env, ints = sample_point(c, sizes, rng, exact_mode=True, bound=2, differentials=differentials)
             same, left, right = exact_compare(lhs, rhs, env, ints)
         except (NotExact, Timeout, LimitError):
             return None

@@ -37,6 +37,7 @@ class Result:
     message: str = ""
     expected: str | None = None  # "erratum" (refutation expected) or "awaiting-proof"
     seed: int = 0
+    derivation: dict[str, Any] | None = None  # source, outcome, detail, steps (each with its outcome)
     cached: bool = False
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -10,6 +11,7 @@ from multiprocessing import get_context
 from identity_book.compile import Compiled, compile_identity
 from identity_book.errors import CatalogueError, LimitError
 from identity_book.model import Identity
+from identity_book.verify.budget import Timeout, budget
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import (
     Settings,
@@ -19,6 +21,7 @@ from identity_book.verify.checks import (
     symbolic_check,
     timed,
 )
+from identity_book.verify.derivation import derivation_for
 from identity_book.verify.results import LevelResult, Result
 
 
@@ -61,6 +64,9 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
             return result
     else:
         result.checks["symbolic"] = LevelResult("skipped", detail="needs an exact pass first")
+    _run_derivation(c, settings, result)
+    if result.status == "refuted":
+        return result
     if exact_level.outcome == "passed":
         proved = result.checks["symbolic"].outcome == "passed"
         result.status, result.strength = "verified", "proved" if proved else "exact"
@@ -73,6 +79,31 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
             f"{name}: {lv.detail}" for name, lv in (("numeric", numeric), ("exact", exact_level)) if lv.detail
         )
     return result
+
+
+def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
+    """Check the written derivation (a wrong step refutes the entry) or a generated one."""
+    start = time.perf_counter()
+    try:
+        with budget(settings.budget_derivation):
+            report = derivation_for(c, settings)
+    except Timeout:
+        result.checks["derivation"] = LevelResult("inconclusive", detail="derivation check exceeded its budget")
+        return
+    if report is None:
+        return
+    result.derivation = report.to_json()
+    level = LevelResult(
+        report.outcome,
+        seconds=time.perf_counter() - start,
+        detail=f"{report.source}: {report.detail or 'every step verified'}",
+    )
+    result.checks["derivation"] = level
+    if report.source == "written" and report.outcome == "failed":
+        failed = next(s for s in report.steps if s.outcome == "failed")
+        result.status = "refuted"
+        result.message = f"derivation {failed.detail}"
+        result.counterexample = failed.counterexample
 
 
 def _counterexample_level(c: Compiled, settings: Settings) -> LevelResult:

@@ -8,6 +8,7 @@ orthogonal ones). Every sample is checked against its properties before it is us
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -232,16 +233,34 @@ def sample_variable(
     raise NoSample(f"could not sample {var.name} with properties {sorted(props)}")
 
 
+STRUCTURE = {"symmetric", "diagonal", "lower_triangular", "upper_triangular", "skew_symmetric"}
+
+
 def sample_point(
-    c: Compiled, sizes: dict[str, int], rng: np.random.Generator, exact_mode: bool, bound: int = 7
+    c: Compiled,
+    sizes: dict[str, int],
+    rng: np.random.Generator,
+    exact_mode: bool,
+    bound: int = 7,
+    differentials: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any], dict[str, int]]:
-    """Values for every variable, and the integer bindings (dimensions and parameters)."""
+    """Values for every variable, and the integer bindings (dimensions and parameters).
+
+    ``differentials`` names variables that also get a random direction ``d:X`` with the same
+    structure (symmetric when X is), for derivation steps.
+    """
     ints = {**sizes, **sample_params(c, sizes, rng)}
     env = {}
     for var in c.identity.variables:
         if var.integer is not None:
             continue
-        env[var.name] = sample_variable(var, concrete(c.scope.shapes[var.name], sizes), rng, exact_mode, bound)
+        shape = concrete(c.scope.shapes[var.name], sizes)
+        env[var.name] = sample_variable(var, shape, rng, exact_mode, bound)
+        if var.name in differentials:
+            props = set(var.properties)
+            structure = (props & STRUCTURE) | ({"symmetric"} if "spd" in props else set())
+            direction = replace(var, properties=tuple(sorted(structure)))
+            env[f"d:{var.name}"] = sample_variable(direction, shape, rng, exact_mode, bound)
     return env, ints
 
 

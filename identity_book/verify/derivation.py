@@ -1,0 +1,161 @@
+"""Check a derivation step by step: each line against the one before, as functions of the
+variables and of the differentials, at the numeric and exact levels.
+
+For ``grad(f, X)`` the first step must equal ``d(f)``, and ``identify: G`` must satisfy
+``inner(G, d(X)) = last step`` and ``G = rhs`` (under the entry's convention). For
+``jacobian(F, X)``, ``identify: J`` must satisfy ``J @ vec(d(X)) = vec(last step)``. For a
+plain identity the steps chain from the left side to the right side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from identity_book.compile import Compiled, CompiledStep
+from identity_book.derive import GRADIENTS, const, eye, generate, mm, tp
+from identity_book.errors import ExpressionError
+from identity_book.expr.nodes import ONE, Node
+from identity_book.expr.parser import Scope, parse
+from identity_book.model import Step
+from identity_book.verify.checks import Settings, exact_check, numeric_check, small_counterexample
+from identity_book.verify.results import LevelResult
+
+STEP_SETTINGS = {"numeric_sizes": 2, "numeric_points": 1, "exact_sizes": 2, "exact_points": 1}
+
+
+@dataclass
+class StepReport:
+    index: int
+    kind: str
+    expr: str
+    because: str | None
+    outcome: str = "passed"
+    detail: str | None = None
+    counterexample: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class DerivationReport:
+    source: str  # "written" or "generated"
+    outcome: str
+    steps: list[StepReport] = field(default_factory=list)
+    detail: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+def _convention(lhs: Node, g: Node) -> Node:
+    """What the identity's left side is, given the plain gradient G."""
+    if lhs.op == "grad_sym":
+        return Node("divide", (const(2), Node("add", (g, tp(g)), g.shape)), g.shape)
+    if lhs.op == "grad_distinct":
+        assert g.shape is not None
+        diagonal = Node("hadamard", (g, eye(g.shape[0])), g.shape)
+        return Node("sub", (Node("add", (g, tp(g)), g.shape), diagonal), g.shape)
+    return g
+
+
+def _pairs(c: Compiled, steps: list[CompiledStep]) -> list[tuple[int, Node, Node, str]]:
+    """(step number, claimed, reference, what it is compared with)."""
+    lhs = c.lhs
+    derivative = lhs.op in (*GRADIENTS, "jacobian")
+    pairs = []
+    if derivative:
+        f, x = lhs.args
+        previous, what = Node("d", (f,), f.shape), "the differential of the left side"
+    else:
+        previous, what = lhs, "the left side"
+    for i, step in enumerate(steps, start=1):
+        if step.kind == "identify" and derivative:
+            x = lhs.args[1]
+            dx = Node("d", (x,), x.shape)
+            if lhs.op == "jacobian":
+                assert x.shape is not None
+                vec_dx = Node("vec", (dx,), (x.shape[0] * x.shape[1], ONE))
+                pairs.append((i, mm(step.node, vec_dx), previous, f"the previous step (vec form), step {i - 1}"))
+                pairs.append((i, step.node, c.rhs, "the right side"))
+            else:
+                pairs.append((i, Node("inner", (step.node, dx)), previous, f"step {i - 1} as G : dX"))
+                pairs.append((i, _convention(lhs, step.node), c.rhs, "the right side"))
+            return pairs
+        pairs.append((i, step.node, previous, what))
+        previous, what = step.node, f"step {i}"
+    if not derivative:
+        pairs.append((len(steps), previous, c.rhs, "the right side"))
+    return pairs
+
+
+def check_steps(c: Compiled, steps: list[CompiledStep], settings: Settings, source: str) -> DerivationReport:
+    """Verify every step; stop at the first one that fails."""
+    report = DerivationReport(source, "passed")
+    report.steps = [StepReport(i, s.kind, _text(s), s.because) for i, s in enumerate(steps, start=1)]
+    if c.lhs.op in (*GRADIENTS, "jacobian") and (not steps or steps[-1].kind != "identify"):
+        report.outcome, report.detail = "failed", "a derivative's derivation ends with 'identify: G'"
+        return report
+    names = tuple(
+        sorted(
+            {str(n.args[0].value) for s in steps for n in s.node.walk() if n.op == "d"}
+            | ({str(c.lhs.args[1].value)} if c.lhs.op in (*GRADIENTS, "jacobian") else set())
+        )
+    )
+    small = Settings(**{**settings.__dict__, **STEP_SETTINGS})
+    for index, claimed, reference, what in _pairs(c, steps):
+        step = report.steps[index - 1]
+        for level in (exact_check, numeric_check):
+            result: LevelResult = level(c, small, claimed, reference, names)
+            if result.outcome == "failed":
+                step.outcome = "failed"
+                step.detail = f"step {index} does not equal {what}"
+                cx = small_counterexample(c, settings, claimed, reference, tries=100, differentials=names)
+                step.counterexample = cx or result.counterexample
+                report.outcome, report.detail = "failed", step.detail
+                return report
+            if result.outcome == "inconclusive" and level is numeric_check and step.outcome != "passed-exact":
+                step.outcome, step.detail = "inconclusive", result.detail
+            elif result.outcome == "passed" and level is exact_check:
+                step.outcome = "passed-exact"
+    for step in report.steps:
+        if step.outcome == "passed-exact":
+            step.outcome = "passed"
+    if any(s.outcome != "passed" for s in report.steps):
+        report.outcome = "inconclusive"
+        report.detail = "some steps could not be decided"
+    return report
+
+
+def _text(step: CompiledStep) -> str:
+    from identity_book.expr.text import to_text
+
+    return to_text(step.node)
+
+
+def compile_steps(c: Compiled, steps: list[Step]) -> list[CompiledStep]:
+    scope = Scope(c.scope.shapes, c.scope.integers, differentials=True)
+    return [CompiledStep(s.kind, parse(s.expr, scope), s.because, s.location) for s in steps]
+
+
+def derivation_for(c: Compiled, settings: Settings) -> DerivationReport | None:
+    """Check the written derivation, or generate and check one for a derivative identity."""
+    if c.steps:
+        return check_steps(c, list(c.steps), settings, "written")
+    generated = generate(c.lhs)
+    if generated is None:
+        return None
+    try:
+        steps = compile_steps(c, generated)
+    except ExpressionError as exc:
+        return DerivationReport("generated", "inconclusive", detail=f"generated step did not parse: {exc}")
+    return check_steps(c, steps, settings, "generated")
+
+
+__all__ = ["DerivationReport", "derivation_for"]
