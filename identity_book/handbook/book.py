@@ -90,7 +90,9 @@ def _math_problems(n: Numbered, view: IdentityView) -> list[str]:
     where, origin = (ident.where("latex"), "the latex: field") if ident.latex else (ident.location, generated)
     texts = [(where, origin, view.statement)]
     if view.derivation:
-        texts += [(s.location, generated, v.math) for s, v in zip(ident.derivation, view.derivation.steps, strict=True)]
+        written = [s.location for s in ident.derivation]
+        for i, step in enumerate(view.derivation.steps):
+            texts.append((written[i] if i < len(written) else ident.location, generated, step.math))
     return [
         f"{loc}: {ident.id}: double superscript in {what}: {bad}"
         for loc, what, tex in texts
