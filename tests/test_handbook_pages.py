@@ -211,3 +211,15 @@ def test_generated_derivation_is_shown_only_when_every_step_passed(reproducible:
     assert derivation(compile_identity(ident), result) is None
     result.derivation = {"source": "generated", "outcome": "passed", "steps": [{"expr": "import os"}]}  # type: ignore[attr-defined]
     assert derivation(compile_identity(ident), result) is None
+
+
+def test_templates_of_an_installed_wheel_come_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from identity_book.handbook import templates
+
+    package = tmp_path / "site-packages" / "identity_book"
+    (package / "templates" / "handbook").mkdir(parents=True)
+    monkeypatch.setattr(templates, "PACKAGE_DIR", package)
+    assert templates.template_dir() == package / "templates"
+    (package / "templates" / "handbook").rmdir()
+    with pytest.raises(TemplateError, match="templates not found"):
+        templates.template_dir()

@@ -79,3 +79,9 @@ def test_internal_links_land_on_the_identity(pdf: Path) -> None:
         assert "2.1.1 Gradient of tr(AXB)" in text_of(pdf, page, page)
     permalinks = re.findall(r'<a href="(https://[^"]+)">', xml)
     assert any(p.endswith("chapters/derivatives.html#trace-axb") for p in permalinks)
+
+
+def test_catalogue_text_is_escaped_in_latex(pdf: Path) -> None:
+    tex = (pdf.parent / "latex" / "identity-book.tex").read_text()
+    assert r"\input{/etc/passwd}" not in tex and r"\write18{" not in tex
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex
