@@ -59,7 +59,8 @@ def size_assignments(
         raise NoSample("no assignment of the dimensions satisfies the constraints")
 
     def score(values: tuple[int, ...]) -> tuple[int, int, int]:
-        return (-len(set(values)), sum(v == 1 for v in values), costs[values])
+        # A dimension of 1 hides mistakes (vectors, 1×1 blocks): avoid it first, then repeats.
+        return (sum(v == 1 for v in values), -len(set(values)), costs[values])
 
     candidates.sort(key=score)
     chosen = [candidates[0]]
@@ -226,14 +227,32 @@ def sample_variable(
     rows, cols = shape
     if rows != cols:
         return draw.matrix(rows, cols)
+    # Without a property a square matrix is generic: no accidental symmetry or triangularity.
+    accidental = [{p} for p in STRUCTURE - _implied(props)] if rows > 1 else []
     for _ in range(100):
         m = _structured(props, rows, draw)
-        if has_properties(m, props, exact_mode):
+        if has_properties(m, props, exact_mode) and not any(has_properties(m, a, exact_mode) for a in accidental):
             return m
     raise NoSample(f"could not sample {var.name} with properties {sorted(props)}")
 
 
 STRUCTURE = {"symmetric", "diagonal", "lower_triangular", "upper_triangular", "skew_symmetric"}
+
+
+def _implied(props: set[str]) -> set[str]:
+    """Structure that the declared properties imply (so it is not accidental)."""
+    out = set(props)
+    if "spd" in props or "diagonal" in props:
+        out |= {"symmetric"}
+    if "diagonal" in props:
+        out |= {"lower_triangular", "upper_triangular"}
+    if {"lower_triangular", "upper_triangular"} <= props or (
+        {"symmetric"} & out and props & {"lower_triangular", "upper_triangular"}
+    ):
+        out |= {"diagonal", "symmetric", "lower_triangular", "upper_triangular"}
+    if "orthogonal" in props:
+        out |= STRUCTURE  # Householder and sign matrices may be symmetric or diagonal
+    return out
 
 
 def sample_point(

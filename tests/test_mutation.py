@@ -1,0 +1,65 @@
+"""Mutation test: every false mutant of a catalogue entry's right side is refuted exactly,
+and every unmutated entry verifies at the exact level (or says why it cannot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from identity_book.compile import compile_identity
+from identity_book.expr.parser import Scope, dim_symbol, parse
+from identity_book.loader import load_catalogue
+from identity_book.verify.checks import Settings, exact_check, numeric_check
+from identity_book.verify.mutate import mutants
+
+ROOT = Path(__file__).parents[1]
+CATALOGUE = load_catalogue(ROOT / "identities")
+ENTRIES = [i for i in CATALOGUE if i.status is None]
+FAST = Settings(numeric_sizes=2, numeric_points=1, exact_sizes=2, exact_points=1)
+
+
+def test_the_mutation_test_sees_the_whole_catalogue() -> None:
+    assert len(ENTRIES) >= 40
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("identity", ENTRIES, ids=lambda i: i.id)
+def test_false_mutants_are_refuted(identity) -> None:  # type: ignore[no-untyped-def]
+    c = compile_identity(identity)
+    exact_possible = exact_check(c, FAST).outcome == "passed"
+    survivors, killed = [], 0
+    for kind, text in mutants(identity.rhs, c.scope):
+        mutant = parse(text, c.scope)
+        numeric = numeric_check(c, FAST, c.lhs, mutant)
+        if numeric.outcome != "failed":
+            continue  # equal at random points: not a false mutant (e.g. a transpose of a symmetric matrix)
+        if not exact_possible:
+            killed += 1
+            continue
+        verdict = exact_check(c, FAST, c.lhs, mutant)
+        if verdict.outcome == "failed":
+            killed += 1
+        else:
+            survivors.append(f"{kind}: {text} ({verdict.outcome}: {verdict.detail})")
+    assert not survivors, survivors
+
+
+@pytest.mark.slow
+def test_unmutated_entries_verify_exactly() -> None:
+    not_exact = {}
+    for identity in ENTRIES:
+        level = exact_check(compile_identity(identity), Settings())
+        if level.outcome != "passed":
+            not_exact[identity.id] = level.detail or level.outcome
+    # What may stay numeric: values outside exact arithmetic, each with its stated reason.
+    allowed = ("not exact: expm", "not exact: logm", "not exact: pinv", "not exact: derivatives of pinv")
+    assert all(reason.startswith(allowed) for reason in not_exact.values()), not_exact
+
+
+def test_mutants_cover_the_kinds_of_printed_mistakes() -> None:
+    n = dim_symbol("n")
+    scope = Scope({"A": (n, n), "B": (n, n)}, frozenset({"n"}))
+    kinds = {k for k, _ in mutants("kron(B.T, A) + 2 * kron(A, B).T", scope)}
+    assert {"drop a transpose", "add a transpose", "swap the factors", "drop a term", "flip a sign"} <= kinds
+    assert "change a factor of 2" in kinds
