@@ -28,4 +28,4 @@ test: $(STAMP) system-deps
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 clean:
-	rm -rf $(OUT) .identity-book-cache docs/_generated
+	rm -rf $(OUT) .identity-book-cache docs/chapters docs/indexes

@@ -38,7 +38,7 @@ class Settings:
     symbolic: bool = True
     budget_numeric: float = 20.0
     budget_exact: float = 20.0
-    budget_symbolic: float = 1.0
+    budget_symbolic: float = 0.5
     budget_derivation: float = 20.0
 
     def key(self) -> str:
@@ -269,6 +269,8 @@ def _symbolic_matrix(name: str, rows: int, cols: int, props: set[str]) -> np.nda
 def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
     start = time.perf_counter()
     props = {p for v in c.identity.variables for p in v.properties}
+    if any(n.op == "pinv" for side in (c.lhs, c.rhs) for n in side.walk()):
+        return LevelResult("skipped", detail="no symbolic form for pinv (rank decisions)")
     if props - SYMBOLIC_PROPS:
         return LevelResult("skipped", detail=f"no symbolic form for {', '.join(sorted(props - SYMBOLIC_PROPS))}")
     try:
