@@ -84,3 +84,18 @@ def test_seed_changes_the_points_not_the_verdict(catalogue) -> None:  # type: ig
     for seed in (1, 2):
         out = {r.id: r.status for r in verify_many(idents, Settings(seed=seed))}
         assert out == {"quadratic-gradient-needs-symmetry": "refuted", "woodbury": "verified"}
+
+
+def test_a_runaway_level_is_stopped_by_its_budget() -> None:
+    import time
+
+    from identity_book.verify.checks import timed
+
+    def forever() -> None:
+        while True:
+            sum(range(1000))
+
+    start = time.perf_counter()
+    result = timed("symbolic", 0.2, forever)
+    assert result.outcome == "inconclusive" and "budget" in (result.detail or "")
+    assert time.perf_counter() - start < 5

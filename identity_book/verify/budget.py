@@ -16,6 +16,14 @@ class Timeout(IdentityBookError):
 
 
 def _raise(signum: int, frame: FrameType | None) -> None:
+    # An exception raised inside a weakref callback or a finaliser is swallowed by Python, so
+    # there the alarm is postponed by a few milliseconds instead.
+    if frame is not None and (
+        frame.f_code.co_name in ("remove", "__del__", "_remove_dead_weakref")
+        or frame.f_code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+    ):
+        signal.setitimer(signal.ITIMER_REAL, 0.005)
+        return
     raise Timeout("time budget exhausted")
 
 
