@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from identity_book.compile import compile_identity
 from identity_book.errors import CatalogueError, Diagnostic, Location
+from identity_book.handbook.latexcheck import check_identity_latex
 from identity_book.model import Catalogue, Identity, Reference, Step, Variable, chapter_and_section
 from identity_book.schema import CatalogueFile, IdentitySpec
 from identity_book.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
@@ -48,6 +49,7 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True) -> 
             seen[ident.id] = ident
     if check_expressions:
         for ident in seen.values():
+            problems.extend(check_identity_latex(ident))
             try:
                 compile_identity(ident)
             except CatalogueError as exc:
