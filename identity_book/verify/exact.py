@@ -44,6 +44,8 @@ class Dual:
         return isinstance(other, Dual) and other.tag > self.tag
 
     def __add__(self, other: Scalar) -> Scalar:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # the array applies the operation entry by entry
         if self._outer(other):
             return other.__radd__(self)
         oa, ob = self._split(other)
@@ -56,12 +58,16 @@ class Dual:
         return Dual(-self.a, -self.b, self.tag)
 
     def __sub__(self, other: Scalar) -> Scalar:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # the array applies the operation entry by entry
         return self + (-other)
 
     def __rsub__(self, other: Scalar) -> Scalar:
         return (-self) + other
 
     def __mul__(self, other: Scalar) -> Scalar:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # the array applies the operation entry by entry
         if self._outer(other):
             return other.__rmul__(self)
         oa, ob = self._split(other)
@@ -71,6 +77,8 @@ class Dual:
         return Dual(other * self.a, other * self.b, self.tag)
 
     def __truediv__(self, other: Scalar) -> Scalar:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # the array applies the operation entry by entry
         if self._outer(other):
             return other.__rtruediv__(self)
         oa, ob = self._split(other)
@@ -300,32 +308,39 @@ def inv(m: np.ndarray) -> np.ndarray:
     return a[:, n:]
 
 
-def rank(m: np.ndarray) -> int:
+def pinv(m: np.ndarray) -> np.ndarray:
+    """Moore–Penrose inverse, exactly, from a full-rank factorisation A = C F:
+    A⁺ = Fᵀ (F Fᵀ)⁻¹ (Cᵀ C)⁻¹ Cᵀ, with C the pivot columns of A and F its reduced row echelon rows."""
+    if any(isinstance(x, Dual) for x in m.flat):
+        raise NotExact("derivatives of pinv are not computed exactly")
+    rows, cols = m.shape
+    reduced, pivots = _rref(m)
+    if not pivots:
+        return np.full((cols, rows), Fraction(0), dtype=object)
+    c = m[:, pivots]
+    f = reduced[: len(pivots), :]
+    return f.T @ inv(f @ f.T) @ inv(c.T @ c) @ c.T
+
+
+def _rref(m: np.ndarray) -> tuple[np.ndarray, list[int]]:
     a = m.copy()
     rows, cols = a.shape
+    pivots: list[int] = []
     r = 0
     for col in range(cols):
         pivot = next((i for i in range(r, rows) if nonzero(a[i, col])), None)
         if pivot is None:
             continue
         a[[r, pivot]] = a[[pivot, r]]
-        for i in range(r + 1, rows):
-            a[i] = a[i] - (a[i, col] / a[r, col]) * a[r]
+        a[r] = a[r] / a[r, col]
+        for i in range(rows):
+            if i != r and nonzero(a[i, col]):
+                a[i] = a[i] - a[i, col] * a[r]
+        pivots.append(col)
         r += 1
-    return r
-
-
-def pinv(m: np.ndarray) -> np.ndarray:
-    """Moore–Penrose inverse for full-rank matrices (the rank-deficient case is not exact here)."""
-    if any(isinstance(x, Dual) for x in m.flat):
-        raise NotExact("derivatives of pinv are not computed exactly")
-    rows, cols = m.shape
-    r = rank(m)
-    if r == cols:
-        return inv(m.T @ m) @ m.T
-    if r == rows:
-        return m.T @ inv(m @ m.T)
-    raise NotExact("pinv of a rank-deficient matrix")
+        if r == rows:
+            break
+    return a, pivots
 
 
 def to_fraction_array(values: np.ndarray) -> np.ndarray:

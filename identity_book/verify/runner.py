@@ -40,7 +40,10 @@ def verify_identity(identity: Identity, settings: Settings) -> Result:
         return _run_levels(c, settings, result)
     except LimitError as exc:
         result.status, result.message = "error", f"{identity.location}: {identity.id}: {exc.message}"
-        return result
+    except Exception as exc:  # a verifier bug must not stop the other identities, nor pass
+        result.status = "inconclusive"
+        result.message = f"internal error in the verifier: {type(exc).__name__}: {exc}"
+    return result
 
 
 def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
