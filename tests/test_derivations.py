@@ -97,3 +97,11 @@ def test_generated_derivations_verify(tmp_path: Path, variables: str, lhs: str, 
     assert result.derivation is not None and result.derivation["source"] == "generated"
     assert result.derivation["outcome"] == "passed"
     assert result.derivation["steps"][-1]["kind"] == "identify"
+
+
+def test_a_generated_derivation_stands_beside_a_written_one(tmp_path: Path) -> None:
+    result = _verify(tmp_path)
+    assert result.derivation is not None and result.derivation["source"] == "written"
+    generated = result.generated_derivation
+    assert generated is not None and generated["source"] == "generated" and generated["outcome"] == "passed"
+    assert generated["steps"][-1]["kind"] == "identify"

@@ -144,18 +144,17 @@ def compile_steps(c: Compiled, steps: list[Step]) -> list[CompiledStep]:
     return [CompiledStep(s.kind, parse(s.expr, scope), s.because, s.location) for s in steps]
 
 
-def derivation_for(c: Compiled, settings: Settings) -> DerivationReport | None:
-    """Check the written derivation, or generate and check one for a derivative identity."""
-    if c.steps:
-        return check_steps(c, list(c.steps), settings, "written")
-    generated = generate(c.lhs)
-    if generated is None:
-        return None
+def derivations_for(c: Compiled, settings: Settings) -> tuple[DerivationReport | None, DerivationReport | None]:
+    """The written derivation, checked, and a generated one for a derivative identity, checked."""
+    written = check_steps(c, list(c.steps), settings, "written") if c.steps else None
+    generated_steps = generate(c.lhs)
+    if generated_steps is None:
+        return written, None
     try:
-        steps = compile_steps(c, generated)
+        steps = compile_steps(c, generated_steps)
     except ExpressionError as exc:
-        return DerivationReport("generated", "inconclusive", detail=f"generated step did not parse: {exc}")
-    return check_steps(c, steps, settings, "generated")
+        return written, DerivationReport("generated", "inconclusive", detail=f"generated step did not parse: {exc}")
+    return written, check_steps(c, steps, settings, "generated")
 
 
-__all__ = ["DerivationReport", "derivation_for"]
+__all__ = ["DerivationReport", "derivations_for"]

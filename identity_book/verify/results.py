@@ -38,6 +38,7 @@ class Result:
     expected: str | None = None  # "erratum" (refutation expected) or "awaiting-proof"
     seed: int = 0
     derivation: dict[str, Any] | None = None  # source, outcome, detail, steps (each with its outcome)
+    generated_derivation: dict[str, Any] | None = None  # shown beside a written derivation
     cached: bool = False
 
     @property

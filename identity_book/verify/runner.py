@@ -21,7 +21,7 @@ from identity_book.verify.checks import (
     symbolic_check,
     timed,
 )
-from identity_book.verify.derivation import derivation_for
+from identity_book.verify.derivation import derivations_for
 from identity_book.verify.results import LevelResult, Result
 
 
@@ -85,17 +85,24 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
 
 
 def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
-    """Check the written derivation (a wrong step refutes the entry) or a generated one."""
+    """Check the written derivation (a wrong step refutes the entry) and a generated one.
+
+    ``result.derivation`` is the written one when there is one, else the generated one;
+    ``result.generated_derivation`` holds the generated one shown beside a written one.
+    """
     start = time.perf_counter()
     try:
         with budget(settings.budget_derivation):
-            report = derivation_for(c, settings)
+            written, generated = derivations_for(c, settings)
     except Timeout:
         result.checks["derivation"] = LevelResult("inconclusive", detail="derivation check exceeded its budget")
         return
+    report = written or generated
     if report is None:
         return
     result.derivation = report.to_json()
+    if written is not None and generated is not None:
+        result.generated_derivation = generated.to_json()
     level = LevelResult(
         report.outcome,
         seconds=time.perf_counter() - start,
