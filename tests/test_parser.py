@@ -147,3 +147,26 @@ def test_text_round_trips_through_the_parser(text: str) -> None:
     again = parse(to_text(node), scope)
     assert to_text(again) == to_text(node)
     assert to_latex(again) == to_latex(node)
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "proved"),
+    [
+        ("(A @ X).T", "X.T @ A.T", True),
+        ("inv(S @ S.T)", "inv(S.T) @ inv(S)", True),
+        ("det(c * S)", "c ** n * det(S)", True),
+        ("(A @ X).T", "A.T @ X.T @ I(m) * 0 + X.T @ A.T", False),  # shapes differ: not translated as equal
+        ("S @ S.T", "S.T @ S", False),
+        ("det(S + S.T)", "det(S) + det(S.T)", False),
+        ("grad(tr(S), S)", "I(n)", False),  # derivatives are never handed to SymPy
+    ],
+)
+def test_proofs_at_general_dimensions(lhs: str, rhs: str, proved: bool) -> None:
+    from identity_book.expr.sympy_bridge import proved_for_all_sizes
+
+    try:
+        left, right = parse(lhs, SCOPE), parse(rhs, SCOPE)
+    except ExpressionError:
+        assert not proved
+        return
+    assert proved_for_all_sizes(left, right) is proved
