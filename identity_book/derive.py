@@ -97,11 +97,19 @@ def eye(n: sympy.Expr) -> Node:
     return Node("I", (dim_node(n),), (n, n))
 
 
+def _factors(node: Node) -> list[Node]:
+    """The factors of a (nested) matrix product, in order."""
+    if node.op == "matmul":
+        return _factors(node.args[0]) + _factors(node.args[1])
+    return [node]
+
+
 def product(factors: list[Node], n: sympy.Expr) -> Node:
-    if not factors:
+    flat = [g for f in factors for g in _factors(f)]
+    if not flat:
         return eye(n)
-    out = factors[0]
-    for f in factors[1:]:
+    out = flat[0]
+    for f in flat[1:]:
         out = mm(out, f)
     return out
 
@@ -271,6 +279,148 @@ def _scalar_product(node: Node, rules: _Rules) -> list[Term]:
     ]
 
 
+# -- one rule per line ----------------------------------------------------------------------
+MAX_UNFOLD = 12
+
+
+def _d(g: Node) -> Node:
+    return Node("d", (g,), g.shape)
+
+
+def _sum(a: Node | None, b: Node | None, negate: bool = False) -> Node | None:
+    if b is not None and negate:
+        b = Node("neg", (b,), b.shape)
+    if a is None:
+        return b
+    return a if b is None else plus(a, b)
+
+
+def _one_rule(g: Node, name: str) -> tuple[Node | None, str]:
+    """d(g) with only g's outermost operation differentiated; None stands for zero."""
+    op, a = g.op, g.args
+
+    def dd(node: Node) -> Node | None:
+        return _d(node) if depends(node, name) else None
+
+    def prod(left: Node | None, right: Node | None, build: type | None = None) -> Node | None:
+        return None if left is None or right is None else mm(left, right)
+
+    if op in ("add", "sub"):
+        return _sum(dd(a[0]), dd(a[1]), negate=op == "sub"), "linearity"
+    if op == "neg":
+        inner = dd(a[0])
+        return (None if inner is None else Node("neg", (inner,), inner.shape)), "linearity"
+    if op == "T":
+        return tp_plain(_d(a[0])), "d(Mᵀ) = (dM)ᵀ"
+    if op == "matmul":
+        both = depends(a[0], name) and depends(a[1], name)
+        out = _sum(prod(dd(a[0]), a[1]), prod(a[0], dd(a[1])))
+        return out, "product rule" if both else "constant factors stay: d(AXB) = A dX B"
+    if op in ("scale", "mul"):
+        s, m = a
+        left = None if not depends(s, name) else times_plain(_d(s), m)
+        right = None if not depends(m, name) else times_plain(s, _d(m))
+        both = depends(s, name) and depends(m, name)
+        if left is not None and not scalar_like(m.shape):
+            raise Unsupported("a varying scalar times a matrix")
+        return _sum(left, right), "product rule" if both else "constant factors stay"
+    if op in ("div", "divide"):
+        num, den = (a[0], a[1]) if op == "div" else (a[1], a[0])
+        if depends(den, name):
+            if not scalar_like(num.shape):
+                raise Unsupported("a matrix divided by a varying scalar")
+            top = _sum(
+                None if not depends(num, name) else Node("mul", (_d(num), den)),
+                Node("mul", (num, _d(den))),
+                negate=True,
+            )
+            assert top is not None
+            return Node("div", (top, Node("pow", (den, const(2)))), top.shape), "quotient rule"
+        inner = _d(num)
+        return Node(
+            "divide" if not scalar_like(inner.shape) else "div",
+            (den, inner) if not scalar_like(inner.shape) else (inner, den),
+            inner.shape,
+        ), "linearity"
+    if op == "tr":
+        return Node("tr", (_d(a[0]),)), "d tr(M) = tr(dM)"
+    if op == "inner":
+        left = None if not depends(a[0], name) else Node("inner", (_d(a[0]), a[1]))
+        right = None if not depends(a[1], name) else Node("inner", (a[0], _d(a[1])))
+        return _sum(left, right), "product rule for A : B"
+    if op == "det":
+        inverse = Node("inv", (a[0],), a[0].shape)
+        return Node("mul", (g, Node("tr", (mm(inverse, _d(a[0])),)))), "d det(M) = det(M) tr(M⁻¹ dM)"
+    if op in ("logdet", "logabsdet"):
+        inverse = Node("inv", (a[0],), a[0].shape)
+        return Node("tr", (mm(inverse, _d(a[0])),)), "d log det(M) = tr(M⁻¹ dM)"
+    if op == "inv":
+        return Node("neg", (mm(mm(g, _d(a[0])), g),), g.shape), "d(M⁻¹) = −M⁻¹ dM M⁻¹"
+    if op == "pow" and not depends(a[1], name):
+        lowered = Node("pow", (a[0], Node("sub", (a[1], const(1)))))
+        return Node("mul", (Node("mul", (a[1], lowered)), _d(a[0]))), "d(sᵖ) = p sᵖ⁻¹ ds"
+    if op == "log" and scalar_like(a[0].shape):
+        return Node("div", (_d(a[0]), a[0])), "d log s = ds / s"
+    if op == "exp" and scalar_like(a[0].shape):
+        return Node("mul", (g, _d(a[0]))), "d exp s = exp(s) ds"
+    if op == "sqrt" and scalar_like(a[0].shape):
+        return Node("div", (_d(a[0]), Node("mul", (const(2), g)))), "d √s = ds / (2√s)"
+    if op == "norm":
+        return Node("div", (Node("inner", (a[0], _d(a[0]))), g)), "d‖v‖ = v : dv / ‖v‖"
+    if op == "kron":
+        shape = g.shape
+        left = None if not depends(a[0], name) else Node("kron", (_d(a[0]), a[1]), shape)
+        right = None if not depends(a[1], name) else Node("kron", (a[0], _d(a[1])), shape)
+        return _sum(left, right), "product rule for ⊗"
+    if op == "vec":
+        return Node("vec", (_d(a[0]),), g.shape), "d vec(M) = vec(dM)"
+    raise Unsupported(f"no one-step rule for {op}")
+
+
+def tp_plain(a: Node) -> Node:
+    return Node("T", (a,), None if a.shape is None else (a.shape[1], a.shape[0]))
+
+
+def times_plain(s: Node, m: Node) -> Node:
+    return times(s, m)
+
+
+def _unfold_once(node: Node, name: str) -> tuple[Node, str] | None:
+    """Apply one rule to the first d(g) whose g is not a variable; None when all are done."""
+    if node.op == "d" and node.args[0].op != "var":
+        replaced, rule = _one_rule(node.args[0], name)
+        return (replaced if replaced is not None else _zero_like(node)), rule
+    for i, arg in enumerate(node.args):
+        found = _unfold_once(arg, name)
+        if found is not None:
+            new_arg, rule = found
+            args = (*node.args[:i], new_arg, *node.args[i + 1 :])
+            return Node(node.op, args, node.shape, node.value), rule
+    return None
+
+
+def _zero_like(node: Node) -> Node:
+    if node.shape is None or scalar_like(node.shape):
+        return const(0)
+    raise Unsupported("a zero matrix differential")
+
+
+def unfold(f: Node, x: Node) -> list[tuple[Node, str]]:
+    """d(f), one rule per line, until every d(...) holds a variable."""
+    name = str(x.value)
+    current, lines = _d(f), []
+    for _ in range(MAX_UNFOLD):
+        found = _unfold_once(current, name)
+        if found is None:
+            return lines
+        current, rule = found
+        if lines and lines[-1][1] == rule and rule.startswith(("linearity", "constant factors stay")):
+            lines[-1] = (current, rule)  # merge repeated bookkeeping into one line
+        else:
+            lines.append((current, rule))
+    raise Unsupported("the differential needs too many steps")
+
+
 # -- assembling the steps -------------------------------------------------------------------
 def _dx(x: Node) -> Node:
     return Node("d", (x,), x.shape)
@@ -280,10 +430,37 @@ def _trace_of(term: Term, x: Node, cyclic: bool) -> Node:
     assert x.shape is not None
     d = _dx(x) if not term.transposed else tp(_dx(x))
     factors = [*term.right, *term.left, d] if cyclic else [*term.left, d, *term.right]
-    inner = factors[0]
-    for f in factors[1:]:
-        inner = mm(inner, f)
-    return with_coeff(Node("tr", (inner,)), term)
+    return with_coeff(Node("tr", (product(factors, sympy.Integer(1)),)), term)
+
+
+def _left_assoc(node: Node) -> Node:
+    """Products written left to right, A @ B @ C, however they were nested."""
+    if node.op == "matmul":
+        factors = [_left_assoc(f) for f in _factors(node)]
+        out = factors[0]
+        for f in factors[1:]:
+            out = mm(out, f)
+        return out
+    if not node.args:
+        return node
+    return Node(node.op, tuple(_left_assoc(a) for a in node.args), node.shape, node.value)
+
+
+def _collect(parts: list[Node], terms: list[Term]) -> list[Node]:
+    """Add up equal terms: M + M = 2 M."""
+    from identity_book.expr.text import to_text
+
+    totals: dict[str, tuple[Node, Fraction]] = {}
+    for part, term in zip(parts, terms, strict=True):
+        key = to_text(part)
+        node, c = totals.get(key, (part, Fraction(0)))
+        totals[key] = (node, c + term.coeff)
+    out = []
+    for node, c in totals.values():
+        if c == 0:
+            continue
+        out.append(with_coeff(node, Term(c, (), (), False, ())))
+    return out
 
 
 def _gradient_part(term: Term, x: Node) -> Node:
@@ -303,11 +480,25 @@ def generate(lhs: Node) -> list[Step] | None:
         terms = differential(f, rules)
         if not terms:
             return None
+        try:
+            opening = [_step(node, rule) for node, rule in unfold(f, x)]
+        except (Unsupported, AssertionError):
+            opening = []
         if lhs.op == "jacobian":
-            return _jacobian_steps(f, x, terms, rules)
-        return _gradient_steps(x, terms, rules)
+            steps = _jacobian_steps(f, x, terms, rules)
+        else:
+            steps = _gradient_steps(x, terms, rules)
     except (Unsupported, AssertionError):
         return None
+    if opening:
+        expanded = steps[0]
+        because = "expand the products" + (
+            "; tr(A ⊗ B) = tr(A) tr(B)" if "tr(A ⊗ B) = tr(A) tr(B)" in rules.used else ""
+        )
+        steps = (
+            opening + ([replace(expanded, because=because)] if expanded.expr != opening[-1].expr else []) + steps[1:]
+        )
+    return steps
 
 
 def _step(node: Node, because: str, kind: str = "step") -> Step:
@@ -321,7 +512,7 @@ def _gradient_steps(x: Node, terms: list[Term], rules: _Rules) -> list[Step]:
     steps = [_step(total([_trace_of(t, x, cyclic=False) for t in terms]), "; ".join(rules.used))]
     if any(t.right for t in terms):
         steps.append(_step(total([_trace_of(t, x, cyclic=True) for t in terms]), "cyclic property: tr(ABC) = tr(CAB)"))
-    gradient = total([_gradient_part(t, x) for t in terms])
+    gradient = total(_collect([_left_assoc(_gradient_part(replace(t, coeff=Fraction(1)), x)) for t in terms], terms))
     steps.append(_step(Node("inner", (gradient, _dx(x))), "tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX; collect terms"))
     steps.append(_step(gradient, "dφ = G : dX  ⇒  ∂φ/∂X = G", kind="identify"))
     return steps
