@@ -408,7 +408,8 @@ def _zero_like(node: Node) -> Node:
 def unfold(f: Node, x: Node) -> list[tuple[Node, str]]:
     """d(f), one rule per line, until every d(...) holds a variable."""
     name = str(x.value)
-    current, lines = _d(f), []
+    current = _d(f)
+    lines: list[tuple[Node, str]] = []
     for _ in range(MAX_UNFOLD):
         found = _unfold_once(current, name)
         if found is None:
@@ -484,10 +485,8 @@ def generate(lhs: Node) -> list[Step] | None:
             opening = [_step(node, rule) for node, rule in unfold(f, x)]
         except (Unsupported, AssertionError):
             opening = []
-        if lhs.op == "jacobian":
-            steps = _jacobian_steps(f, x, terms, rules)
-        else:
-            steps = _gradient_steps(x, terms, rules)
+        build = _jacobian_steps if lhs.op == "jacobian" else _gradient_steps
+        steps = build(f, x, terms, rules)
     except (Unsupported, AssertionError):
         return None
     if opening:
@@ -508,7 +507,7 @@ def _step(node: Node, because: str, kind: str = "step") -> Step:
     return Step(to_text(node), Location("<generated>"), kind=kind, because=because)
 
 
-def _gradient_steps(x: Node, terms: list[Term], rules: _Rules) -> list[Step]:
+def _gradient_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[Step]:
     steps = [_step(total([_trace_of(t, x, cyclic=False) for t in terms]), "; ".join(rules.used))]
     if any(t.right for t in terms):
         steps.append(_step(total([_trace_of(t, x, cyclic=True) for t in terms]), "cyclic property: tr(ABC) = tr(CAB)"))
