@@ -11,7 +11,7 @@ from identity_book import __version__
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.loader import load_catalogue
 from identity_book.model import Catalogue
-from identity_book.report import Progress, errors_to_json, exit_code, print_report, to_json
+from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -77,6 +77,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     for ref in ident.references:
         print(f"  reference: {ref.source}" + (f" eq. {ref.eq}" if ref.eq else ""))
     results = run_verification(Catalogue((ident,)), args, quiet=True)
+    for derivation in (results[0].derivation, results[0].generated_derivation):
+        if derivation:
+            print(format_derivation(derivation))
     print_report(results, verbose=True)
     return exit_code(results)
 

@@ -231,10 +231,12 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
         rules.note("d log det(M) = tr(M⁻¹ dM)")
         inverse = Node("inv", (a[0],), a[0].shape)
         return [replace(t, left=(inverse, *t.left)) for t in differential(a[0], rules)]
+    if _is_norm_squared(node):
+        rules.note("‖v‖² = v : v")
+        return differential(Node("inner", (a[0].args[0], a[0].args[0])), rules)
     if op == "pow" and not depends(a[1], name):
         rules.note("d(sᵖ) = p sᵖ⁻¹ ds")
-        lowered = Node("pow", (a[0], Node("sub", (a[1], const(1)))))
-        return [t.scaled(Fraction(1), a[1], lowered) for t in differential(a[0], rules)]
+        return [t.scaled(Fraction(1), a[1], lowered_power(node)) for t in differential(a[0], rules)]
     if (op == "log" and a[0].shape is None) or (op == "log" and scalar_like(a[0].shape)):
         rules.note("d log s = ds / s")
         return [t.scaled(Fraction(1), Node("div", (const(1), a[0]))) for t in differential(a[0], rules)]
@@ -248,6 +250,26 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
         rules.note("‖v‖ = √(v : v)")
         return differential(Node("sqrt", (Node("inner", (a[0], a[0])),)), rules)
     raise Unsupported(f"no differentiation rule for {op}")
+
+
+def _is_norm_squared(node: Node) -> bool:
+    return (
+        node.op == "pow"
+        and node.args[0].op == "norm"
+        and node.args[1].op == "const"
+        and Fraction(node.args[1].value) == 2  # type: ignore[arg-type]
+    )
+
+
+def lowered_power(node: Node) -> Node:
+    """sᵖ⁻¹ for the power node sᵖ, folded when p is a number."""
+    base, p = node.args
+    if p.op == "const":
+        q = Fraction(p.value) - 1  # type: ignore[arg-type]
+        if q == 0:
+            return const(1)
+        return base if q == 1 else Node("pow", (base, const(q)))
+    return Node("pow", (base, Node("sub", (p, const(1)))))
 
 
 def _power(x: Node, k: int) -> Node:
@@ -356,9 +378,10 @@ def _one_rule(g: Node, name: str) -> tuple[Node | None, str]:
         return Node("tr", (mm(inverse, _d(a[0])),)), "d log det(M) = tr(M⁻¹ dM)"
     if op == "inv":
         return Node("neg", (mm(mm(g, _d(a[0])), g),), g.shape), "d(M⁻¹) = −M⁻¹ dM M⁻¹"
+    if _is_norm_squared(g):
+        return _d(Node("inner", (a[0].args[0], a[0].args[0]))), "‖v‖² = v : v"
     if op == "pow" and not depends(a[1], name):
-        lowered = Node("pow", (a[0], Node("sub", (a[1], const(1)))))
-        return Node("mul", (Node("mul", (a[1], lowered)), _d(a[0]))), "d(sᵖ) = p sᵖ⁻¹ ds"
+        return Node("mul", (Node("mul", (a[1], lowered_power(g))), _d(a[0]))), "d(sᵖ) = p sᵖ⁻¹ ds"
     if op == "log" and scalar_like(a[0].shape):
         return Node("div", (_d(a[0]), a[0])), "d log s = ds / s"
     if op == "exp" and scalar_like(a[0].shape):
@@ -399,6 +422,21 @@ def _unfold_once(node: Node, name: str) -> tuple[Node, str] | None:
     return None
 
 
+def _unfold_same(node: Node, name: str, rule: str) -> Node:
+    """Apply ``rule`` wherever else it is the next rule, so one line does it everywhere."""
+    if node.op == "d" and node.args[0].op != "var":
+        replaced, found = _one_rule(node.args[0], name)
+        if found == rule:
+            return replaced if replaced is not None else _zero_like(node)
+        return node
+    if not node.args:
+        return node
+    args = tuple(_unfold_same(a, name, rule) for a in node.args)
+    if all(x is y for x, y in zip(args, node.args, strict=True)):
+        return node
+    return Node(node.op, args, node.shape, node.value)
+
+
 def _zero_like(node: Node) -> Node:
     if node.shape is None or scalar_like(node.shape):
         return const(0)
@@ -415,6 +453,7 @@ def unfold(f: Node, x: Node) -> list[tuple[Node, str]]:
         if found is None:
             return lines
         current, rule = found
+        current = _unfold_same(current, name, rule)
         if lines and lines[-1][1] == rule and rule.startswith(("linearity", "constant factors stay")):
             lines[-1] = (current, rule)  # merge repeated bookkeeping into one line
         else:

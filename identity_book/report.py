@@ -79,6 +79,20 @@ def format_counterexample(cx: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+MARKS = {"passed": "✓", "failed": "✗", "inconclusive": "?"}
+
+
+def format_derivation(derivation: dict[str, Any]) -> str:
+    """A derivation as numbered lines with the rule and a mark per checked step."""
+    lines = [f"  derivation ({derivation['source']}, {derivation['outcome']}):"]
+    for step in derivation["steps"]:
+        head = "⇒ G =" if step["kind"] == "identify" else "  ="
+        mark = MARKS.get(step["outcome"], "?")
+        because = f"    [{step['because']}]" if step.get("because") else ""
+        lines.append(f"  {mark} {step['index']:>2} {head} {step['expr']}{because}")
+    return "\n".join(lines)
+
+
 def format_result(r: Result) -> str:
     where = f"{r.file}:{r.line}"
     head = f"{where}: {r.id}: {r.label}"
