@@ -530,9 +530,8 @@ def generate(lhs: Node) -> list[Step] | None:
         return None
     if opening:
         expanded = steps[0]
-        because = "expand the products" + (
-            "; tr(A ⊗ B) = tr(A) tr(B)" if "tr(A ⊗ B) = tr(A) tr(B)" in rules.used else ""
-        )
+        extra = [r for r in ("A : B = tr(AᵀB)", "tr(A ⊗ B) = tr(A) tr(B)") if r in rules.used]
+        because = "; ".join(["expand the products", *extra])
         steps = (
             opening + ([replace(expanded, because=because)] if expanded.expr != opening[-1].expr else []) + steps[1:]
         )
