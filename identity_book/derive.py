@@ -210,6 +210,9 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
                 for t in differential(a[0], rules)
             ]
         return out
+    if op == "vec":  # only met at the top of a Jacobian, whose steps are compared entry by entry in vec order
+        rules.note("d vec(M) = vec(dM)")
+        return differential(a[0], rules)
     if op == "tr" and a[0].op == "kron":
         rules.note("tr(A ⊗ B) = tr(A) tr(B)")
         p, q = (Node("tr", (m,)) for m in a[0].args)
@@ -511,7 +514,21 @@ def _gradient_part(term: Term, x: Node) -> Node:
 
 
 def generate(lhs: Node) -> list[Step] | None:
-    """Steps for ``grad``/``jacobian`` left sides, or None where no rule applies."""
+    """Steps for a derivative left side, or None where no rule applies.
+
+    A Hessian is the Jacobian of the gradient: the steps differentiate the gradient G that the
+    rules give (``d(G)`` is checked against ``d(grad(f, x))`` itself, so G needs no separate proof).
+    """
+    if lhs.op in ("hess", "hess_vec"):
+        f, x = lhs.args
+        gradient = _gradient_node(Node("grad", (f, x), x.shape))
+        if gradient is None or x.shape is None:
+            return None
+        target = gradient if lhs.op == "hess" else Node("vec", (gradient,), (x.shape[0] * x.shape[1], ONE))
+        steps = generate(Node("jacobian", (target, x)))
+        if steps is None:
+            return None
+        return [_step(_d(target), "differentiate the gradient ∇f given by the rules"), *steps]
     if lhs.op not in (*GRADIENTS, "jacobian"):
         return None
     f, x = lhs.args
@@ -538,6 +555,19 @@ def generate(lhs: Node) -> list[Step] | None:
     return steps
 
 
+def _gradient_node(lhs: Node) -> Node | None:
+    """The gradient the rules give for ``grad(f, x)``, as a tree."""
+    f, x = lhs.args
+    rules = _Rules(x)
+    try:
+        terms = differential(f, rules)
+    except (Unsupported, AssertionError):
+        return None
+    if not terms:
+        return None
+    return total(_collect([_left_assoc(_gradient_part(replace(t, coeff=Fraction(1)), x)) for t in terms], terms))
+
+
 def _step(node: Node, because: str, kind: str = "step") -> Step:
     from identity_book.errors import Location
     from identity_book.expr.text import to_text
@@ -549,7 +579,8 @@ def _gradient_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[
     steps = [_step(total([_trace_of(t, x, cyclic=False) for t in terms]), "; ".join(rules.used))]
     if any(t.right for t in terms):
         steps.append(_step(total([_trace_of(t, x, cyclic=True) for t in terms]), "cyclic property: tr(ABC) = tr(CAB)"))
-    gradient = total(_collect([_left_assoc(_gradient_part(replace(t, coeff=Fraction(1)), x)) for t in terms], terms))
+    gradient = _gradient_node(Node("grad", (f, x), x.shape))
+    assert gradient is not None
     steps.append(_step(Node("inner", (gradient, _dx(x))), "tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX; collect terms"))
     steps.append(_step(gradient, "dφ = G : dX  ⇒  ∂φ/∂X = G", kind="identify"))
     return steps
@@ -570,8 +601,10 @@ def _jacobian_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[
         d_rows, d_cols = (rows, cols) if not t.transposed else (cols, rows)
         left = product(list(t.left), d_rows)
         right = product(list(t.right), d_cols)
-        k = Node("kron", (tp(right), left), None)
-        k = Node("kron", k.args, (_rows(right) * _rows(left), _cols(right) * _cols(left)))
+        if not t.right and d_cols == ONE:  # vec(A dx) = A dx for a column vector x
+            k = left
+        else:
+            k = Node("kron", (tp(right), left), (_cols(right) * _rows(left), _rows(right) * _cols(left)))
         if t.transposed:
             comm = Node("K", (dim_node(rows), dim_node(cols)), (rows * cols, rows * cols))
             k = mm(k, comm)

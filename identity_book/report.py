@@ -86,7 +86,7 @@ def format_derivation(derivation: dict[str, Any]) -> str:
     """A derivation as numbered lines with the rule and a mark per checked step."""
     lines = [f"  derivation ({derivation['source']}, {derivation['outcome']}):"]
     for step in derivation["steps"]:
-        head = "⇒ G =" if step["kind"] == "identify" else "  ="
+        head = "⇒  " if step["kind"] == "identify" else "  ="
         mark = MARKS.get(step["outcome"], "?")
         because = f"    [{step['because']}]" if step.get("because") else ""
         lines.append(f"  {mark} {step['index']:>2} {head} {step['expr']}{because}")

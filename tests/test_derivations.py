@@ -105,3 +105,25 @@ def test_a_generated_derivation_stands_beside_a_written_one(tmp_path: Path) -> N
     generated = result.generated_derivation
     assert generated is not None and generated["source"] == "generated" and generated["outcome"] == "passed"
     assert generated["steps"][-1]["kind"] == "identify"
+
+
+@pytest.mark.parametrize(
+    ("variables", "lhs", "rhs"),
+    [
+        ("A: [n, n], x: [n]", "hess(x.T @ A @ x, x)", "A + A.T"),
+        ("A: [p, n], x: [n], b: [p]", "hess(norm(A @ x - b) ** 2, x)", "2 * A.T @ A"),
+        ("A: [p, m], X: [m, n], B: [n, q]", "hess_vec(norm(A @ X @ B) ** 2, X)", "2 * kron(B @ B.T, A.T @ A)"),
+    ],
+)
+def test_hessians_get_a_derivation_through_the_gradient(tmp_path: Path, variables: str, lhs: str, rhs: str) -> None:
+    specs = ""
+    for part in variables.replace("], ", "]|").split("|"):
+        name, shape = part.split(": ")
+        specs += f"      {name}: {{shape: {shape}}}\n"
+    (tmp_path / "h.yaml").write_text(
+        f"identities:\n  - id: h\n    title: H\n    variables:\n{specs}    lhs: {lhs}\n    rhs: {rhs}\n"
+    )
+    (result,) = verify_many(load_catalogue(tmp_path).identities, Settings())
+    assert result.status == "verified", result.message
+    assert result.derivation is not None and result.derivation["outcome"] == "passed", result.derivation
+    assert result.derivation["steps"][0]["expr"].startswith("d(")

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from identity_book.errors import CatalogueError, Diagnostic
+from identity_book.errors import CatalogueError, Diagnostic, Location
 from identity_book.handbook import texunicode
 from identity_book.handbook.book import Book, make_book
+from identity_book.handbook.concordance import Concordance, default_path, load_concordance
 from identity_book.handbook.latexcheck import check_catalogue_latex
 from identity_book.handbook.pages import render_pages, write_pages
 from identity_book.handbook.policy import check_publishable
@@ -30,18 +31,40 @@ class HandbookSettings:
     seed: int = 0
     symbolic: bool = True
     allow_unverified: bool = False
+    # the Matrix Cookbook concordance; None: concordance/matrix-cookbook.yaml next to the
+    # catalogue folder, used when it exists (an explicit path must exist)
+    concordance: Path | None = None
 
     def verify_settings(self) -> Settings:
         return Settings(seed=self.seed, symbolic=self.symbolic)
 
+    def concordance_path(self) -> Path | None:
+        return self.concordance or default_path(self.catalogue)
+
 
 def load(settings: HandbookSettings) -> Catalogue:
-    """The catalogue, with every hand-written ``latex:`` display checked (CatalogueError if not)."""
+    """The catalogue, with every hand-written ``latex:`` display and the concordance checked.
+
+    Raises CatalogueError with every problem at its file and line.
+    """
     catalogue = load_catalogue(list(settings.catalogue))
     problems = check_catalogue_latex(catalogue)
     if problems:
         raise CatalogueError(problems)
+    concordance(settings, catalogue)
     return catalogue
+
+
+def concordance(settings: HandbookSettings, catalogue: Catalogue) -> Concordance | None:
+    """The concordance file checked against the catalogue, or None while there is none."""
+    path = settings.concordance_path()
+    if path is None:
+        return None
+    if not path.exists():
+        if settings.concordance is not None:
+            raise CatalogueError([Diagnostic(Location(str(path)), "the configured concordance file does not exist")])
+        return None
+    return load_concordance(path, catalogue)
 
 
 def verify(
@@ -73,7 +96,7 @@ def _texts(ident: Identity) -> list[str]:
 def build_book(catalogue: Catalogue, results: list[Result], settings: HandbookSettings) -> Book:
     """Gate on the results (UnpublishableError) and lay out the book."""
     check_publishable(results, settings.allow_unverified)
-    return make_book(catalogue, results)
+    return make_book(catalogue, results, concordance(settings, catalogue))
 
 
 def generate(book: Book, srcdir: Path) -> list[str]:

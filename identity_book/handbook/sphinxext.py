@@ -1,7 +1,7 @@
 """The Sphinx extension that turns the catalogue into the handbook's pages.
 
-At ``builder-inited`` it loads the catalogue named by ``identity_book_handbook_catalogue``,
-verifies it (through the result cache), refuses to publish refuted or inconclusive entries
+At ``builder-inited`` it loads the catalogue named by ``identity_book_handbook_catalogue``
+(and the Matrix Cookbook concordance, ``identity_book_handbook_concordance``), verifies it (through the result cache), refuses to publish refuted or inconclusive entries
 unless ``identity_book_handbook_allow_unverified`` is set, and writes the MyST pages that
 Sphinx then reads like any other source. It also bundles MathJax so the site renders math
 offline, and adds the LaTeX preamble the PDF needs.
@@ -57,6 +57,7 @@ def settings_from(app: Sphinx) -> generate.HandbookSettings:
         seed=int(c[PREFIX + "seed"]),
         symbolic=bool(c[PREFIX + "symbolic"]),
         allow_unverified=bool(c[PREFIX + "allow_unverified"]),
+        concordance=path(c[PREFIX + "concordance"]) if c[PREFIX + "concordance"] else None,
     )
 
 
@@ -121,6 +122,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(PREFIX + "seed", 0, "env", types=frozenset({int}))
     app.add_config_value(PREFIX + "symbolic", True, "env", types=frozenset({bool}))
     app.add_config_value(PREFIX + "allow_unverified", False, "env", types=frozenset({bool}))
+    # "" means concordance/matrix-cookbook.yaml next to the catalogue folder, when it exists
+    app.add_config_value(PREFIX + "concordance", "", "env", types=frozenset({str}))
     app.add_directive("ib-anchor", nodes.AnchorDirective)
     app.add_directive("ib-details", nodes.DetailsDirective)
     app.add_node(nodes.details, **nodes.NODE_VISITORS)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ from identity_book.model import Step
 from identity_book.verify.checks import Settings, exact_check, numeric_check, small_counterexample
 from identity_book.verify.results import LevelResult
 
+JACOBIANS = ("jacobian", "hess", "hess_vec")
 STEP_SETTINGS = {"numeric_sizes": 2, "numeric_points": 1, "exact_sizes": 2, "exact_points": 1}
 
 
@@ -68,10 +69,15 @@ def _convention(lhs: Node, g: Node) -> Node:
 def _pairs(c: Compiled, steps: list[CompiledStep]) -> list[tuple[int, Node, Node, str]]:
     """(step number, claimed, reference, what it is compared with)."""
     lhs = c.lhs
-    derivative = lhs.op in (*GRADIENTS, "jacobian")
+    derivative = lhs.op in (*GRADIENTS, *JACOBIANS)
     pairs = []
     if derivative:
         f, x = lhs.args
+        if lhs.op in ("hess", "hess_vec"):  # the Jacobian of the gradient
+            f = Node("grad", (f, x), x.shape)
+            if lhs.op == "hess_vec":
+                assert x.shape is not None
+                f = Node("vec", (f,), (x.shape[0] * x.shape[1], ONE))
         previous, what = Node("d", (f,), f.shape), "the differential of the left side"
     else:
         previous, what = lhs, "the left side"
@@ -79,7 +85,7 @@ def _pairs(c: Compiled, steps: list[CompiledStep]) -> list[tuple[int, Node, Node
         if step.kind == "identify" and derivative:
             x = lhs.args[1]
             dx = Node("d", (x,), x.shape)
-            if lhs.op == "jacobian":
+            if lhs.op in JACOBIANS:
                 assert x.shape is not None
                 vec_dx = Node("vec", (dx,), (x.shape[0] * x.shape[1], ONE))
                 pairs.append((i, mm(step.node, vec_dx), previous, f"the previous step (vec form), step {i - 1}"))
@@ -99,13 +105,13 @@ def check_steps(c: Compiled, steps: list[CompiledStep], settings: Settings, sour
     """Verify every step; stop at the first one that fails."""
     report = DerivationReport(source, "passed")
     report.steps = [StepReport(i, s.kind, _text(s), s.because) for i, s in enumerate(steps, start=1)]
-    if c.lhs.op in (*GRADIENTS, "jacobian") and (not steps or steps[-1].kind != "identify"):
+    if c.lhs.op in (*GRADIENTS, *JACOBIANS) and (not steps or steps[-1].kind != "identify"):
         report.outcome, report.detail = "failed", "a derivative's derivation ends with 'identify: G'"
         return report
     names = tuple(
         sorted(
             {str(n.args[0].value) for s in steps for n in s.node.walk() if n.op == "d"}
-            | ({str(c.lhs.args[1].value)} if c.lhs.op in (*GRADIENTS, "jacobian") else set())
+            | ({str(c.lhs.args[1].value)} if c.lhs.op in (*GRADIENTS, *JACOBIANS) else set())
         )
     )
     small = Settings(**{**settings.__dict__, **STEP_SETTINGS})
