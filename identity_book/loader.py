@@ -86,18 +86,26 @@ def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Ident
     try:
         parsed = CatalogueFile.model_validate(doc.data)
     except ValidationError as exc:
+        seen: set[Location] = set()
         for err in exc.errors():
-            path = tuple(p for p in err["loc"] if p != "[key]")
-            where = doc.keys.get(path) if err["type"] == "extra_forbidden" else None
-            problems.append(Diagnostic(where or doc.where(path), _message(err), _id_at(doc, path)))
+            path = tuple(p for p in err["loc"] if p != "[key]" and not _is_branch(p))
+            where = (doc.keys.get(path) if err["type"] == "extra_forbidden" else None) or doc.where(path)
+            if where not in seen:  # one message per place (a union reports every alternative)
+                seen.add(where)
+                problems.append(Diagnostic(where, _message(err), _id_at(doc, path)))
         return []
     rel = PurePosixPath(file.resolve().relative_to(root.resolve()).as_posix())
     chapter, section = chapter_and_section(rel)
     return [_record(spec, i, doc, chapter, section) for i, spec in enumerate(parsed.identities)]
 
 
+def _is_branch(part: object) -> bool:
+    """Pydantic names the alternatives of a union in the location (``constrained-int``)."""
+    return isinstance(part, str) and (part.startswith(("constrained-", "function-")) or part in ("str", "int", "float"))
+
+
 def _message(err: Any) -> str:
-    names = [str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]"]
+    names = [str(p) for p in err["loc"] if not isinstance(p, int) and p != "[key]" and not _is_branch(p)]
     field = ".".join(names[1:] if names[:1] == ["identities"] else names)
     if err["type"] == "extra_forbidden":
         return f"unknown field {err['loc'][-1]!r}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StrictInt,
     StrictStr,
     field_validator,
@@ -32,12 +34,28 @@ Text = Annotated[StrictStr, Field(max_length=4000)]
 Expression = Annotated[StrictStr | StrictInt | float, Field()]
 
 
+MAX_LITERAL_DIM = 12
+
+
+def _dimension(value: object) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("a dimension is a name such as n, or an integer")
+    if isinstance(value, int) and not 1 <= value <= MAX_LITERAL_DIM:
+        raise ValueError(f"a literal dimension is an integer from 1 to {MAX_LITERAL_DIM}")
+    if isinstance(value, str) and not re.fullmatch(DIM_PATTERN, value):
+        raise ValueError(f"{value!r} is not a dimension name (lowercase letters, digits, '_')")
+    return value
+
+
+Dimension = Annotated[str | int, PlainValidator(_dimension)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class VariableSpec(Strict):
-    shape: list[Annotated[StrictStr, Field(pattern=DIM_PATTERN)] | Annotated[StrictInt, Field(ge=1, le=64)]] | None = (
+    shape: list[Dimension] | None = (
         Field(default=None, max_length=2)
     )
     properties: list[Property] = Field(default_factory=list, max_length=8)

@@ -37,10 +37,10 @@ class Settings:
     exact_sizes: int = 2
     exact_points: int = 2
     symbolic: bool = True
-    budget_numeric: float = 20.0
-    budget_exact: float = 20.0
+    budget_numeric: float = 10.0
+    budget_exact: float = 10.0
     budget_symbolic: float = 0.5
-    budget_derivation: float = 20.0
+    budget_derivation: float = 10.0
 
     def key(self) -> str:
         return repr(self)
