@@ -10,18 +10,7 @@ import sympy
 from identity_book.errors import Diagnostic, ExpressionError, Location
 from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
 from identity_book.expr.parser import Scope, dim_symbol, parse
-from identity_book.model import Identity
-
-SQUARE_PROPERTIES = {
-    "symmetric",
-    "spd",
-    "invertible",
-    "orthogonal",
-    "diagonal",
-    "lower_triangular",
-    "upper_triangular",
-    "skew_symmetric",
-}
+from identity_book.model import PROPERTIES, Identity
 
 
 @dataclass(frozen=True)
@@ -88,7 +77,7 @@ def compile_identity(identity: Identity) -> Compiled:
             if isinstance(d, str) and d not in dims:
                 dims.append(d)
         shapes[var.name] = _shape(var.shape)
-        square_needed = set(var.properties) & SQUARE_PROPERTIES
+        square_needed = set(var.properties) & set(PROPERTIES)
         shape = shapes[var.name]
         if square_needed and shape is not None and not same_shape(shape, (shape[0], shape[0])):
             problems.append(

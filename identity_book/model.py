@@ -6,10 +6,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Literal, get_args
 
 from identity_book.errors import Location
 
-PROPERTIES = (
+Property = Literal[
     "symmetric",
     "spd",
     "invertible",
@@ -18,7 +19,8 @@ PROPERTIES = (
     "lower_triangular",
     "upper_triangular",
     "skew_symmetric",
-)
+]
+PROPERTIES: tuple[str, ...] = get_args(Property)  # every property needs a square matrix
 
 
 @dataclass(frozen=True)

@@ -16,20 +16,12 @@ from pydantic import (
     model_validator,
 )
 
+from identity_book.model import Property
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 DIM_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-Property = Literal[
-    "symmetric",
-    "spd",
-    "invertible",
-    "orthogonal",
-    "diagonal",
-    "lower_triangular",
-    "upper_triangular",
-    "skew_symmetric",
-]
 Text = Annotated[StrictStr, Field(max_length=4000)]
 Expression = Annotated[StrictStr | StrictInt | float, Field()]
 
