@@ -65,9 +65,18 @@ def _flat(value: Any, dtype: Any = float) -> np.ndarray:
     return np.asarray(value, dtype=dtype).reshape(-1, order="F")
 
 
-class Mismatch(Exception):
-    def __init__(self, info: dict[str, Any]) -> None:
-        self.info = info
+def counterexample(
+    settings: Settings, ints: dict[str, int], env: dict[str, Any], left: Any, right: Any, **extra: Any
+) -> dict[str, Any]:
+    """What a reader needs to check a refutation by hand: seed, sizes, values, both sides."""
+    return {
+        "seed": settings.seed,
+        "sizes": ints,
+        "values": {k: to_plain(v) for k, v in env.items()},
+        "lhs": to_plain(left),
+        "rhs": to_plain(right),
+        **extra,
+    }
 
 
 # -- numeric -----------------------------------------------------------------------------------
@@ -105,16 +114,7 @@ def numeric_check(
                     failures += 1
                     if failures < 2:  # a second, independent point must agree
                         continue
-                    info = {
-                        "seed": settings.seed,
-                        "sizes": ints,
-                        "values": {k: to_plain(v) for k, v in env.items()},
-                        "lhs": to_plain(left),
-                        "rhs": to_plain(right),
-                        "residual": rel,
-                        "tolerance": tol,
-                        "exact": False,
-                    }
+                    info = counterexample(settings, ints, env, left, right, residual=rel, tolerance=tol, exact=False)
                     return LevelResult(
                         "failed",
                         [*used, ints],
@@ -203,14 +203,7 @@ def exact_check(
                 except (EvaluationError, ZeroDivisionError):
                     continue
                 if same is False:
-                    info = {
-                        "seed": settings.seed,
-                        "sizes": ints,
-                        "values": {k: to_plain(v) for k, v in env.items()},
-                        "lhs": to_plain(left),
-                        "rhs": to_plain(right),
-                        "exact": True,
-                    }
+                    info = counterexample(settings, ints, env, left, right, exact=True)
                     return LevelResult(
                         "failed",
                         [*used, ints],
@@ -373,14 +366,7 @@ def small_counterexample(
         except (EvaluationError, ZeroDivisionError):
             continue
         if same is False:
-            return {
-                "seed": settings.seed,
-                "sizes": ints,
-                "values": {k: to_plain(v) for k, v in env.items()},
-                "lhs": to_plain(left),
-                "rhs": to_plain(right),
-                "exact": True,
-            }
+            return counterexample(settings, ints, env, left, right, exact=True)
     return None
 
 
