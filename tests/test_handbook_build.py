@@ -221,3 +221,69 @@ def test_full_catalogue_builds_html_and_pdf(tmp_path: Path) -> None:
         assert f'<section id="{n.identity.id}">' in page, n.identity.id
         assert f"<h3>{n.number} " in page, n.number
         assert f"{n.number} " in pdf_text, n.number
+
+
+def test_concordance_and_errata_pages(site: Path) -> None:
+    cookbook = html(site, "indexes/cookbook")
+    row = cookbook.split("<td><p>100</p></td>")[1].split("</tr>")[0]
+    assert "corrected" in row
+    assert 'href="../chapters/derivatives.html#grad-trace-xa"' in row
+    assert 'href="../chapters/derivatives.html#grad-trace-xa-printed"' in row
+    assert "complex matrices &lt;script&gt;alert(1)&lt;/script&gt; &amp; \\input{x} 50%" in cookbook
+    errata = html(site, "indexes/errata")
+    assert "Eq. 100: Gradient of tr(XA) as sometimes misprinted" in errata
+    assert "Counterexample" in errata and r"\text{left side}" in errata and r"\text{right side}" in errata
+    assert 'href="../chapters/derivatives.html#grad-trace-xa"' in errata
+    assert 'href="errata.html"' in html(site, "indexes/index")
+
+
+def test_derivations_are_aligned_display_math(site: Path) -> None:
+    page = html(site, "chapters/derivatives")
+    written = page.split('<section id="trace-axb">')[1].split("</section>")[0]
+    assert 'class="ib-derivation math notranslate nohighlight"' in written
+    assert r"\ibfit{\begin{aligned}" in written and r"\checkmark" in written
+    # the rule's special characters reach MathJax as math symbols, HTML-escaped by Sphinx
+    assert r"\ibrule{\text{escaped: }\{\text{d}\}\text{ }\&amp;\text{ }\$\text{x}\$" in written
+    generated = page.split('<section id="grad-trace-xa">')[1].split("</section>")[0]
+    assert "Derivation (generated)." in generated and "ib-derivation-generated" in generated
+    status = html(site, "indexes/status")
+    assert "Derivative identities:" in status and "steps verified" in status
+
+
+BAD_CONCORDANCE = "- {eq: 16, status: entry, ids: [trace-cyclic]}\n- {eq: 17, status: entry, ids: [nowhere]}\n"
+
+
+def test_bad_concordance_stops_the_build_at_its_line(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(CATALOGUE, project / "identities")
+    (project / "concordance").mkdir()
+    (project / "concordance" / "matrix-cookbook.yaml").write_text(BAD_CONCORDANCE)
+    docs = copy_docs(tmp_path / "docs")
+    args = ["build", "html", str(project / "identities"), "--out", str(tmp_path / "out"), "--docs", str(docs)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IDENTITY_BOOK_CACHE", str(cache))
+        assert main(args) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"matrix-cookbook\.yaml:2:\d+: eq\. 17: no identity with id 'nowhere'", err), err
+    # plain sphinx-build, with the file named in the configuration, refuses it too
+    sphinx_args = ["-q", "-b", "html", "-D", f"identity_book_handbook_catalogue={project / 'identities'}"]
+    sphinx_args += ["-D", f"identity_book_handbook_concordance={project / 'concordance' / 'matrix-cookbook.yaml'}"]
+    sphinx_args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(tmp_path / "out2")]
+    assert build_main(sphinx_args) != 0
+    assert "no identity with id 'nowhere'" in capsys.readouterr().err
+
+
+def test_without_a_concordance_file_the_page_comes_from_references(tmp_path: Path, cache: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(CATALOGUE, project / "identities")
+    docs = copy_docs(tmp_path / "docs")
+    args = ["build", "html", str(project / "identities"), "--out", str(tmp_path / "out"), "--docs", str(docs)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IDENTITY_BOOK_CACHE", str(cache))
+        assert main(args) == 0
+    page = (tmp_path / "out" / "html" / "indexes" / "cookbook.html").read_text()
+    assert "that an entry of this handbook cites" in page
+    assert 'href="../chapters/derivatives.html#trace-cyclic"' not in page  # trace-cyclic is in basics
+    assert 'href="../chapters/basics.html#trace-cyclic"' in page

@@ -15,6 +15,7 @@ import pytest
 from identity_book import config
 from identity_book.handbook import chart, indexes
 from identity_book.handbook.book import Book, make_book
+from identity_book.handbook.concordance import load_concordance
 from identity_book.handbook.pages import MARKER, render_pages, write_pages
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.templates import TemplateError, render, template_dir
@@ -24,7 +25,32 @@ from identity_book.verify.results import LevelResult, Result
 
 HERE = Path(__file__).parent
 CATALOGUE = HERE / "handbook_catalogue"
+CONCORDANCE = HERE / "concordance" / "matrix-cookbook.yaml"
 EXPECTED = HERE / "handbook_expected"
+
+# What the verifier reports about derivations, fixed: trace-axb's written steps all pass, and
+# grad-trace-xa (no written derivation) gets a generated one.
+WRITTEN = ["d(tr(A @ X @ B))", "tr(A @ d(X) @ B)", "tr(B @ A @ d(X))", "inner((B @ A).T, d(X))", "A.T @ B.T"]
+GENERATED = [
+    ("step", "tr(d(X @ A))", "d tr(M) = tr(dM)"),
+    ("step", "tr(d(X) @ A)", "constant factors stay: d(AXB) = A dX B"),
+    ("step", "tr(A @ d(X))", "cyclic property: tr(ABC) = tr(CAB)"),
+    ("step", "inner(A.T, d(X))", "tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX; collect terms"),
+    ("identify", "A.T", "dφ = G : dX  ⇒  ∂φ/∂X = G"),
+]
+
+
+def fixed_derivation(ident_id: str) -> dict[str, object] | None:
+    if ident_id == "trace-axb":
+        steps = [{"index": i, "expr": e, "outcome": "passed"} for i, e in enumerate(WRITTEN, start=1)]
+        return {"source": "written", "outcome": "passed", "detail": None, "steps": steps}
+    if ident_id == "grad-trace-xa":
+        steps = [
+            {"index": i, "kind": k, "expr": e, "because": b, "outcome": "passed"}
+            for i, (k, e, b) in enumerate(GENERATED, start=1)
+        ]
+        return {"source": "generated", "outcome": "passed", "detail": None, "steps": steps}
+    return None
 
 
 def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> Result:
@@ -51,7 +77,12 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
         "exact": LevelResult("passed", sizes, 4, 0.0, 0.0),
         "symbolic": LevelResult("passed", [{"n": 2}], 1, 0.0, 0.0, detail="proved for n = 2"),
     }
-    return Result(ident_id, file, line, "verified", "proved", checks, 1.25e-16, expected=expected)
+    report = fixed_derivation(ident_id)
+    if report:
+        checks["derivation"] = LevelResult("passed", detail=f"{report['source']}: every step verified")
+    result = Result(ident_id, file, line, "verified", "proved", checks, 1.25e-16, expected=expected)
+    result.derivation = report
+    return result
 
 
 def fixed_results(catalogue: Catalogue) -> list[Result]:
@@ -67,7 +98,7 @@ def reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def book(reproducible: None) -> Book:
     catalogue = load_catalogue(CATALOGUE)
-    return make_book(catalogue, fixed_results(catalogue))
+    return make_book(catalogue, fixed_results(catalogue), load_concordance(CONCORDANCE, catalogue))
 
 
 def test_pages_match_expected_output(book: Book) -> None:
@@ -77,6 +108,7 @@ def test_pages_match_expected_output(book: Book) -> None:
         "chapters/derivatives.md",
         "chapters/index.md",
         "indexes/cookbook.md",
+        "indexes/errata.md",
         "indexes/index.md",
         "indexes/status.md",
         "indexes/tags.md",
@@ -102,12 +134,72 @@ def test_every_identity_has_number_anchor_statement_and_cite_block(book: Book) -
     assert r"\frac{\partial \log\det\mathbf{X}}{\partial \mathbf{X}} = \mathbf{X}^{-\top}" in text
 
 
-def test_derivation_is_shown_and_not_claimed_checked(book: Book) -> None:
+def test_written_derivation_is_aligned_with_rules_and_marks(book: Book) -> None:
     text = render_pages(book)["chapters/derivatives.md"]
-    assert "**Derivation.** These steps are not yet step\\-checked\\." in text
-    assert r"{math}`\displaystyle \operatorname{tr}\left(\mathbf{B} \mathbf{A} d\mathbf{X}\right)`" in text
-    assert "cyclic property of the trace" in text
-    assert r"{math}`\Longrightarrow`" in text
+    entry = text.split("```{ib-anchor} trace-axb\n```")[1].split("ib-anchor")[0]
+    assert "**Derivation.** Every step was checked against the one before\\." in entry
+    display = entry.split("````{math}\n:class: ib-derivation\n\n")[1].split("\n````")[0]
+    lines = display.splitlines()
+    # \ibfit: the PDF scales a display wider than the page (MathJax: the identity)
+    assert lines[0] == r"\ibfit{\begin{aligned}" and lines[-1] == r"\end{aligned}}"
+    # the first written step restates d(lhs) and becomes the left side of the first line
+    assert lines[1].startswith(
+        r"\mathinner{\mathrm{d}\operatorname{tr}\left(\mathbf{A} \mathbf{X} \mathbf{B}\right)} &= "
+        r"\operatorname{tr}\left(\mathbf{A} \mathinner{\mathrm{d}\mathbf{X}} \mathbf{B}\right)"
+    )
+    steps = [line for line in lines if line.startswith("&= ")]
+    assert [line.split(" && ")[1] for line in steps] == [
+        r"\ibrule{\text{cyclic property of the trace}}",
+        r"\ibrule{\text{tr(MᵀdX) = M : dX}}",
+    ]
+    # the rules of the merged first two steps continue under the first line, without marks
+    rules = lines[2:4]
+    assert all(line.startswith(r"& && \ibrule{") and "checkmark" not in line for line in rules)
+    assert rules[1] == r"& && \ibrule{\text{linearity: d(AXB) = A dX B}} \\"
+    last = lines[-2]
+    assert last.startswith(r"\Longrightarrow\quad \frac{\partial}{\partial \mathbf{X}}")
+    assert r"&= \mathbf{A}^{\top} \mathbf{B}^{\top} &&" in last
+    marked = [line for line in lines if line.endswith((r"{\checkmark} \\", r"{\checkmark}"))]
+    assert marked == [lines[1], *steps, last]  # one mark per line of the derivation
+    assert "\n\n" not in display  # one equation: a blank line would split it
+
+
+def test_generated_derivation_is_labelled(book: Book) -> None:
+    text = render_pages(book)["chapters/derivatives.md"]
+    entry = text.split("```{ib-anchor} grad-trace-xa\n```")[1].split("ib-anchor")[0]
+    assert "**Derivation (generated).** Generated by identity\\-book" in entry
+    assert ":class: ib-derivation ib-derivation-generated" in entry
+    # a long rule continues on a line of its own, under its step
+    assert "\n& && \\ibrule{\\text{collect terms}} \\\\\n" in entry
+    assert entry.count(r"\checkmark") == len(GENERATED)
+    # no derivation for an identity without a written one and without a generated report
+    logdet = text.split("```{ib-anchor} logdet-gradient\n```")[1]
+    assert "Derivation" not in logdet.split("````{admonition} Verification")[0]
+
+
+def test_unchecked_and_failed_steps_are_marked(reproducible: None) -> None:
+    from identity_book.compile import compile_identity
+    from identity_book.handbook.views import derivation
+
+    catalogue = load_catalogue(CATALOGUE)
+    ident = catalogue.get("trace-axb")
+    assert ident is not None
+    c = compile_identity(ident)
+    result = fixed_result(ident.id, ident.file, ident.location.line, None)
+    result.derivation = None
+    del result.checks["derivation"]
+    view = derivation(c, result)
+    assert view is not None and not view.checked
+    assert view.summary == "These steps are not yet step-checked."
+    assert "checkmark" not in view.display and "failed" not in view.display
+    steps = ["passed", "passed", {"outcome": "failed", "detail": "step 3 does not equal step 2"}, "skipped", "skipped"]
+    result.derivation = {"source": "written", "outcome": "failed", "steps": steps}
+    view = derivation(c, result)
+    assert view is not None and view.checked
+    assert view.failures == ["Step 3: failed (step 3 does not equal step 2)"]
+    rows = [row for row in view.display.splitlines() if row.startswith("&= ")]
+    assert r"\boldsymbol{\times}\ \text{failed}" in rows[0] and r"\text{not checked}" in rows[1]
+    assert view.verified_steps == 2
 
 
 def test_erratum_is_published_with_counterexample_and_correction(book: Book) -> None:
@@ -136,21 +228,33 @@ def test_indexes(book: Book) -> None:
     assert "```{ib-anchor} tag-trace\n:label: ib-tag:trace\n```" in tags
     cookbook = pages["indexes/cookbook.md"]
     rows = [line for line in cookbook.splitlines() if line.startswith("* - ") and line[4:5].isdigit()]
-    assert rows == ["* - 16", "* - 57", "* - 100", "* - 100", "* - 101"]  # numeric order
-    assert "corrected in {ref}`2.1.2 <grad-trace-xa>`" in cookbook
+    assert rows == ["* - 57", "* - 100", "* - 101", "* - 102", "* - 16"]  # the file, then cited only
     status = indexes.status(book)
     assert status.total == 7 and status.totals["proved"] == 6 and status.totals["erratum"] == 1
     assert [r.total for r in status.rows] == [3, 4]
+
+
+def test_status_counts_derivations(book: Book) -> None:
+    status = indexes.status(book)
+    basics, derivatives = status.derivations
+    assert (basics.derivative, basics.steps) == (0, 0)
+    # the erratum is a derivative identity too, but a false statement has no derivation to count
+    counts = (derivatives.derivative, derivatives.written, derivatives.generated, derivatives.none)
+    assert counts == (3, 1, 1, 1)
+    assert (derivatives.steps_verified, derivatives.steps) == (10, 10)
+    t = status.derivations_total
+    assert (t.derivative, t.written, t.generated, t.none, t.steps_verified, t.steps) == (3, 1, 1, 1, 10, 10)
+    text = render_pages(book)["indexes/status.md"]
+    assert "Derivative identities: 3; with a written derivation: 1; with a\ngenerated one: 1; with none: 1." in text
+    assert "* - 2 Derivatives\n  - 3\n  - 1\n  - 1\n  - 1\n  - 10 of 10\n" in text
 
 
 def test_chart_escapes_labels(book: Book) -> None:
     status = indexes.status(book)
     row = status.rows[0]
     evil = type(row)("<Evil & co>", row.number, row.counts, row.total)
-    bad = type(status)(
-        [evil],
-        *[getattr(status, f) for f in ("totals", "total", "categories", "statuses", "strengths")],
-    )
+    fields = ("totals", "total", "categories", "statuses", "strengths", "derivations", "derivations_total")
+    bad = type(status)([evil], *[getattr(status, f) for f in fields])
     svg = chart.svg(bad)
     assert "&lt;Evil &amp; co&gt;" in svg and "<Evil" not in svg
     assert r"\textless{}Evil \& co\textgreater{}" in chart.tex(bad)
@@ -203,10 +307,13 @@ def test_generated_derivation_is_shown_only_when_every_step_passed(reproducible:
     result.derivation = {"source": "generated", "outcome": "passed", "steps": steps}  # type: ignore[attr-defined]
     view = derivation(compile_identity(ident), result)
     assert view is not None and view.checked
-    assert view.summary.startswith("This derivation was generated by identity-book. Every step was checked")
+    assert view.generated and view.summary.startswith("Generated by identity-book")
+    assert view.summary.endswith("Every step was checked against the one before.")
     assert [s.mark.mark for s in view.steps] == ["✓", "✓", "✓"]
     assert view.steps[2].relation == r"\Longrightarrow"
-    assert view.steps[1].math == r"\mathbf{A}^{\top} : d\mathbf{X}"
+    assert view.steps[1].math == r"\mathbf{A}^{\top} : \mathinner{\mathrm{d}\mathbf{X}}"
+    # the first step is not d(tr(XA)) itself, so the display starts from it
+    assert view.display.splitlines()[1].startswith(r"\mathinner{\mathrm{d}\operatorname{tr}\left(\mathbf{X} \mathbf{A}")
     result.derivation = {"source": "generated", "outcome": "failed", "steps": steps}  # type: ignore[attr-defined]
     assert derivation(compile_identity(ident), result) is None
     result.derivation = {"source": "generated", "outcome": "passed", "steps": [{"expr": "import os"}]}  # type: ignore[attr-defined]

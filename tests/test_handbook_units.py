@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+import sympy
 
 from identity_book.errors import Location
+from identity_book.expr.latex import to_latex
 from identity_book.handbook import mathtex, texunicode
+from identity_book.handbook.derivation import broken, wrap_rules
 from identity_book.handbook.escape import Raw, finalize_for, md_escape, raw_id, tex_escape
 from identity_book.handbook.latexcheck import check_identity_latex, check_latex
 from identity_book.handbook.pdf import log_problems
@@ -286,3 +291,79 @@ def test_steps_marked_from_the_verifier_report() -> None:
     # a report about a generated derivation says nothing about the written steps
     result.derivation = {**report, "source": "generated"}  # type: ignore[attr-defined]
     assert [m.outcome for m in step_marks(result, 2).marks] == ["passed", "passed"]
+
+
+# -- derivation displays -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tex"),
+    [
+        ("cyclic property of the trace", r"\text{cyclic property of the trace}"),
+        ("tr(AᵀB) ⇒ G", r"\text{tr(AᵀB) ⇒ G}"),
+        ("a & b", r"\text{a }\&\text{ b}"),
+        (r"\input{x}", r"\backslash \text{input}\{\text{x}\}"),
+        ("$x$ 50% #1", r"\$\text{x}\$\text{ 50}\%\text{ }\#\text{1}"),
+        ("a_b ^ ~", r"\text{a}\_\text{b }\hat{}\text{ }\sim "),
+        ("<b>|`q`", r"<\text{b}>\vert \backprime \text{q}\backprime "),
+        ("line\nbreak\x07", r"\text{line break}"),
+    ],
+)
+def test_rule_text_inside_math(text: str, tex: str) -> None:
+    """Catalogue text in a derivation's display: no macro, brace or '&' of its own survives."""
+    assert mathtex.text(text) == tex
+
+
+def test_rule_text_never_leaks_a_special_character() -> None:
+    evil = "\\}{$&#%_^~<>|`" * 3
+    inside = re.findall(r"\\text\{([^}]*)\}", mathtex.text(evil))
+    assert all(not set(run) & set("\\{}$&#%_^~`") for run in inside)
+
+
+def test_rules_are_wrapped_without_orphans() -> None:
+    assert wrap_rules(["short; rules; share a line"]) == ["short; rules; share a line"]
+    lines = wrap_rules(["tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX; collect terms"])
+    assert lines == ["tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX;", "collect terms"]
+    # "constant factors stay: d(AXB) = A dX B" is a little too long; its last word stays on it
+    assert wrap_rules(["constant factors stay: d(AXB) = A dX B"], width=36) == [
+        "constant factors stay: d(AXB) = A dX B"
+    ]
+    assert all(len(line) <= 44 for line in wrap_rules(["word " * 40]))
+
+
+def test_long_sums_break_before_a_sign() -> None:
+    from identity_book.expr.parser import Scope, parse
+
+    shapes = {"A": (sympy.Symbol("n"), sympy.Symbol("n")), "X": (sympy.Symbol("n"), sympy.Symbol("n"))}
+    scope = Scope(shapes, frozenset({"n"}), differentials=True)
+    node = parse("tr(A @ d(X) @ A @ X) + tr(X @ A @ d(X) @ A) - tr(A @ X @ A @ d(X) + X)", scope)
+    assert broken(node, 200) == [f"= {to_latex(node)}"]
+    lines = broken(node, 12)
+    assert len(lines) == 3 and lines[0].startswith("= ")
+    assert lines[1].startswith(r"\quad {} + \operatorname{tr}")
+    assert lines[2].startswith(r"\quad {} - \operatorname{tr}\left(")  # a subtracted sum keeps its parentheses
+
+
+@pytest.mark.parametrize(
+    ("outcome", "tex"),
+    [
+        ("passed", r"\textcolor[RGB]{27,120,55}{\checkmark}"),
+        ("failed", r"\textcolor[RGB]{178,24,43}{\boldsymbol{\times}\ \text{failed}}"),
+        ("inconclusive", r"\textcolor[RGB]{178,24,43}{\text{? undecided}}"),
+        ("skipped", r"\text{not checked}"),
+        ("unchecked", ""),
+    ],
+)
+def test_step_marks(outcome: str, tex: str) -> None:
+    assert mathtex.step_mark(outcome) == tex
+
+
+def test_mathjax_gets_the_handbook_macros() -> None:
+    from identity_book.handbook.sphinxext import MATHJAX_CONFIG, mathjax_config
+
+    ours = mathjax_config(None, ours=True)
+    assert ours["svg"] == MATHJAX_CONFIG["svg"] and set(ours["tex"]["macros"]) == {"ibfit", "ibrule"}
+    theirs = mathjax_config({"tex": {"macros": {"R": r"\mathbb{R}", "ibfit": ["x", 1]}}}, ours=False)
+    assert theirs["tex"]["macros"]["R"] == r"\mathbb{R}" and theirs["tex"]["macros"]["ibfit"] == ["x", 1]
+    assert "svg" not in theirs
+    assert mathjax_config("window.MathJax = {}", ours=False) == "window.MathJax = {}"

@@ -128,6 +128,24 @@ def test_latex_is_generated_from_the_tree(text: str, latex: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("d(X)", r"\mathinner{\mathrm{d}\mathbf{X}}"),
+        ("A @ d(X) @ B", r"\mathbf{A} \mathinner{\mathrm{d}\mathbf{X}} \mathbf{B}"),
+        ("d(X).T @ A.T", r"\mathinner{\mathrm{d}\mathbf{X}}^{\top} \mathbf{A}^{\top}"),
+        ("d(tr(A @ X @ B))", r"\mathinner{\mathrm{d}\operatorname{tr}\left(\mathbf{A} \mathbf{X} \mathbf{B}\right)}"),
+        ("d(logdet(S))", r"\mathinner{\mathrm{d}\log\det\left(\mathbf{S}\right)}"),
+        ("d(inv(S))", r"\mathinner{\mathrm{d}\!\left(\mathbf{S}^{-1}\right)}"),
+        ("inner(S, d(S))", r"\mathbf{S} : \mathinner{\mathrm{d}\mathbf{S}}"),
+    ],
+)
+def test_differentials_are_upright_with_a_thin_space(text: str, latex: str) -> None:
+    """``d`` is upright and an inner atom: TeX spaces it from a neighbouring factor (A dX B)."""
+    scope = Scope(SCOPE.shapes, SCOPE.integers, differentials=True)
+    assert to_latex(parse(text, scope)) == latex
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "1 / (x.T @ S @ x)",

@@ -158,6 +158,11 @@ def to_latex(node: Node) -> str:
             f"(\\operatorname{{vec}} {x})^{{\\top}}}}\\left[{to_latex(a[0])}\\right]"
         )
     if op == "d":
+        # an upright d; an inner atom, so TeX sets a thin space between it and a neighbouring
+        # factor (A dX B) but none after an opening parenthesis; a function keeps its own space,
+        # and a parenthesis (itself an inner atom) is pulled back to the d
         inner = to_latex(a[0])
-        return f"d{inner}" if a[0].op == "var" else f"d\\left({inner}\\right)"
+        bare = a[0].op == "var" or a[0].op in _NAMED or a[0].op in ("logdet", "logabsdet")
+        arg = inner if bare else f"\\!\\left({inner}\\right)"
+        return f"\\mathinner{{\\mathrm{{d}}{arg}}}"
     raise ValueError(f"no LaTeX for {op}")

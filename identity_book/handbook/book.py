@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from identity_book.compile import Compiled, compile_identity
 from identity_book.handbook import mathtex
+from identity_book.handbook.concordance import Concordance
 from identity_book.handbook.escape import Raw, raw_number
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.views import Context, IdentityView, identity_view
@@ -41,6 +42,7 @@ class Book:
     numbered: dict[str, Numbered]
     results: dict[str, Result]
     chapters: list[ChapterView]
+    concordance: Concordance | None = None  # the concordance file, when there is one
 
     @property
     def entries(self) -> list[IdentityView]:
@@ -60,7 +62,7 @@ def short_state(result: Result) -> str:
     return f"{result.status} (not verified)"
 
 
-def make_book(catalogue: Catalogue, results: list[Result]) -> Book:
+def make_book(catalogue: Catalogue, results: list[Result], concordance: Concordance | None = None) -> Book:
     """Number, compile and lay out every identity; ``results`` in any order, one per identity."""
     by_id = {r.id: r for r in results}
     missing = [i.id for i in catalogue if i.id not in by_id]
@@ -80,7 +82,7 @@ def make_book(catalogue: Catalogue, results: list[Result]) -> Book:
         problems += _math_problems(n, view)
     if problems:
         raise HandbookError("\n".join(problems))
-    return Book(catalogue, numbered, by_id, _chapters(numbered, views))
+    return Book(catalogue, numbered, by_id, _chapters(numbered, views), concordance)
 
 
 def _math_problems(n: Numbered, view: IdentityView) -> list[str]:

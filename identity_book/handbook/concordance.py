@@ -97,17 +97,23 @@ def load_concordance(path: Path, catalogue: Catalogue) -> Concordance:
     doc, problems = read_yaml(text, name)
     if doc is None or problems:
         raise CatalogueError(problems)
+    if doc.data is None:  # an empty file: no records yet
+        return Concordance(name, [], [])
     if not isinstance(doc.data, list):
-        what = "an empty file" if doc.data is None else f"a {type(doc.data).__name__}"
+        kind = "mapping" if isinstance(doc.data, dict) else type(doc.data).__name__
         raise CatalogueError(
-            [Diagnostic(doc.where(()), f"a concordance is a list of records ({{eq, status, ...}}), not {what}")]
+            [Diagnostic(doc.where(()), f"a concordance is a list of records ({{eq, status, ...}}), not a {kind}")]
         )
     if len(doc.data) > MAX_RECORDS:
         raise CatalogueError([Diagnostic(doc.where(()), f"more than {MAX_RECORDS} records")])
     try:
         records = _RECORDS.validate_python(doc.data)
     except ValidationError as exc:
-        raise CatalogueError([_schema_problem(doc, err) for err in exc.errors()]) from None
+        found: dict[Location, Diagnostic] = {}
+        for err in exc.errors():
+            d = _schema_problem(doc, dict(err))
+            found.setdefault(d.location, d)  # one message per place (a union reports each alternative)
+        raise CatalogueError(list(found.values())) from None
     concordance = Concordance(name, list(records), [doc.where((i,)) for i in range(len(records))])
     problems = _check(concordance, doc, catalogue)
     if problems:
@@ -124,7 +130,7 @@ def _display(file: Path) -> str:
 
 def _schema_problem(doc: Document, err: dict[str, object]) -> Diagnostic:
     raw = err["loc"]
-    path = tuple(p for p in raw if isinstance(p, int | str)) if isinstance(raw, tuple) else ()
+    path = tuple(p for p in raw if isinstance(p, int | str) and not _is_branch(p)) if isinstance(raw, tuple) else ()
     # pydantic puts the discriminator's value in the path ("0", "entry", "ids"); the YAML has none
     if len(path) >= 2 and path[1] in ("entry", "corrected", "out-of-scope"):
         path = (path[0], *path[2:])
@@ -141,6 +147,11 @@ def _schema_problem(doc: Document, err: dict[str, object]) -> Diagnostic:
         text = str(err["msg"]).removeprefix("Value error, ")
         message = f"{field}: {text}" if field else text
     return Diagnostic(where or doc.where(path), message, _eq_at(doc, path))
+
+
+def _is_branch(part: object) -> bool:
+    """Pydantic names the alternatives of a union in an error's location (``constrained-str``)."""
+    return isinstance(part, str) and (part.startswith(("constrained-", "function-")) or part in ("str", "int"))
 
 
 def _eq_at(doc: Document, path: tuple[object, ...]) -> str | None:

@@ -16,6 +16,7 @@ under the step, since display math does not break lines.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -25,10 +26,13 @@ from identity_book.expr.latex import to_latex
 from identity_book.expr.nodes import ONE, Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import mathtex
-from identity_book.handbook.escape import Raw
+from identity_book.handbook.escape import Raw, one_line
 from identity_book.handbook.verdict import StepMark
 
-RULE_WIDTH = 34
+RULE_WIDTH = 36
+ORPHAN = 8  # a rule's last few characters stay on the line before
+PAGE = 56  # width units (about one bold letter each) of a display line, web page or PDF
+MIN_MATH = 20  # a sum is not broken into lines narrower than this
 WORST_FIRST = ("failed", "inconclusive", "skipped", "unchecked", "passed")
 
 
@@ -43,7 +47,7 @@ class Line:
 @dataclass(frozen=True)
 class Row:
     left: str
-    right: str
+    node: Node | None  # the right side, after "="
     rules: list[str]
     mark: StepMark | None
 
@@ -82,38 +86,107 @@ def rows(c: Compiled, lines: list[Line]) -> list[Row]:
         rules = [g.because for g in group if g.because]
         mark = worst([g.mark for g in group])
         if line.kind == "identify":
-            out.append(Row(rf"\Longrightarrow\quad {to_latex(c.lhs)}", f"= {to_latex(line.node)}", rules, mark))
+            out.append(Row(rf"\Longrightarrow\quad {to_latex(c.lhs)}", line.node, rules, mark))
         else:
-            out.append(Row("" if out else left, f"= {to_latex(line.node)}", rules, mark))
+            out.append(Row("" if out else left, line.node, rules, mark))
     if pending:  # only a restatement of the start: nothing else to show beside it
-        out.append(Row(left, "", [p.because for p in pending if p.because], worst([p.mark for p in pending])))
+        out.append(Row(left, None, [p.because for p in pending if p.because], worst([p.mark for p in pending])))
     if not is_derivative(c.lhs) and lines and to_text(lines[-1].node) != to_text(c.rhs):
         # the last step is checked against the right side, so the chain ends there
-        out.append(Row("" if out else left, f"= {to_latex(c.rhs)}", [], lines[-1].mark))
+        out.append(Row("" if out else left, c.rhs, [], lines[-1].mark))
     return out
 
 
 def wrap_rules(rules: list[str], width: int = RULE_WIDTH) -> list[str]:
-    """Each rule on its own line(s): split at "; " and wrapped at spaces."""
+    """The rules as lines of at most ``width`` characters where possible.
+
+    Each rule starts a line; its parts (separated by "; ") share lines while they fit, and a
+    part too long for one line is broken after a comma, else at spaces.
+    """
     out: list[str] = []
     for rule in rules:
-        for part in mathtex.one_line(rule).split("; "):
-            out += textwrap.wrap(part, width, break_long_words=False, break_on_hyphens=False) or []
+        parts = [p for p in one_line(rule).split("; ") if p.strip()]
+        lines: list[str] = []
+        for i, part in enumerate(parts):
+            text = part + (";" if i < len(parts) - 1 else "")
+            if lines and len(lines[-1]) + 1 + len(text) <= width:
+                lines[-1] += " " + text
+            else:
+                lines += _wrap(text, width)
+        out += lines
     return out
 
 
+def _wrap(part: str, width: int) -> list[str]:
+    if len(part) <= width + ORPHAN:
+        return [part] if part.strip() else []
+    lines: list[str] = []
+    for piece in re.split(r"(?<=,) (?=\D)", part):  # "A, B" but not "K(m, 2)"
+        if lines and len(lines[-1]) + 1 + len(piece) <= width:
+            lines[-1] += " " + piece
+        else:
+            lines += textwrap.wrap(piece, width, break_long_words=False, break_on_hyphens=False)
+    if len(lines) > 1 and len(lines[-1]) <= ORPHAN:  # no word left alone on the last line
+        lines[-2:] = [" ".join(lines[-2:])]
+    return lines
+
+
+def terms(node: Node) -> list[str]:
+    """The LaTeX of the top-level terms of a sum, each after the first with its sign."""
+    parts: list[tuple[str, Node]] = []
+    while node.op in ("add", "sub"):
+        parts.append(("+" if node.op == "add" else "-", node.args[1]))
+        node = node.args[0]
+    parts.append(("+", node))
+    out = []
+    for i, (sign, term) in enumerate(reversed(parts)):
+        tex = to_latex(term)
+        if sign == "-":
+            out.append("- " + (f"\\left({tex}\\right)" if term.op in ("add", "sub") else tex))
+        elif i and not tex.startswith("-"):
+            out.append("+ " + tex)
+        else:
+            out.append(tex)
+    return out
+
+
+def broken(node: Node, budget: int) -> list[str]:
+    """``= node`` as one line, or a long sum broken before a sign onto lines of about ``budget``."""
+    whole = to_latex(node)
+    if mathtex.width(whole) <= budget or node.op not in ("add", "sub"):
+        return [f"= {whole}"]
+    lines: list[str] = []
+    for term in terms(node):
+        if lines and mathtex.width(lines[-1]) + mathtex.width(term) <= budget:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    return [f"= {lines[0]}", *(rf"\quad {{}} {line}" for line in lines[1:])]  # {}: a binary sign
+
+
 def display(c: Compiled, lines: list[Line], marked: bool) -> Raw:
-    """The aligned display; ``marked`` adds the column of per-step marks."""
+    """The aligned display; ``marked`` adds the column of per-step marks.
+
+    A long sum continues on the next line, and a long rule too; the PDF scales a display that is
+    still wider than the page down to fit (``\\ibfit``, see the LaTeX preamble).
+    """
+    all_rows = rows(c, lines)
+    left = max((mathtex.width(r.left) for r in all_rows), default=0)
     tex: list[str] = []
-    for row in rows(c, lines):
+    for row in all_rows:
         rules = wrap_rules(row.rules)
-        rule = mathtex.rule(rules[0]) if rules else ""
-        mark = mathtex.step_mark(row.mark.outcome) if marked and row.mark else ""
-        cells = [row.left, row.right, rule]
-        tex.append(_row(cells, mark, marked))
-        tex += [_row(["", "", mathtex.rule(more)], "", False) for more in rules[1:]]
+        budget = max(MIN_MATH, PAGE - left - (max((len(r) for r in rules), default=0) * 6) // 10)
+        maths = broken(row.node, budget) if row.node is not None else [""]
+        mark = mathtex.step_mark(row.mark.outcome) if marked and row.mark else Raw("")
+        for i in range(max(len(maths), len(rules))):
+            cells = [
+                row.left if i == 0 else "",
+                maths[i] if i < len(maths) else "",
+                mathtex.rule(rules[i]) if i < len(rules) else "",
+            ]
+            tex.append(_row(cells, mark if i == 0 else "", marked))
     body = " \\\\\n".join(tex)
-    return Raw(f"\\begin{{aligned}}\n{body}\n\\end{{aligned}}")
+    return Raw(f"\\ibfit{{\\begin{{aligned}}\n{body}\n\\end{{aligned}}}}")
 
 
 def _row(cells: list[str], mark: str, marked: bool) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from typing import Any
 
 import sympy
@@ -15,7 +16,7 @@ import sympy
 from identity_book.compile import Compiled
 from identity_book.expr.latex import symbol, to_latex
 from identity_book.expr.nodes import Node
-from identity_book.handbook.escape import Raw
+from identity_book.handbook.escape import Raw, one_line
 from identity_book.model import Variable
 
 _FRACTION = re.compile(r"^(-?)(\d+)/(\d+)$")
@@ -25,11 +26,12 @@ MAX_ENTRIES = 64
 
 
 def statement(c: Compiled) -> Raw:
-    """The display of an identity: its hand-written ``latex:`` or ``lhs = rhs``."""
+    """The display of an identity: its hand-written ``latex:`` (as written) or ``lhs = rhs``."""
     if c.identity.latex is not None:
         lines = [line.strip() for line in c.identity.latex.strip().splitlines() if line.strip()]
         return Raw("\n".join(lines))
-    return Raw(f"{to_latex(c.lhs)} = {to_latex(c.rhs)}")
+    # \ibfit: the PDF scales a statement wider than the page down to fit (see the preamble)
+    return Raw(f"\\ibfit{{{to_latex(c.lhs)} = {to_latex(c.rhs)}}}")
 
 
 def variable_symbol(c: Compiled, var: Variable) -> Raw:
@@ -90,6 +92,99 @@ def value(data: Any) -> Raw:
         body = r" \\ ".join(" & ".join(number(x) for x in row) for row in rows)
         return Raw(f"\\begin{{pmatrix}} {body} \\end{{pmatrix}}")
     return Raw(number(data))
+
+
+# Characters printed the same inside \text{} by MathJax (which reads no macros there) and by
+# LaTeX; every other ASCII character is written as a math symbol between the text runs.
+_TEXT_SAFE = frozenset(string.ascii_letters + string.digits + " .,;:!?()[]/+-=*'\"@")
+_TEXT_AS_MATH = {
+    "\\": r"\backslash",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\hat{}",
+    "~": r"\sim",
+    "<": "<",
+    ">": ">",
+    "|": r"\vert",
+    "`": r"\backprime",
+}
+
+
+def text(value: str) -> Raw:
+    """Catalogue text (a derivation's ``because``) inside display math, in MathJax and in LaTeX.
+
+    Ordinary characters and non-ASCII ones (``ᵀ``, ``⇒``; the PDF's preamble declares them)
+    go into ``\\text{...}``; the LaTeX specials become math symbols outside it, so no catalogue
+    text is ever read as a macro, a brace or an alignment tab.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for ch in one_line(value):
+        if ch in _TEXT_SAFE or not ch.isascii():
+            run.append(ch)
+            continue
+        if run:
+            out.append("\\text{" + "".join(run) + "}")
+            run = []
+        symbol = _TEXT_AS_MATH.get(ch)
+        if symbol is not None:  # other ASCII (control characters) is dropped
+            out.append(symbol + (" " if symbol[-1].isalpha() else ""))
+    if run:
+        out.append("\\text{" + "".join(run) + "}")
+    return Raw("".join(out))
+
+
+# Colours as RGB triples: MathJax's colour package has no HTML model, xcolor has both.
+MARK_COLOURS = {"passed": "27,120,55", "failed": "178,24,43", "inconclusive": "178,24,43"}
+
+
+def coloured(rgb: str, tex: str) -> str:
+    return f"\\textcolor[RGB]{{{rgb}}}{{{tex}}}"
+
+
+def rule(value: str) -> Raw:
+    """A derivation rule beside its step: ``\\ibrule`` sets it small and grey (macro defined for
+    MathJax by the extension and for LaTeX in the preamble)."""
+    return Raw(f"\\ibrule{{{text(value)}}}")
+
+
+STEP_MARKS = {
+    "passed": r"\checkmark",
+    "failed": r"\boldsymbol{\times}\ \text{failed}",
+    "inconclusive": r"\text{? undecided}",
+    "skipped": r"\text{not checked}",
+}
+
+
+def step_mark(outcome: str) -> Raw:
+    """The mark beside a step: a check for a verified one, words for anything else."""
+    mark = STEP_MARKS.get(outcome)
+    if mark is None:
+        return Raw("")
+    colour = MARK_COLOURS.get(outcome)
+    return Raw(coloured(colour, mark) if colour else mark)
+
+
+_WIDTH_DROP = [
+    (re.compile(r"\\(mathbf|boldsymbol|mathrm|mathinner|text|textcolor\[RGB\]\{[0-9,]*\})\{"), "{"),
+    (re.compile(r"\\(left|right|quad|!|,)"), ""),
+    (re.compile(r"\^\{\\top\}"), "T"),
+    (re.compile(r"\\operatorname\{(\w+)\}"), r"\1"),
+    (re.compile(r"\\[A-Za-z]+"), "x"),
+    (re.compile(r"[{}\s]"), ""),
+]
+
+
+def width(tex: str) -> int:
+    """A rough width of generated LaTeX, in characters as printed (for breaking long lines)."""
+    for pattern, replacement in _WIDTH_DROP:
+        tex = pattern.sub(replacement, tex)
+    return len(tex)
 
 
 def step(node: Node) -> Raw:

@@ -1,7 +1,7 @@
 """Render the handbook's MyST pages and write them into the Sphinx source folder.
 
 Generated pages go to ``chapters/`` (one page per chapter, so that ``chapters/<slug>.html#<id>``
-is an identity's permalink) and ``indexes/`` (tags, concordance, status). Both folders belong
+is an identity's permalink) and ``indexes/`` (tags, concordance, errata, status). Both folders belong
 to the generator: a marker file says so, files are rewritten only when their text changes (so
 Sphinx's incremental build sees what changed) and stale pages are removed. A folder without
 the marker is never touched.
@@ -56,7 +56,10 @@ def render_pages(book: Book) -> dict[str, str]:
     pages["indexes/index.md"] = render("handbook/indexes.md")
     pages["indexes/tags.md"] = render("handbook/tags.md", tags=indexes.tags(book))
     pages["indexes/cookbook.md"] = render(
-        "handbook/cookbook.md", rows=indexes.concordance(book), source=source(COOKBOOK).name
+        "handbook/cookbook.md", page=indexes.cookbook(book), source=source(COOKBOOK).name
+    )
+    pages["indexes/errata.md"] = render(
+        "handbook/errata.md", errata=indexes.errata(book), source=source(COOKBOOK).short
     )
     pages["indexes/status.md"] = render(
         "handbook/status.md", status=status, svg=chart.svg(status), tex=chart.tex(status)

@@ -1,9 +1,10 @@
 """The Sphinx extension that turns the catalogue into the handbook's pages.
 
 At ``builder-inited`` it loads the catalogue named by ``identity_book_handbook_catalogue``
-(and the Matrix Cookbook concordance, ``identity_book_handbook_concordance``), verifies it (through the result cache), refuses to publish refuted or inconclusive entries
-unless ``identity_book_handbook_allow_unverified`` is set, and writes the MyST pages that
-Sphinx then reads like any other source. It also bundles MathJax so the site renders math
+and the Matrix Cookbook concordance (``identity_book_handbook_concordance``), verifies the
+catalogue (through the result cache), refuses to publish refuted or inconclusive entries unless
+``identity_book_handbook_allow_unverified`` is set, and writes the MyST pages that Sphinx then
+reads like any other source. It also bundles MathJax so the site renders math
 offline, and adds the LaTeX preamble the PDF needs.
 """
 
@@ -37,6 +38,13 @@ MATHJAX_CONFIG = {
     },
     "svg": {"fontCache": "global"},
 }
+# The handbook's two math macros (the LaTeX preamble defines them for the PDF): \ibfit{x} is x
+# on the web (the PDF scales a display wider than the page down to fit), \ibrule{r} a
+# derivation's rule beside its step, small and grey.
+MATHJAX_MACROS: dict[str, Any] = {
+    "ibfit": ["#1", 1],
+    "ibrule": [r"\quad\textcolor[RGB]{85,85,85}{\small #1}", 1],
+}
 PREFIX = "identity_book_handbook_"
 
 
@@ -61,12 +69,23 @@ def settings_from(app: Sphinx) -> generate.HandbookSettings:
     )
 
 
+def mathjax_config(config: Any, ours: bool) -> Any:
+    """The MathJax configuration with the handbook's macros (a user's own settings are kept)."""
+    if config is None:
+        config = MATHJAX_CONFIG if ours else {}
+    if not isinstance(config, dict):
+        return config  # a script string: the user configures MathJax themselves
+    tex = dict(config.get("tex") or {})
+    tex["macros"] = {**MATHJAX_MACROS, **(tex.get("macros") or {})}
+    return {**config, "tex": tex}
+
+
 def on_config_inited(app: Sphinx, cfg: Config) -> None:
     """Offline MathJax, our stylesheet, and the LaTeX preamble."""
-    if cfg.mathjax_path == MATHJAX_URL:
+    ours = cfg.mathjax_path == MATHJAX_URL
+    if ours:
         cfg.mathjax_path = MATHJAX
-        if cfg.mathjax3_config is None:
-            cfg.mathjax3_config = MATHJAX_CONFIG
+    cfg.mathjax3_config = mathjax_config(cfg.mathjax3_config, ours)
     cfg.html_static_path = [*cfg.html_static_path, str(STATIC)]
     app.add_css_file("identity-book.css")
     app.add_js_file("identity-book.js", loading_method="defer", priority=900)
