@@ -61,3 +61,38 @@ def test_cli_reference_lists_every_option(command: str) -> None:
         for option in action.option_strings:
             if option.startswith("--") and option != "--help":
                 assert option in page, f"{command} {option}"
+
+
+def test_catalogue_reference_documents_derivations_errata_and_the_concordance() -> None:
+    from identity_book.handbook.concordance import CorrectedRecord, EntryRecord, OutOfScopeRecord
+    from identity_book.schema import StepSpec
+
+    page = (GUIDE / "catalogue-format.md").read_text()
+    for name in StepSpec.model_fields:
+        assert f"`{name}`" in page, name
+    for words in ("What is checked against what", "Generated derivations", "status: erratum", "corrected_by"):
+        assert words in page, words
+    assert "status: awaiting-proof" in page
+    assert "concordance/matrix-cookbook.yaml" in page
+    for record in (EntryRecord, CorrectedRecord, OutOfScopeRecord):
+        for name in record.model_fields:
+            assert f"{name}:" in page or f"`{name}`" in page, name
+        status = record.model_fields["status"].annotation.__args__[0]  # type: ignore[union-attr]
+        assert f"status: {status}" in page, status
+
+
+def test_cli_reference_lists_every_handbook_setting() -> None:
+    from identity_book.handbook.sphinxext import PREFIX, setup
+
+    names: list[str] = []
+
+    class Recorder:
+        def __getattr__(self, attr: str) -> object:
+            return lambda *args, **kwargs: names.append(args[0]) if attr == "add_config_value" else None
+
+    setup(Recorder())  # type: ignore[arg-type]  # records the settings the extension declares
+    page = (GUIDE / "cli.md").read_text()
+    settings = [n for n in names if n.startswith(PREFIX)]
+    assert f"{PREFIX}concordance" in settings
+    for name in settings:
+        assert f"`{name}`" in page, name

@@ -40,16 +40,30 @@ GENERATED = [
 ]
 
 
+# the generated derivation shown beside trace-axb's written one
+BESIDE = [
+    ("step", "tr(d(A @ X @ B))", "d tr(M) = tr(dM)"),
+    ("step", "tr(A @ d(X) @ B)", "constant factors stay: d(AXB) = A dX B"),
+    ("step", "tr(B @ A @ d(X))", "cyclic property: tr(ABC) = tr(CAB)"),
+    ("step", "inner(A.T @ B.T, d(X))", "tr(Mᵀ dX) = M : dX, tr(M dXᵀ) = M : dX; collect terms"),
+    ("identify", "A.T @ B.T", "dφ = G : dX  ⇒  ∂φ/∂X = G"),
+]
+
+
+def generated_report(steps: list[tuple[str, str, str]]) -> dict[str, object]:
+    items = [
+        {"index": i, "kind": k, "expr": e, "because": b, "outcome": "passed"}
+        for i, (k, e, b) in enumerate(steps, start=1)
+    ]
+    return {"source": "generated", "outcome": "passed", "detail": None, "steps": items}
+
+
 def fixed_derivation(ident_id: str) -> dict[str, object] | None:
     if ident_id == "trace-axb":
         steps = [{"index": i, "expr": e, "outcome": "passed"} for i, e in enumerate(WRITTEN, start=1)]
         return {"source": "written", "outcome": "passed", "detail": None, "steps": steps}
     if ident_id == "grad-trace-xa":
-        steps = [
-            {"index": i, "kind": k, "expr": e, "because": b, "outcome": "passed"}
-            for i, (k, e, b) in enumerate(GENERATED, start=1)
-        ]
-        return {"source": "generated", "outcome": "passed", "detail": None, "steps": steps}
+        return generated_report(GENERATED)
     return None
 
 
@@ -82,6 +96,8 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
         checks["derivation"] = LevelResult("passed", detail=f"{report['source']}: every step verified")
     result = Result(ident_id, file, line, "verified", "proved", checks, 1.25e-16, expected=expected)
     result.derivation = report
+    if ident_id == "trace-axb":
+        result.generated_derivation = generated_report(BESIDE)
     return result
 
 
@@ -164,6 +180,16 @@ def test_written_derivation_is_aligned_with_rules_and_marks(book: Book) -> None:
     assert "\n\n" not in display  # one equation: a blank line would split it
 
 
+def test_a_generated_derivation_stands_beside_a_written_one(book: Book) -> None:
+    text = render_pages(book)["chapters/derivatives.md"]
+    entry = text.split("```{ib-anchor} trace-axb\n```")[1].split("ib-anchor")[0]
+    written, generated = entry.split("**Derivation.**")[1].split("**Derivation (generated).**")
+    assert ":class: ib-derivation\n" in written and "ib-derivation-generated" not in written
+    assert ":class: ib-derivation ib-derivation-generated" in generated
+    assert r"\ibrule{\text{d tr(M) = tr(dM)}}" in generated
+    assert generated.count(r"\checkmark") == len(BESIDE)
+
+
 def test_generated_derivation_is_labelled(book: Book) -> None:
     text = render_pages(book)["chapters/derivatives.md"]
     entry = text.split("```{ib-anchor} grad-trace-xa\n```")[1].split("ib-anchor")[0]
@@ -241,12 +267,13 @@ def test_status_counts_derivations(book: Book) -> None:
     # the erratum is a derivative identity too, but a false statement has no derivation to count
     counts = (derivatives.derivative, derivatives.written, derivatives.generated, derivatives.none)
     assert counts == (3, 1, 1, 1)
-    assert (derivatives.steps_verified, derivatives.steps) == (10, 10)
+    # steps of every derivation shown: the written one, the generated one beside it, and one alone
+    assert (derivatives.steps_verified, derivatives.steps) == (15, 15)
     t = status.derivations_total
-    assert (t.derivative, t.written, t.generated, t.none, t.steps_verified, t.steps) == (3, 1, 1, 1, 10, 10)
+    assert (t.derivative, t.written, t.generated, t.none, t.steps_verified, t.steps) == (3, 1, 1, 1, 15, 15)
     text = render_pages(book)["indexes/status.md"]
     assert "Derivative identities: 3; with a written derivation: 1; with a\ngenerated one: 1; with none: 1." in text
-    assert "* - 2 Derivatives\n  - 3\n  - 1\n  - 1\n  - 1\n  - 10 of 10\n" in text
+    assert "* - 2 Derivatives\n  - 3\n  - 1\n  - 1\n  - 1\n  - 15 of 15\n" in text
 
 
 def test_chart_escapes_labels(book: Book) -> None:

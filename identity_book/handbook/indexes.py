@@ -202,7 +202,7 @@ class DerivationCounts:
 
 def derivation_counts(label: str, number: Raw, entries: list[IdentityView]) -> DerivationCounts:
     derivative = [e for e in entries if e.derivative and e.verdict.state != "erratum"]
-    shown = [e.derivation for e in entries if e.derivation is not None]
+    shown = [d for e in entries for d in (e.derivation, e.also_generated) if d is not None]
     return DerivationCounts(
         label,
         number,

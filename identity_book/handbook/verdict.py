@@ -135,15 +135,17 @@ def derivation_report(result: Result | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def step_marks(result: Result | None, n_steps: int, source: str = "written") -> StepMarks:
+def step_marks(
+    result: Result | None, n_steps: int, source: str = "written", report: dict[str, Any] | None = None
+) -> StepMarks:
     """Per-step marks for a derivation of ``n_steps`` lines.
 
-    Marks come from the verifier's report (``Result.derivation``) when it covers these steps,
-    else from the ``derivation`` level (``counterexample["steps"]``), else the steps are
-    "not yet step-checked".
+    Marks come from the verifier's report (``report``, by default ``Result.derivation``) when it
+    covers these steps, else from the ``derivation`` level (``counterexample["steps"]``), else
+    the steps are "not yet step-checked".
     """
     level = result.checks.get("derivation") if result else None
-    report = derivation_report(result)
+    report = report if report is not None else derivation_report(result)
     if report is not None and report.get("source", source) == source:
         per_step = _per_step(report, n_steps)
         outcome = str(report.get("outcome") or (level.outcome if level else "unchecked"))

@@ -103,7 +103,8 @@ class IdentityView:
     conditions: list[str]
     notes: str
     derivative: bool  # a grad/jacobian/hess left side: one that has a derivation to show
-    derivation: DerivationView | None
+    derivation: DerivationView | None  # written, or else generated
+    also_generated: DerivationView | None  # a generated derivation beside a written one
     verdict: Verdict
     levels: list[LevelLine]
     seed: int
@@ -151,10 +152,23 @@ def derivation(c: Compiled, result: Result | None) -> DerivationView | None:
     if c.steps:
         steps = [(s.kind, s.node, s.because or "") for s in c.steps]
         return _derivation_view(c, steps, step_marks(result, len(steps)), "written")
-    generated = _generated_steps(c, result)
+    return _generated_view(c, result, derivation_report(result))
+
+
+def generated_beside(c: Compiled, result: Result | None) -> DerivationView | None:
+    """The generated derivation the verifier checked beside a written one, when it passed."""
+    report = getattr(result, "generated_derivation", None)
+    if not c.steps or not isinstance(report, dict):
+        return None
+    return _generated_view(c, result, report)
+
+
+def _generated_view(c: Compiled, result: Result | None, report: dict[str, Any] | None) -> DerivationView | None:
+    generated = _generated_steps(c, report)
     if not generated:
         return None
-    return _derivation_view(c, generated, step_marks(result, len(generated), source="generated"), "generated")
+    marks = step_marks(result, len(generated), source="generated", report=report)
+    return _derivation_view(c, generated, marks, "generated")
 
 
 def _derivation_view(c: Compiled, steps: list[tuple[str, Node, str]], marks: StepMarks, source: str) -> DerivationView:
@@ -178,9 +192,8 @@ def _derivation_view(c: Compiled, steps: list[tuple[str, Node, str]], marks: Ste
     return DerivationView(marks.checked, summary, source, out, display.display(c, lines, marks.checked), failures)
 
 
-def _generated_steps(c: Compiled, result: Result | None) -> list[tuple[str, Node, str]]:
+def _generated_steps(c: Compiled, report: dict[str, Any] | None) -> list[tuple[str, Node, str]]:
     """Steps of a generated derivation that passed every check, parsed from the report."""
-    report = derivation_report(result)
     if not report or report.get("source") != "generated" or report.get("outcome") != "passed":
         return []
     items = report.get("steps")
@@ -248,6 +261,7 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         notes=ident.notes or "",
         derivative=is_derivative(c.lhs),
         derivation=derivation(c, result),
+        also_generated=generated_beside(c, result),
         verdict=verdict(result),
         levels=level_lines(result),
         seed=result.seed,
