@@ -66,6 +66,7 @@ _SUPER_LETTERS = {
     "⁼": "=",
     "⁽": "(",
     "⁾": ")",
+    **{ch: ch_ascii for ch, ch_ascii in zip("ᵃᵇᶜᵈᵉᶠᵍʰˡᵒʳˢᵗᵘᵛʷʸᶻ", "abcdefghlorstuvwyz", strict=True)},
 }
 _SUB_LETTERS = {
     "ᵢ": "i",
@@ -77,6 +78,7 @@ _SUB_LETTERS = {
     "ₓ": "x",
     "₊": "+",
     "₋": "-",
+    **{ch: ch_ascii for ch, ch_ascii in zip("ₐₑₕₗₒᵣₛₜᵤᵥ", "aehlorstuv", strict=True)},
 }
 
 _MATH = {
@@ -130,6 +132,7 @@ _MATH = {
     "⟨": r"\langle",
     "⟩": r"\rangle",
     "′": r"\prime",
+    "″": r"\prime\prime",
     "ℝ": r"\mathbb{R}",
     "ℂ": r"\mathbb{C}",
     "ℕ": r"\mathbb{N}",
