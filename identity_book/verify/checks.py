@@ -72,7 +72,7 @@ def counterexample(
     return {
         "seed": settings.seed,
         "sizes": ints,
-        "values": {k: to_plain(v) for k, v in env.items()},
+        "values": {k.replace("d:", "d", 1): to_plain(v) for k, v in env.items()},
         "lhs": to_plain(left),
         "rhs": to_plain(right),
         **extra,

@@ -86,8 +86,8 @@ def _pairs(c: Compiled, steps: list[CompiledStep]) -> list[tuple[int, Node, Node
             x = lhs.args[1]
             dx = Node("d", (x,), x.shape)
             if lhs.op in JACOBIANS:
-                assert x.shape is not None
-                vec_dx = Node("vec", (dx,), (x.shape[0] * x.shape[1], ONE))
+                size = ONE if x.shape is None else x.shape[0] * x.shape[1]  # a scalar t: vec(dt) = dt
+                vec_dx = Node("vec", (dx,), (size, ONE))
                 pairs.append((i, mm(step.node, vec_dx), previous, f"the previous step (vec form), step {i - 1}"))
                 pairs.append((i, step.node, c.rhs, "the right side"))
             else:
