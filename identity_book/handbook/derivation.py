@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from identity_book.compile import Compiled
 from identity_book.derive import is_derivative
 from identity_book.expr.latex import to_latex
-from identity_book.expr.nodes import ONE, Node
+from identity_book.expr.nodes import Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import mathtex
 from identity_book.handbook.escape import Raw, one_line
 from identity_book.handbook.verdict import StepMark
+from identity_book.verify.derivation import first_reference
 
 RULE_WIDTH = 36
 ORPHAN = 8  # a rule's last few characters stay on the line before
@@ -54,16 +55,7 @@ class Row:
 
 def start(c: Compiled) -> Node:
     """What the first step is checked against (see :mod:`identity_book.verify.derivation`)."""
-    lhs = c.lhs
-    if not is_derivative(lhs):
-        return lhs
-    f, x = lhs.args
-    if lhs.op in ("hess", "hess_vec"):  # the Jacobian of the gradient
-        f = Node("grad", (f, x), x.shape)
-        if lhs.op == "hess_vec":
-            assert x.shape is not None
-            f = Node("vec", (f,), (x.shape[0] * x.shape[1], ONE))
-    return Node("d", (f,), f.shape)
+    return first_reference(c.lhs)
 
 
 def worst(marks: list[StepMark]) -> StepMark:

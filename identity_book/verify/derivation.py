@@ -66,21 +66,27 @@ def _convention(lhs: Node, g: Node) -> Node:
     return g
 
 
+def first_reference(lhs: Node) -> Node:
+    """What a derivation's first step is checked against: d(f) for a derivative of f (the
+    gradient's differential for a Hessian), else the left side itself."""
+    if lhs.op not in (*GRADIENTS, *JACOBIANS):
+        return lhs
+    f, x = lhs.args
+    if lhs.op in ("hess", "hess_vec"):  # the Jacobian of the gradient
+        f = Node("grad", (f, x), x.shape)
+        if lhs.op == "hess_vec":
+            assert x.shape is not None
+            f = Node("vec", (f,), (x.shape[0] * x.shape[1], ONE))
+    return Node("d", (f,), f.shape)
+
+
 def _pairs(c: Compiled, steps: list[CompiledStep]) -> list[tuple[int, Node, Node, str]]:
     """(step number, claimed, reference, what it is compared with)."""
     lhs = c.lhs
     derivative = lhs.op in (*GRADIENTS, *JACOBIANS)
     pairs = []
-    if derivative:
-        f, x = lhs.args
-        if lhs.op in ("hess", "hess_vec"):  # the Jacobian of the gradient
-            f = Node("grad", (f, x), x.shape)
-            if lhs.op == "hess_vec":
-                assert x.shape is not None
-                f = Node("vec", (f,), (x.shape[0] * x.shape[1], ONE))
-        previous, what = Node("d", (f,), f.shape), "the differential of the left side"
-    else:
-        previous, what = lhs, "the left side"
+    previous = first_reference(lhs)
+    what = "the differential of the left side" if derivative else "the left side"
     for i, step in enumerate(steps, start=1):
         if step.kind == "identify" and derivative:
             x = lhs.args[1]
