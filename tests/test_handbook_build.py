@@ -287,3 +287,15 @@ def test_without_a_concordance_file_the_page_comes_from_references(tmp_path: Pat
     assert "that an entry of this handbook cites" in page
     assert 'href="../chapters/derivatives.html#trace-cyclic"' not in page  # trace-cyclic is in basics
     assert 'href="../chapters/basics.html#trace-cyclic"' in page
+
+
+def test_an_identity_without_variables_builds(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(cache))
+    (tmp_path / "ids" / "01-numbers").mkdir(parents=True)
+    (tmp_path / "ids" / "01-numbers" / "n.yaml").write_text(
+        "identities:\n  - id: one\n    title: One is two minus one\n    variables: {}\n    lhs: 1\n    rhs: 2 - 1\n"
+    )
+    assert main(["build", "html", "ids", "--out", "out"]) == 0
+    page = (tmp_path / "out" / "html" / "chapters" / "numbers.html").read_text()
+    assert 'id="one"' in page and "No variables" in page
