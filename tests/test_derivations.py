@@ -68,6 +68,17 @@ def test_a_wrong_step_is_rejected_with_its_number(tmp_path: Path, steps: dict[st
     assert result.counterexample["lhs"] != result.counterexample["rhs"]
 
 
+def _write_entry(folder: Path, variables: str, lhs: str, rhs: str, extra: str = "") -> None:
+    """One identity ``g`` with variables written as ``"A: [p, m], x: [m]"``."""
+    specs = ""
+    for part in variables.replace("], ", "]|").split("|"):
+        name, shape = part.split(": ")
+        specs += f"      {name}: {{shape: {shape}}}\n"
+    (folder / "g.yaml").write_text(
+        f"identities:\n  - id: g\n    title: G\n    variables:\n{specs}    lhs: {lhs}\n    rhs: {rhs}\n{extra}"
+    )
+
+
 @pytest.mark.parametrize(
     ("variables", "lhs", "rhs"),
     [
@@ -82,14 +93,8 @@ def test_a_wrong_step_is_rejected_with_its_number(tmp_path: Path, steps: dict[st
     ],
 )
 def test_generated_derivations_verify(tmp_path: Path, variables: str, lhs: str, rhs: str) -> None:
-    specs = ""
-    for part in variables.replace("], ", "]|").split("|"):
-        name, shape = part.split(": ")
-        specs += f"      {name}: {{shape: {shape}}}\n"
     constraint = "    constraints: ['m > n']\n" if "X.T @ X" in lhs else ""
-    (tmp_path / "g.yaml").write_text(
-        f"identities:\n  - id: g\n    title: G\n    variables:\n{specs}    lhs: {lhs}\n    rhs: {rhs}\n{constraint}"
-    )
+    _write_entry(tmp_path, variables, lhs, rhs, constraint)
     catalogue = load_catalogue(tmp_path)
     assert generate(compile_identity(catalogue.identities[0]).lhs) is not None
     (result,) = verify_many(catalogue.identities, Settings())
@@ -116,13 +121,7 @@ def test_a_generated_derivation_stands_beside_a_written_one(tmp_path: Path) -> N
     ],
 )
 def test_hessians_get_a_derivation_through_the_gradient(tmp_path: Path, variables: str, lhs: str, rhs: str) -> None:
-    specs = ""
-    for part in variables.replace("], ", "]|").split("|"):
-        name, shape = part.split(": ")
-        specs += f"      {name}: {{shape: {shape}}}\n"
-    (tmp_path / "h.yaml").write_text(
-        f"identities:\n  - id: h\n    title: H\n    variables:\n{specs}    lhs: {lhs}\n    rhs: {rhs}\n"
-    )
+    _write_entry(tmp_path, variables, lhs, rhs)
     (result,) = verify_many(load_catalogue(tmp_path).identities, Settings())
     assert result.status == "verified", result.message
     assert result.derivation is not None and result.derivation["outcome"] == "passed", result.derivation
