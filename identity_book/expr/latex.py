@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from identity_book.expr.nodes import Node, scalar_like
+from identity_book.expr.nodes import Node, block_rows, scalar_like
 
 # Binding strength: higher binds tighter.
 _PREC = {
@@ -135,6 +135,19 @@ def to_latex(node: Node) -> str:
         letter = "0" if op == "zeros" else "1"
         dims = ",".join(to_latex(x) for x in a)
         return f"\\mathbf{{{letter}}}_{{{dims}}}"
+    if op == "J":
+        i, j = to_latex(a[0]), to_latex(a[1])
+        sep = "" if len(i) == len(j) == 1 else ","
+        return f"\\mathbf{{J}}^{{{i}{sep}{j}}}"
+    if op == "e":
+        return f"\\mathbf{{e}}_{{{to_latex(a[0])}}}"
+    if op == "entry":
+        parts = [to_latex(x) for x in a[1:]]
+        index = ("" if all(len(p) == 1 for p in parts) else ",").join(parts)
+        return f"\\left({to_latex(a[0])}\\right)_{{{index}}}" if a[0].op != "var" else f"{to_latex(a[0])}_{{{index}}}"
+    if op == "block":
+        grid = " \\\\ ".join(" & ".join(to_latex(x) for x in row) for row in block_rows(node))
+        return f"\\begin{{bmatrix}} {grid} \\end{{bmatrix}}"
     if op == "K":
         return f"\\mathbf{{K}}_{{{to_latex(a[0])},{to_latex(a[1])}}}"
     if op == "sum":

@@ -88,3 +88,9 @@ def _dim_value(dim: Dim, sizes: tuple[tuple[str, int], ...]) -> int:
         return int(dim)
     table = dict(sizes)
     return int(dim.subs({s: table[s.name] for s in dim.free_symbols}))
+
+
+def block_rows(node: Node) -> list[list[Node]]:
+    """The cells of a ``block`` node, row by row (its ``value`` is "ROWSxCOLS")."""
+    width = int(str(node.value).split("x")[1])
+    return [list(node.args[k : k + width]) for k in range(0, len(node.args), width)]

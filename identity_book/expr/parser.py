@@ -173,6 +173,8 @@ class _Converter:
         name = node.func.id
         if name == "sum":
             return self._sum(node, depth)
+        if name == "block":
+            return self._block(node, depth)
         if name == "d" and not self.scope.differentials:
             raise self.fail("d(...) is only allowed in derivation steps", node)
         arity = ARITY[name]
@@ -214,8 +216,40 @@ class _Converter:
         body = _Converter(self.scope.with_index(index), self.lead, self.text).convert(gen.elt, depth)
         return Node("sum", (lo, hi, body), body.shape, value=index, offset=self.at(node))
 
+    def _block(self, node: ast.Call, depth: int) -> Node:
+        """``block([[A, B], [C, D]])``: a matrix of blocks; scalars count as 1×1 blocks."""
+        grid = node.args[0] if len(node.args) == 1 else None
+        if not isinstance(grid, ast.List) or not grid.elts or not all(isinstance(r, ast.List) for r in grid.elts):
+            raise self.fail("block() takes one list of rows: block([[A, B], [C, D]])", node)
+        rows_ast = [r.elts for r in grid.elts]  # type: ignore[attr-defined]
+        width = len(rows_ast[0])
+        if width == 0 or any(len(r) != width for r in rows_ast):
+            raise self.fail("every row of block() has the same number of blocks", grid)
+        if width * len(rows_ast) > MAX_BLOCKS:
+            raise LimitError(f"block() has more than {MAX_BLOCKS} blocks", self.at(node))
+        cells = [[self.convert(x, depth) for x in row] for row in rows_ast]
+        heights = [_block_side(row, 0, "row") for row in cells]
+        widths = [_block_side([row[k] for row in cells], 1, "column") for k in range(width)]
+        shape = (sympy.Add(*heights), sympy.Add(*widths))
+        flat = tuple(x for row in cells for x in row)
+        return Node("block", flat, shape, value=f"{len(cells)}x{width}", offset=self.at(node))
+
 
 MAX_RANGE = 1000
+MAX_BLOCKS = 16
+
+
+def _block_side(cells: list[Node], axis: int, what: str) -> sympy.Expr:
+    """The common height (axis 0) of a block row, or width (axis 1) of a block column."""
+    sides = [ONE if scalar_like(x.shape) else x.shape[axis] for x in cells]  # type: ignore[index]
+    for x, side in zip(cells[1:], sides[1:], strict=True):
+        if not same_dim(side, sides[0]):
+            raise ExpressionError(
+                f"blocks in one {what} of block() must have equal {'heights' if axis == 0 else 'widths'}: "
+                f"{show_shape(cells[0].shape)} and {show_shape(x.shape)}",
+                x.offset,
+            )
+    return sides[0]
 
 
 def fold_constant(node: Node) -> Fraction | None:
@@ -428,6 +462,42 @@ def _f_filled(name: str) -> Callable[[tuple[Node, ...], int], Node]:
     return build
 
 
+def _index(node: Node, what: str) -> Node:
+    _need_integer(node, what)
+    value = fold_constant(node)
+    if value is not None and value < 1:
+        raise ExpressionError(f"{what} counts from 1", node.offset)
+    return node
+
+
+def _f_single_entry(args: tuple[Node, ...], at: int) -> Node:
+    """``J(i, j, m, n)``: the m×n matrix with a 1 in row i, column j (``J(i, j, n)``: n×n)."""
+    _index(args[0], "the row index of J()")
+    _index(args[1], "the column index of J()")
+    rows = _dim(args[2])
+    cols = _dim(args[3]) if len(args) == 4 else rows
+    return Node("J", args, (rows, cols), offset=at)
+
+
+def _f_unit(args: tuple[Node, ...], at: int) -> Node:
+    """``e(i, n)``: the i-th column of the n×n identity."""
+    _index(args[0], "the index of e()")
+    return Node("e", args, (_dim(args[1]), ONE), offset=at)
+
+
+def _f_entry(args: tuple[Node, ...], at: int) -> Node:
+    """``entry(A, i, j)``: the entry in row i, column j of A (counting from 1); ``entry(x, i)``."""
+    a = args[0]
+    if a.shape is None:
+        raise ExpressionError("entry() needs a matrix or a vector", a.offset)
+    _index(args[1], "the row index of entry()")
+    if len(args) == 3:
+        _index(args[2], "the column index of entry()")
+    else:
+        _vector("entry", a)
+    return Node("entry", args, None, offset=at)
+
+
 def _f_norm(args: tuple[Node, ...], at: int) -> Node:
     return Node("norm", args, None, offset=at)
 
@@ -515,6 +585,10 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "hess": _f_hess,
     "hess_vec": _f_hess_vec,
     "d": _f_differential,
+    "J": _f_single_entry,
+    "e": _f_unit,
+    "entry": _f_entry,
+    "block": _f_norm,  # handled by _Converter._block; listed so the name is known
     "sum": _f_norm,  # handled by _Converter._sum; listed so the name is known
 }
 
@@ -524,4 +598,7 @@ ARITY: dict[str, tuple[int, ...]] = {
     **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
     "ones": (1, 2),
+    "J": (3, 4),
+    "e": (2,),
+    "entry": (2, 3),
 }

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from identity_book.expr.nodes import Node
+from identity_book.expr.nodes import Node, block_rows
 
 _PREC = {"add": 1, "sub": 1, "neg": 2, "mul": 3, "scale": 3, "div": 3, "divide": 3, "ediv": 3, "hadamard": 3}
 _PREC |= {"matmul": 3, "pow": 6, "T": 7}  # *, / and @ share one level in Python
 _ATOM = 9
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry"}
 
 
 def _prec(node: Node) -> int:
@@ -54,6 +54,9 @@ def to_text(node: Node) -> str:
     if op == "sum":
         lo, hi, body = a
         return f"sum({to_text(body)} for {node.value} in range({to_text(lo)}, {to_text(hi)}))"
+    if op == "block":
+        rows = ", ".join("[" + ", ".join(to_text(x) for x in row) + "]" for row in block_rows(node))
+        return f"block([{rows}])"
     if op in _CALLS:
         return f"{op}({', '.join(to_text(x) for x in a)})"
     raise ValueError(f"no text form for {op}")

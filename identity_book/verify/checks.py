@@ -93,6 +93,7 @@ def numeric_check(
     worst, points = 0.0, 0
     used: list[dict[str, int]] = []
     skipped_reason = None
+    last_error = ""
     try:
         all_sizes = size_assignments(c, settings.numeric_sizes)
     except NoSample as exc:
@@ -108,7 +109,8 @@ def numeric_check(
                 except NoSample as exc:
                     skipped_reason = str(exc)
                     break
-                except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError):
+                except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                    last_error = str(exc)
                     continue
                 if rel > tol:
                     failures += 1
@@ -132,8 +134,12 @@ def numeric_check(
                 break
     seconds = time.perf_counter() - start
     if points == 0:
-        return LevelResult("inconclusive", detail=skipped_reason or "no valid sample point", seconds=seconds)
+        return LevelResult("inconclusive", detail=skipped_reason or _no_point(last_error), seconds=seconds)
     return LevelResult("passed", used, points, worst, tol, seconds)
+
+
+def _no_point(last_error: str) -> str:
+    return f"no valid sample point (the last one tried: {last_error})" if last_error else "no valid sample point"
 
 
 def _float_residual(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int]) -> tuple[float, Any, Any]:
@@ -183,6 +189,7 @@ def exact_check(
     start = time.perf_counter()
     points, undecided = 0, 0
     used: list[dict[str, int]] = []
+    last_error = ""
     try:
         all_sizes = size_assignments(c, settings.exact_sizes, high=4)
     except NoSample as exc:
@@ -200,7 +207,8 @@ def exact_check(
                     )
                 except NoSample:
                     break
-                except (EvaluationError, ZeroDivisionError):
+                except (EvaluationError, ZeroDivisionError) as exc:
+                    last_error = str(exc)
                     continue
                 if same is False:
                     info = counterexample(settings, ints, env, left, right, exact=True)
@@ -221,7 +229,7 @@ def exact_check(
                 break
     seconds = time.perf_counter() - start
     if points == 0:
-        why = "equality of transcendental values could not be decided" if undecided else "no valid sample point"
+        why = "equality of transcendental values could not be decided" if undecided else _no_point(last_error)
         return LevelResult("inconclusive", used, 0, seconds=seconds, detail=why)
     detail = f"{undecided} point(s) undecided" if undecided else None
     return LevelResult("passed", used, points, 0.0, 0.0, seconds, detail)

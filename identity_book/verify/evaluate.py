@@ -15,7 +15,7 @@ import numpy as np
 import scipy.linalg
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
-from identity_book.expr.nodes import Node, concrete
+from identity_book.expr.nodes import Node, block_rows, concrete
 from identity_book.verify import exact
 
 Value = Any
@@ -425,6 +425,43 @@ class Evaluator:
         for i in range(m.shape[0]):
             out[i, 0] = m[i, i]
         return out
+
+    def _one_based(self, node: Node, env: Env, size: int, what: str) -> int:
+        k = self.integer(node, env)
+        if not 1 <= k <= size:
+            raise EvaluationError(f"{what} {k} is outside 1..{size}; add a constraint such as 'i <= n'")
+        return k - 1
+
+    def _J(self, node: Node, env: Env) -> Value:
+        rows, cols = self.shape_of(node)
+        out = self.backend.zeros(rows, cols)
+        i = self._one_based(node.args[0], env, rows, "row index of J")
+        j = self._one_based(node.args[1], env, cols, "column index of J")
+        out[i, j] = self.backend.const(1)
+        return out
+
+    def _e(self, node: Node, env: Env) -> Value:
+        rows, _ = self.shape_of(node)
+        out = self.backend.zeros(rows, 1)
+        out[self._one_based(node.args[0], env, rows, "index of e"), 0] = self.backend.const(1)
+        return out
+
+    def _entry(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        i = self._one_based(node.args[1], env, m.shape[0], "row index of entry")
+        j = self._one_based(node.args[2], env, m.shape[1], "column index of entry") if len(node.args) == 3 else 0
+        return m[i, j]
+
+    def _block(self, node: Node, env: Env) -> Value:
+        self.shape_of(node)
+        return np.block([[self._as_matrix(self.eval(x, env)) for x in row] for row in block_rows(node)])
+
+    def _as_matrix(self, v: Value) -> np.ndarray:
+        if is_matrix(v):
+            return v
+        cell = self.backend.zeros(1, 1)
+        cell[0, 0] = v
+        return cell
 
     def _I(self, node: Node, env: Env) -> Value:
         return self.backend.eye(self.shape_of(node)[0])

@@ -365,13 +365,16 @@ def is_exact_zero(x: Scalar) -> bool | None:
     expr = sympy.sympify(x)
     if expr.free_symbols and sympy.cancel(sympy.together(expr)) == 0:
         return True
-    simple = sympy.simplify(sympy.expand_log(expr, force=True))
-    if simple == 0:
-        return True
-    if not simple.free_symbols:
-        value = sympy.N(simple, 50)
-        if value.is_number and abs(value) > sympy.Float("1e-40"):
-            return False
+    try:
+        simple = sympy.simplify(sympy.expand_log(expr, force=True))
+        if simple == 0:
+            return True
+        if not simple.free_symbols:
+            value = sympy.N(simple, 50)
+            if value.is_number and abs(value) > sympy.Float("1e-40"):
+                return False
+            return None
+    except (OverflowError, MemoryError):  # towers such as exp(exp(exp(...))) are beyond decision
         return None
     transcendental = bool(simple.atoms(sympy.log, sympy.exp)) or any(
         not p.exp.is_Integer for p in simple.atoms(sympy.Pow)
