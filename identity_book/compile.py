@@ -88,6 +88,13 @@ def compile_identity(identity: Identity) -> Compiled:
                     identity.id,
                 )
             )
+    for d in identity.dimensions:
+        if d in dims:
+            problems.append(
+                Diagnostic(identity.where("dimensions"), f"dimension {d!r} is already named by a shape", identity.id)
+            )
+        else:
+            dims.append(d)
     clash = (set(dims) | set(params)) & set(shapes)
     for name in sorted(clash):
         problems.append(

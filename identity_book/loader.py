@@ -174,6 +174,7 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
     )
     fields = {key: text_loc(key) for key in ("lhs", "rhs", "latex", "title")}
     fields["variables"] = loc("variables")
+    fields["dimensions"] = loc("dimensions")
     for i in range(len(spec.constraints)):
         fields[f"constraints.{i}"] = text_loc("constraints", i)
     return Identity(
@@ -189,6 +190,7 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
         references=tuple(Reference(r.source, None if r.eq is None else str(r.eq), r.note) for r in spec.references),
         tags=tuple(spec.tags),
         constraints=tuple(spec.constraints),
+        dimensions=tuple(spec.dimensions),
         conditions=tuple(spec.conditions),
         notes=spec.notes,
         derivation=steps,

@@ -69,6 +69,7 @@ class Identity:
     references: tuple[Reference, ...] = ()
     tags: tuple[str, ...] = ()
     constraints: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     notes: str | None = None
     derivation: tuple[Step, ...] = ()
@@ -86,7 +87,9 @@ class Identity:
 
     def content(self) -> dict[str, object]:
         """The mathematical content: what a citation's hash and the cache key cover."""
+        extra = {"dimensions": list(self.dimensions)} if self.dimensions else {}  # older hashes stay valid
         return {
+            **extra,
             "id": self.id,
             "variables": [
                 [v.name, list(v.shape or ()), list(v.properties), list(v.integer or ())] for v in self.variables

@@ -60,7 +60,7 @@ def _ordinals(names: list[str]) -> dict[str, int]:
                 nxt += 1
             out[name] = nxt
             used.add(nxt)
-    return out
+    return dict(sorted(out.items(), key=lambda item: item[1]))  # in number order: 2 before 10
 
 
 def number_catalogue(catalogue: Catalogue) -> dict[str, Numbered]:

@@ -95,6 +95,10 @@ class IdentitySpec(Strict):
         default_factory=list, max_length=20
     )
     constraints: list[Annotated[StrictStr, Field(max_length=200)]] = Field(default_factory=list, max_length=10)
+    # dimensions that no variable's shape names, for expressions such as J(i, j, m, n) alone
+    dimensions: list[Annotated[StrictStr, Field(pattern=DIM_PATTERN, max_length=20)]] = Field(
+        default_factory=list, max_length=6
+    )
     conditions: list[Text] = Field(default_factory=list, max_length=10)
     notes: Text | None = None
     derivation: list[StepSpec] = Field(default_factory=list, max_length=40)
