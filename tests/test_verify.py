@@ -19,7 +19,8 @@ EXPECTED = dict(line.split(": ", 1) for line in (CASES / "expected.txt").read_te
 @pytest.fixture(scope="module")
 def results() -> dict[str, Result]:
     catalogue = load_catalogue(CASES)
-    return {r.id: r for r in verify_many(catalogue.identities, Settings(), jobs=2)}
+    # a generous symbolic budget: the expected strengths must not depend on how loaded the machine is
+    return {r.id: r for r in verify_many(catalogue.identities, Settings(budget_symbolic=5.0), jobs=2)}
 
 
 @pytest.fixture(scope="module")

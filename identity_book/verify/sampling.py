@@ -97,9 +97,15 @@ def _entries_ok(c: Compiled, sizes: dict[str, int]) -> bool:
 
 
 def sample_params(c: Compiled, sizes: dict[str, int], rng: np.random.Generator) -> dict[str, int]:
-    """Integer parameters drawn from their ranges, meeting every constraint."""
-    for _ in range(200):
+    """Integer parameters drawn from their ranges, meeting every constraint.
+
+    Distinct values are preferred, as for sizes: indices that coincide (i = j) hide a swapped
+    index or a dropped transpose.
+    """
+    for attempt in range(200):
         values = {name: int(rng.integers(lo, hi + 1)) for name, (lo, hi) in c.params.items()}
+        if attempt < 100 and len(set(values.values())) < len(values):
+            continue
         if all(con.holds({**sizes, **values}) for con in c.constraints):
             return values
     raise NoSample("no integer parameters satisfy the constraints")
