@@ -24,6 +24,7 @@ _PREC = {
     "inv": 6,
     "pinv": 6,
     "mpow": 6,
+    "J": 6,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
 _ATOM = 9
 
