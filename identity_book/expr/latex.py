@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from identity_book.expr.nodes import Node, block_rows, scalar_like
@@ -42,6 +43,9 @@ _NAMED = {
 def symbol(name: str, node: Node | None = None) -> str:
     """A variable: bold for matrices and vectors, italic for scalars."""
     base, _, sub = name.partition("_")
+    digits = re.search(r"[0-9]+$", base)
+    if digits and not sub and digits.start() > 0:  # A11 is A_{11}, as the Cookbook prints it
+        base, sub = base[: digits.start()], digits.group()
     greek = {"alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma", "theta", "tau", "phi", "psi", "omega"}
     text = f"\\{base}" if base in greek else base
     if node is not None and not scalar_like(node.shape):
@@ -49,7 +53,22 @@ def symbol(name: str, node: Node | None = None) -> str:
     return f"{text}_{{{sub}}}" if sub else text
 
 
+def _leading_neg(node: Node) -> bool:
+    """A product whose leftmost factor is negated: printed as a negated product, -A B, not (-A) B."""
+    if node.op not in ("matmul", "scale", "mul"):
+        return False
+    return node.args[0].op == "neg" or _leading_neg(node.args[0])
+
+
+def _without_leading_neg(node: Node) -> Node:
+    left = node.args[0]
+    inner = left.args[0] if left.op == "neg" else _without_leading_neg(left)
+    return Node(node.op, (inner, *node.args[1:]), node.shape, node.value)
+
+
 def _prec(node: Node) -> int:
+    if _leading_neg(node):
+        return 2
     if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:
         return 3
     if node.op == "const" and Fraction(node.value) < 0:  # type: ignore[arg-type]
@@ -81,11 +100,13 @@ def to_latex(node: Node) -> str:
     if op == "neg":
         return f"-{_wrap(a[0], 3)}"
     if op in ("add", "sub"):
-        right = to_latex(a[1]) if op == "add" else _wrap(a[1], 2)
+        right = to_latex(a[1]) if op == "add" else _wrap(a[1], 3)
         sign = "+" if op == "add" else "-"
         if op == "add" and right.startswith("-"):
             return f"{to_latex(a[0])} {right}"
         return f"{to_latex(a[0])} {sign} {right}"
+    if _leading_neg(node):
+        return f"-{_wrap(_without_leading_neg(node), 3)}"
     if op in ("mul", "scale", "matmul"):
         left, right = _wrap(a[0], 3), _wrap(a[1], 4 if op == "mul" else 3)
         sep = " \\cdot " if (left[-1:].isdigit() and right[:1].isdigit()) else " "
