@@ -53,7 +53,13 @@ def test_unmutated_entries_verify_exactly() -> None:
         if level.outcome != "passed":
             not_exact[identity.id] = level.detail or level.outcome
     # What may stay numeric: values outside exact arithmetic, each with its stated reason.
-    allowed = ("not exact: expm", "not exact: logm", "not exact: pinv", "not exact: derivatives of pinv")
+    allowed = (
+        "not exact: expm",
+        "not exact: logm",
+        "not exact: pinv",
+        "not exact: derivatives of pinv",
+        "not exact: eigenvalues",
+    )
     assert all(reason.startswith(allowed) for reason in not_exact.values()), not_exact
 
 

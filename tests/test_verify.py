@@ -44,8 +44,10 @@ def test_every_case_has_an_expectation(results: dict[str, Result]) -> None:
 @pytest.mark.parametrize("ident", sorted(k for k, v in EXPECTED.items() if v == "refuted"))
 def test_refutations_carry_a_small_exact_counterexample(results: dict[str, Result], catalogue, ident: str) -> None:  # type: ignore[no-untyped-def]
     cx = results[ident].counterexample
-    assert cx is not None and cx["exact"] is True
-    assert cx["lhs"] != cx["rhs"]
+    assert cx is not None and cx["lhs"] != cx["rhs"]
+    if cx["exact"] is not True:  # sides outside exact arithmetic (eigenvalues): floats at integer inputs
+        assert results[ident].checks["exact"].detail.startswith("not exact")
+        assert cx["residual"] > cx["tolerance"]
     assert all(1 <= v <= 3 for k, v in cx["sizes"].items() if k in "mnpk")
     generic = {v.name for v in catalogue.get(ident).variables if not v.properties}
     for name, value in cx["values"].items():

@@ -172,9 +172,11 @@ def to_latex(node: Node) -> str:
         return f"\\begin{{bmatrix}} {grid} \\end{{bmatrix}}"
     if op == "K":
         return f"\\mathbf{{K}}_{{{to_latex(a[0])},{to_latex(a[1])}}}"
-    if op == "sum":
+    if op == "eigvals":
+        return f"\\boldsymbol{{\\lambda}}\\left({to_latex(a[0])}\\right)"
+    if op in ("sum", "prod"):
         lo, hi, body = a
-        return f"\\sum_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{to_latex(hi)}-1}} {_wrap(body, 3)}"
+        return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{to_latex(hi)}-1}} {_wrap(body, 3)}"
     if op in ("grad", "grad_sym", "grad_distinct"):
         x = to_latex(a[1])
         mark = {"grad": "", "grad_sym": r"_{\mathrm{sym}}", "grad_distinct": r"_{\mathrm{distinct}}"}[op]

@@ -171,8 +171,8 @@ class _Converter:
         if node.keywords:
             raise self.fail("keyword arguments are not allowed", node.keywords[0])
         name = node.func.id
-        if name == "sum":
-            return self._sum(node, depth)
+        if name in ("sum", "prod"):
+            return self._sum(node, depth, name)
         if name == "block":
             return self._block(node, depth)
         if name == "d" and not self.scope.differentials:
@@ -188,10 +188,12 @@ class _Converter:
             raise self.fail(f"{name}() differentiates with respect to a variable name", node.args[1])
         return FUNCTIONS[name](args, self.at(node))
 
-    def _sum(self, node: ast.Call, depth: int) -> Node:
+    def _sum(self, node: ast.Call, depth: int, name: str) -> Node:
+        """``sum(EXPR for r in range(LO, HI))``, and ``prod(...)`` of scalars."""
+        usage = f"{name}() takes one generator: {name}(EXPR for r in range(LO, HI))"
         gen = node.args[0] if len(node.args) == 1 else None
         if not isinstance(gen, ast.GeneratorExp) or len(gen.generators) != 1:
-            raise self.fail("sum() takes one generator: sum(EXPR for r in range(LO, HI))", node)
+            raise self.fail(usage, node)
         comp = gen.generators[0]
         it = comp.iter
         if (
@@ -204,7 +206,7 @@ class _Converter:
             or len(it.args) != 2
             or it.keywords
         ):
-            raise self.fail("sum() takes one generator: sum(EXPR for r in range(LO, HI))", gen)
+            raise self.fail(usage, gen)
         index = comp.target.id
         if index in self.scope.shapes or index in self.scope.integers or index in FUNCTIONS:
             raise self.fail(f"sum index {index!r} hides another name", comp.target)
@@ -214,7 +216,9 @@ class _Converter:
         if lo.op == "const" and hi.op == "const" and hi.value - lo.value > MAX_RANGE:  # type: ignore[operator]
             raise LimitError(f"range longer than {MAX_RANGE}", self.at(it))
         body = _Converter(self.scope.with_index(index), self.lead, self.text).convert(gen.elt, depth)
-        return Node("sum", (lo, hi, body), body.shape, value=index, offset=self.at(node))
+        if name == "prod" and not scalar_like(body.shape):
+            raise ExpressionError("prod() multiplies scalars; use mpow() or '@' for matrices", body.offset)
+        return Node(name, (lo, hi, body), body.shape, value=index, offset=self.at(node))
 
     def _block(self, node: ast.Call, depth: int) -> Node:
         """``block([[A, B], [C, D]])``: a matrix of blocks; scalars count as 1×1 blocks."""
@@ -498,6 +502,11 @@ def _f_entry(args: tuple[Node, ...], at: int) -> Node:
     return Node("entry", args, None, offset=at)
 
 
+def _f_eigvals(args: tuple[Node, ...], at: int) -> Node:
+    """``eigvals(S)``: the eigenvalues of a symmetric matrix, in increasing order, as a vector."""
+    return Node("eigvals", args, (_square("eigvals", args[0]), ONE), offset=at)
+
+
 def _f_norm(args: tuple[Node, ...], at: int) -> Node:
     return Node("norm", args, None, offset=at)
 
@@ -589,12 +598,14 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "e": _f_unit,
     "entry": _f_entry,
     "block": _f_norm,  # handled by _Converter._block; listed so the name is known
+    "prod": _f_norm,  # handled by _Converter._sum
+    "eigvals": _f_eigvals,
     "sum": _f_norm,  # handled by _Converter._sum; listed so the name is known
 }
 
 ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
-    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d")},
+    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d", "eigvals")},
     **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
     "ones": (1, 2),

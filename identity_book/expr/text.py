@@ -11,7 +11,7 @@ _PREC |= {"matmul": 3, "pow": 6, "T": 7}  # *, / and @ share one level in Python
 _ATOM = 9
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals"}
 
 
 def _prec(node: Node) -> int:
@@ -51,9 +51,9 @@ def to_text(node: Node) -> str:
         return f"{_wrap(a[0], 8)}.T"
     if op == "diag" or op == "diagvec":
         return f"diag({to_text(a[0])})"
-    if op == "sum":
+    if op in ("sum", "prod"):
         lo, hi, body = a
-        return f"sum({to_text(body)} for {node.value} in range({to_text(lo)}, {to_text(hi)}))"
+        return f"{op}({to_text(body)} for {node.value} in range({to_text(lo)}, {to_text(hi)}))"
     if op == "block":
         rows = ", ".join("[" + ", ".join(to_text(x) for x in row) + "]" for row in block_rows(node))
         return f"block([{rows}])"

@@ -368,14 +368,38 @@ def small_counterexample(
         sizes = all_sizes[k % len(all_sizes)]
         try:
             env, ints = sample_point(c, sizes, rng, exact_mode=True, bound=2, differentials=differentials)
+        except (EvaluationError, ZeroDivisionError):
+            continue
+        try:
             same, left, right = exact_compare(lhs, rhs, env, ints)
-        except (NotExact, Timeout, LimitError):
+        except NotExact:
+            found = _float_sides_differ(lhs, rhs, env, ints)
+            if found is None:
+                continue
+            rel, left, right = found
+            # the inputs are still small integers; only the two sides are floating point
+            return counterexample(
+                settings, ints, env, left, right, exact=False, residual=rel, tolerance=tolerance(lhs, rhs)
+            )
+        except (Timeout, LimitError):
             return None
         except (EvaluationError, ZeroDivisionError):
             continue
         if same is False:
             return counterexample(settings, ints, env, left, right, exact=True)
     return None
+
+
+def _float_sides_differ(
+    lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int]
+) -> tuple[float, Any, Any] | None:
+    """Both sides in floating point at an exact (integer) point, when they differ beyond tolerance."""
+    floats = {k: np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else float(v) for k, v in env.items()}
+    try:
+        rel, left, right = _float_residual(lhs, rhs, floats, ints)
+    except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError, NotExact):
+        return None
+    return (rel, left, right) if rel > 100 * tolerance(lhs, rhs) else None
 
 
 def timed(level: str, seconds: float, fn: Any, *args: Any) -> LevelResult:

@@ -92,6 +92,12 @@ class FloatBackend:
     def expm(self, m: np.ndarray) -> np.ndarray:
         return scipy.linalg.expm(m)
 
+    def eigvals(self, m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, dtype=float)
+        if not np.allclose(m, m.T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(m))))):
+            raise EvaluationError("eigvals() needs a symmetric matrix, and this point gives a non-symmetric one")
+        return np.reshape(np.linalg.eigvalsh(m), (-1, 1))
+
     def logm(self, m: np.ndarray) -> np.ndarray:
         eig = np.linalg.eigvals(m)
         if np.any((np.abs(eig.imag) < 1e-12) & (eig.real <= 0)):
@@ -187,6 +193,9 @@ class ExactBackend:
 
     def expm(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("expm has no exact evaluation at rational points")
+
+    def eigvals(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
 
     def logm(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("logm has no exact evaluation at rational points")
@@ -483,7 +492,13 @@ class Evaluator:
         squares = _total(v * v) if is_matrix(v) else v * v
         return self.backend.elementwise("sqrt", squares)
 
-    def _sum(self, node: Node, env: Env) -> Value:
+    def _eigvals(self, node: Node, env: Env) -> Value:
+        return self.backend.eigvals(self.eval(node.args[0], env))
+
+    def _prod(self, node: Node, env: Env) -> Value:
+        return self._sum(node, env, product=True)
+
+    def _sum(self, node: Node, env: Env, product: bool = False) -> Value:
         lo, hi = (self.integer(x, env) for x in node.args[:2])
         if hi - lo > MAX_RANGE:
             raise LimitError(f"range longer than {MAX_RANGE}")
@@ -494,12 +509,14 @@ class Evaluator:
             for r in range(lo, hi):
                 self.ints[index] = r
                 term = self.eval(node.args[2], env)
-                total = term if total is None else total + term
+                total = term if total is None else (total * term if product else total + term)
         finally:
             if saved is None:
                 self.ints.pop(index, None)
             else:
                 self.ints[index] = saved
+        if total is None and product:
+            return self.backend.const(1)
         if total is None:
             rows, cols = self.shape_of(node)
             return self.backend.zeros(rows, cols) if node.shape is not None else self.backend.const(0)
