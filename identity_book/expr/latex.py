@@ -89,6 +89,15 @@ def _const(value: Fraction) -> str:
     return f"\\tfrac{{{value.numerator}}}{{{value.denominator}}}"
 
 
+def _last(hi: Node) -> str:
+    """The last index of ``range(lo, hi)``: ``n`` for ``n + 1``, ``4`` for ``5``, else ``hi - 1``."""
+    if hi.op == "const":
+        return _const(Fraction(hi.value) - 1)  # type: ignore[arg-type]
+    if hi.op == "add" and hi.args[1].op == "const" and Fraction(hi.args[1].value) == 1:  # type: ignore[arg-type]
+        return to_latex(hi.args[0])
+    return f"{to_latex(hi)}-1"
+
+
 def to_latex(node: Node) -> str:
     op, a = node.op, node.args
     if op == "const":
@@ -176,7 +185,7 @@ def to_latex(node: Node) -> str:
         return f"\\boldsymbol{{\\lambda}}\\left({to_latex(a[0])}\\right)"
     if op in ("sum", "prod"):
         lo, hi, body = a
-        return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{to_latex(hi)}-1}} {_wrap(body, 3)}"
+        return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{_last(hi)}}} {_wrap(body, 3)}"
     if op in ("grad", "grad_sym", "grad_distinct"):
         x = to_latex(a[1])
         mark = {"grad": "", "grad_sym": r"_{\mathrm{sym}}", "grad_distinct": r"_{\mathrm{distinct}}"}[op]
