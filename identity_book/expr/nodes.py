@@ -7,6 +7,8 @@ scalar is needed.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -76,18 +78,39 @@ def show_shape(shape: Shape) -> str:
 
 
 def concrete(shape: Shape, sizes: dict[str, int]) -> tuple[int, int] | None:
-    """The integer shape for one size assignment."""
+    """The integer shape for one size assignment (called in every sampling loop: kept cheap)."""
     if shape is None:
         return None
-    return _dim_value(shape[0], tuple(sorted(sizes.items()))), _dim_value(shape[1], tuple(sorted(sizes.items())))
+    return dim_value(shape[0], sizes), dim_value(shape[1], sizes)
 
 
-@lru_cache(maxsize=65536)
-def _dim_value(dim: Dim, sizes: tuple[tuple[str, int], ...]) -> int:
+def dim_value(dim: Dim, sizes: dict[str, int]) -> int:
+    """A dimension's integer value: a number, a dimension name, or a polynomial in them."""
     if dim.is_Integer:
         return int(dim)
-    table = dict(sizes)
-    return int(dim.subs({s: table[s.name] for s in dim.free_symbols}))
+    if dim.is_Symbol:
+        return sizes[dim.name]
+    return _dim_function(dim)(sizes)
+
+
+@lru_cache(maxsize=4096)
+def _dim_function(dim: Dim) -> Callable[[dict[str, int]], int]:
+    """A plain Python function for a polynomial dimension (kron and vec give products and sums)."""
+    if dim.is_Integer:
+        value = int(dim)
+        return lambda sizes: value
+    if dim.is_Symbol:
+        name = dim.name
+        return lambda sizes: sizes[name]
+    parts = [_dim_function(a) for a in dim.args]
+    if dim.is_Add:
+        return lambda sizes: sum(p(sizes) for p in parts)
+    if dim.is_Mul:
+        return lambda sizes: math.prod(p(sizes) for p in parts)
+    if dim.is_Pow and dim.args[1].is_Integer and int(dim.args[1]) >= 0:
+        base, exponent = parts[0], int(dim.args[1])
+        return lambda sizes: base(sizes) ** exponent
+    raise ValueError(f"not a dimension: {dim}")
 
 
 def block_rows(node: Node) -> list[list[Node]]:
