@@ -90,6 +90,14 @@ def _sections(text: str) -> str:
     return text[text.index('<section id="') : text.rindex("</section>")]
 
 
+@pytest.fixture
+def shared_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One result cache for both builds: a symbolic proof that beats its time budget in one build
+    and not in the other (a loaded machine) must not make the pages differ."""
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.mark.usefixtures("shared_cache")
 @pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-parallel", parallel=2)
 def test_parallel_build_matches_serial(app: Any, make_app: Any, sphinx_test_tempdir: Path) -> None:
     assert app.is_parallel_allowed("read") and app.is_parallel_allowed("write")
