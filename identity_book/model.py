@@ -81,6 +81,11 @@ class Identity:
         """Location of a field (falls back to the entry's own)."""
         return self.field_locations.get(key, self.location)
 
+    def size_notes(self) -> list[str]:
+        """What readers are told about sizes: dimensions only the expressions use, then constraints."""
+        free = [f"{', '.join(self.dimensions)} any sizes"] if self.dimensions else []
+        return [*free, *self.constraints]
+
     @property
     def file(self) -> str:
         return self.location.file

@@ -114,7 +114,7 @@ class _Converter:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
         if name in self.scope.integers or name in self.scope.indices:
             return Node("int", value=name, offset=self.at(node))
-        if name in FUNCTIONS:
+        if name in NAMES:
             raise self.fail(f"function {name!r} used without arguments", node)
         raise self.fail(f"unknown symbol {name!r}", node)
 
@@ -166,7 +166,7 @@ class _Converter:
     def _Call(self, node: ast.Call, depth: int) -> Node:
         if not isinstance(node.func, ast.Name):
             raise self.fail("only named functions can be called", node)
-        if node.func.id not in FUNCTIONS:
+        if node.func.id not in NAMES:
             raise self.fail(f"unknown function {node.func.id!r}", node)
         if node.keywords:
             raise self.fail("keyword arguments are not allowed", node.keywords[0])
@@ -208,8 +208,8 @@ class _Converter:
         ):
             raise self.fail(usage, gen)
         index = comp.target.id
-        if index in self.scope.shapes or index in self.scope.integers or index in FUNCTIONS:
-            raise self.fail(f"sum index {index!r} hides another name", comp.target)
+        if index in self.scope.shapes or index in self.scope.integers or index in NAMES:
+            raise self.fail(f"{name} index {index!r} hides another name", comp.target)
         lo, hi = (self.convert(a, depth) for a in it.args)
         for bound in (lo, hi):
             _need_integer(bound, "range bound")
@@ -466,12 +466,12 @@ def _f_filled(name: str) -> Callable[[tuple[Node, ...], int], Node]:
     return build
 
 
-def _index(node: Node, what: str) -> Node:
+def _index(node: Node, what: str) -> None:
+    """An index of J, e or entry: an integer expression, counting from 1."""
     _need_integer(node, what)
     value = fold_constant(node)
     if value is not None and value < 1:
         raise ExpressionError(f"{what} counts from 1", node.offset)
-    return node
 
 
 def _f_single_entry(args: tuple[Node, ...], at: int) -> Node:
@@ -597,11 +597,12 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "J": _f_single_entry,
     "e": _f_unit,
     "entry": _f_entry,
-    "block": _f_norm,  # handled by _Converter._block; listed so the name is known
-    "prod": _f_norm,  # handled by _Converter._sum
     "eigvals": _f_eigvals,
-    "sum": _f_norm,  # handled by _Converter._sum; listed so the name is known
 }
+
+# Calls whose arguments are not expressions (a generator, a list of rows): parsed by _Converter.
+SPECIAL_FORMS = ("sum", "prod", "block")
+NAMES = frozenset(FUNCTIONS) | frozenset(SPECIAL_FORMS)
 
 ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},

@@ -28,7 +28,7 @@ from identity_book.handbook.verdict import (
     step_marks,
     verdict,
 )
-from identity_book.model import Identity, Variable
+from identity_book.model import Variable
 from identity_book.numbering import Numbered
 from identity_book.verify.results import Result
 
@@ -256,7 +256,7 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         docname=Raw(n.docname),
         statement=mathtex.statement(c),
         variables=variables(c),
-        dimensions=_dimension_notes(ident),
+        dimensions=ident.size_notes(),
         conditions=list(ident.conditions),
         notes=ident.notes or "",
         derivative=is_derivative(c.lhs),
@@ -274,9 +274,3 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         bibtex=Raw(bibtex.entry(n, result)),
         cite_key=Raw(bibtex.key(ident.id)),
     )
-
-
-def _dimension_notes(ident: Identity) -> list[str]:
-    """The constraints, after the dimensions that only the expressions use (J(i, j, m, n))."""
-    free = [f"{', '.join(ident.dimensions)} any sizes"] if ident.dimensions else []
-    return [*free, *ident.constraints]

@@ -66,8 +66,8 @@ def identity_block(
         nowrap=False,
     )
     box += variables(ident.variables, compiled)
-    if ident.conditions or ident.constraints:
-        box += conditions(ident.conditions, ident.constraints)
+    if ident.conditions or ident.size_notes():
+        box += conditions(ident.conditions, tuple(ident.size_notes()))
     if options.derivation and compiled.steps:
         box += derivation(compiled)
     if options.verification:

@@ -443,16 +443,16 @@ class Evaluator:
 
     def _J(self, node: Node, env: Env) -> Value:
         rows, cols = self.shape_of(node)
-        out = self.backend.zeros(rows, cols)
         i = self._one_based(node.args[0], env, rows, "row index of J")
-        j = self._one_based(node.args[1], env, cols, "column index of J")
-        out[i, j] = self.backend.const(1)
-        return out
+        return self._single_entry(rows, cols, i, self._one_based(node.args[1], env, cols, "column index of J"))
 
     def _e(self, node: Node, env: Env) -> Value:
         rows, _ = self.shape_of(node)
-        out = self.backend.zeros(rows, 1)
-        out[self._one_based(node.args[0], env, rows, "index of e"), 0] = self.backend.const(1)
+        return self._single_entry(rows, 1, self._one_based(node.args[0], env, rows, "index of e"), 0)
+
+    def _single_entry(self, rows: int, cols: int, i: int, j: int) -> Value:
+        out = self.backend.zeros(rows, cols)
+        out[i, j] = self.backend.const(1)
         return out
 
     def _entry(self, node: Node, env: Env) -> Value:
