@@ -80,7 +80,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for derivation in (results[0].derivation, results[0].generated_derivation):
         if derivation:
             print(format_derivation(derivation))
-    print_report(results, verbose=True)
+    print_report(results, verbose=True, levels=True)
     return exit_code(results)
 
 

@@ -10,7 +10,7 @@ import sympy
 from identity_book.errors import Diagnostic, ExpressionError, Location
 from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
 from identity_book.expr.parser import Scope, dim_symbol, parse
-from identity_book.model import PROPERTIES, Identity
+from identity_book.model import SQUARE_PROPERTIES, Identity
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,9 @@ def compile_identity(identity: Identity) -> Compiled:
             if isinstance(d, str) and d not in dims:
                 dims.append(d)
         shapes[var.name] = _shape(var.shape)
-        square_needed = set(var.properties) & set(PROPERTIES)
+        if isinstance(var.rank, str) and var.rank not in dims:
+            dims.append(var.rank)
+        square_needed = set(var.properties) & set(SQUARE_PROPERTIES)
         shape = shapes[var.name]
         if square_needed and shape is not None and not same_shape(shape, (shape[0], shape[0])):
             problems.append(

@@ -160,6 +160,7 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
             shape=tuple(v.shape) if v.shape is not None else None,
             properties=tuple(v.properties),
             integer=v.integer,
+            rank=v.rank,
         )
         for name, v in spec.variables.items()
     )

@@ -19,8 +19,12 @@ Property = Literal[
     "lower_triangular",
     "upper_triangular",
     "skew_symmetric",
+    "full_column_rank",
+    "full_row_rank",
 ]
-PROPERTIES: tuple[str, ...] = get_args(Property)  # every property needs a square matrix
+PROPERTIES: tuple[str, ...] = get_args(Property)
+RANK_PROPERTIES = ("full_column_rank", "full_row_rank")
+SQUARE_PROPERTIES = tuple(p for p in PROPERTIES if p not in RANK_PROPERTIES)  # need a square matrix
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Variable:
     shape: tuple[str | int, ...] | None = None
     properties: tuple[str, ...] = ()
     integer: tuple[int, int] | None = None
+    rank: str | int | None = None  # a stated rank (a dimension or a number), below full rank
 
     @property
     def is_integer(self) -> bool:
@@ -92,7 +97,10 @@ class Identity:
 
     def content(self) -> dict[str, object]:
         """The mathematical content: what a citation's hash and the cache key cover."""
-        extra = {"dimensions": list(self.dimensions)} if self.dimensions else {}  # older hashes stay valid
+        extra: dict[str, object] = {"dimensions": list(self.dimensions)} if self.dimensions else {}
+        ranks = {v.name: v.rank for v in self.variables if v.rank is not None}
+        if ranks:  # only when present, so older hashes stay valid
+            extra["ranks"] = ranks
         return {
             **extra,
             "id": self.id,

@@ -93,12 +93,24 @@ def format_derivation(derivation: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def format_result(r: Result) -> str:
+def format_levels(r: Result) -> list[str]:
+    """One line per check level: outcome, sizes, points, worst residual, what it found."""
+    from identity_book.handbook.verdict import level_lines
+
+    return [
+        f"    {line.mark} {line.name}: {line.outcome}" + (f"; {line.text}" if line.text else "")
+        for line in level_lines(r)
+    ]
+
+
+def format_result(r: Result, levels: bool = False) -> str:
     where = f"{r.file}:{r.line}"
     head = f"{where}: {r.id}: {r.label}"
     if r.expected == "erratum":
         head += " (expected: a printed erratum)"
     lines = [head]
+    if levels:
+        lines.extend(format_levels(r))
     if r.message:
         lines.append(f"    {r.message}")
     if r.counterexample:
@@ -106,10 +118,10 @@ def format_result(r: Result) -> str:
     return "\n".join(lines)
 
 
-def print_report(results: list[Result], out: TextIO = sys.stdout, verbose: bool = False) -> None:
+def print_report(results: list[Result], out: TextIO = sys.stdout, verbose: bool = False, levels: bool = False) -> None:
     for r in results:
         if verbose or not r.ok or r.status != "verified":
-            print(format_result(r), file=out)
+            print(format_result(r, levels), file=out)
     s = summary(results)
     st = s["strength"]
     print(

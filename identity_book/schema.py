@@ -52,6 +52,7 @@ class VariableSpec(Strict):
     )
     properties: list[Property] = Field(default_factory=list, max_length=8)
     integer: tuple[StrictInt, StrictInt] | None = None
+    rank: Dimension | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> VariableSpec:
@@ -61,8 +62,10 @@ class VariableSpec(Strict):
             lo, hi = self.integer
             if lo > hi or hi - lo > 100 or abs(lo) > 1000 or abs(hi) > 1000:
                 raise ValueError("'integer' is a small range [lo, hi] with lo <= hi (at most 100 values)")
-            if self.properties:
-                raise ValueError("an integer parameter has no properties")
+            if self.properties or self.rank is not None:
+                raise ValueError("an integer parameter has no properties and no rank")
+        if self.rank is not None and (self.shape is None or len(self.shape) != 2):
+            raise ValueError("'rank' is stated for a matrix (a shape with two dimensions)")
         return self
 
 

@@ -37,6 +37,7 @@ _NAMED = {
     "vec": r"\operatorname{vec}",
     "diag": r"\operatorname{diag}",
     "diagvec": r"\operatorname{diag}",
+    "rank": r"\operatorname{rank}",
 }
 
 

@@ -507,6 +507,13 @@ def _f_eigvals(args: tuple[Node, ...], at: int) -> Node:
     return Node("eigvals", args, (_square("eigvals", args[0]), ONE), offset=at)
 
 
+def _f_rank(args: tuple[Node, ...], at: int) -> Node:
+    """``rank(A)``: the rank of a matrix, an integer-valued scalar."""
+    if args[0].shape is None:
+        raise ExpressionError("rank() needs a matrix or a vector", args[0].offset)
+    return Node("rank", args, None, offset=at)
+
+
 def _f_norm(args: tuple[Node, ...], at: int) -> Node:
     return Node("norm", args, None, offset=at)
 
@@ -598,6 +605,7 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "e": _f_unit,
     "entry": _f_entry,
     "eigvals": _f_eigvals,
+    "rank": _f_rank,
 }
 
 # Calls whose arguments are not expressions (a generator, a list of rows): parsed by _Converter.
@@ -606,7 +614,7 @@ NAMES = frozenset(FUNCTIONS) | frozenset(SPECIAL_FORMS)
 
 ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
-    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d", "eigvals")},
+    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d", "eigvals", "rank")},
     **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
     "ones": (1, 2),

@@ -11,7 +11,7 @@ _PREC |= {"matmul": 3, "pow": 6, "T": 7}  # *, / and @ share one level in Python
 _ATOM = 9
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank"}
 
 
 def _prec(node: Node) -> int:

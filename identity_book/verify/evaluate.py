@@ -77,6 +77,16 @@ class FloatBackend:
             raise EvaluationError("numerical rank is ambiguous")
         return np.linalg.pinv(m, rcond=1e-8)
 
+    def rank(self, m: np.ndarray) -> float:
+        """Numerical rank; refused when a singular value is near the cut-off."""
+        s = np.linalg.svd(np.asarray(m, dtype=float), compute_uv=False)
+        if s.size == 0 or s[0] == 0:
+            return 0.0
+        ratio = s / s[0]
+        if np.any((ratio > 1e-10) & (ratio < 1e-6)):
+            raise EvaluationError("numerical rank is ambiguous")
+        return float(np.sum(ratio >= 1e-6))
+
     def logdet(self, m: np.ndarray) -> float:
         sign, value = np.linalg.slogdet(m)
         if sign <= 0:
@@ -149,14 +159,20 @@ class FloatBackend:
                 shifted[name] = env[name] + t * direction
             return ev.eval(node, shifted)
 
-        h = ev.step
+        h = self.difference_step(ev)
 
-        def central(step: float) -> Value:
+        def central(step: Any) -> Value:
             return (np.asarray(at(step)) - np.asarray(at(-step))) / (2 * step)
 
         rough, fine = central(h), central(h / 2)
-        out = (4 * fine - rough) / 3
-        return out if out.ndim else float(out)
+        out = np.asarray((4 * fine - rough) / 3)
+        return out if out.ndim else self.scalar(out[()])
+
+    def difference_step(self, ev: Evaluator) -> Any:
+        return ev.step
+
+    def scalar(self, value: Any) -> Any:
+        return float(value)
 
 
 class ExactBackend:
@@ -184,6 +200,9 @@ class ExactBackend:
 
     def pinv(self, m: np.ndarray) -> np.ndarray:
         return exact.pinv(m)
+
+    def rank(self, m: np.ndarray) -> Fraction:
+        return Fraction(exact.rank(m))
 
     def logdet(self, m: np.ndarray) -> Value:
         return exact.log_(exact.det(m))
@@ -368,6 +387,9 @@ class Evaluator:
 
     def _pinv(self, node: Node, env: Env) -> Value:
         return self._unary("pinv", node, env)
+
+    def _rank(self, node: Node, env: Env) -> Value:
+        return self._unary("rank", node, env)
 
     def _logdet(self, node: Node, env: Env) -> Value:
         return self._unary("logdet", node, env)

@@ -322,6 +322,11 @@ def pinv(m: np.ndarray) -> np.ndarray:
     return f.T @ inv(f @ f.T) @ inv(c.T @ c) @ c.T
 
 
+def rank(m: np.ndarray) -> int:
+    """The rank, exactly (of the primal part of dual numbers: rank is locally constant)."""
+    return len(_rref(np.vectorize(primal, otypes=[object])(m))[1]) if m.size else 0
+
+
 def _rref(m: np.ndarray) -> tuple[np.ndarray, list[int]]:
     a = m.copy()
     rows, cols = a.shape

@@ -8,7 +8,7 @@ orthogonal ones). Every sample is checked against its properties before it is us
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -17,64 +17,108 @@ import numpy as np
 from identity_book.compile import Compiled
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import concrete
-from identity_book.model import Variable
+from identity_book.model import RANK_PROPERTIES, Variable
 from identity_book.verify import exact
 
 MAX_DIM = 5
 MAX_ENTRIES_PER_VARIABLE = 64
-MAX_NODE_ENTRIES = 144
+MAX_NODE_ENTRIES = 4096  # the evaluator's own limit
+CHEAP_ENTRIES = 144
 
 
 class NoSample(EvaluationError):
     """No sample satisfies the properties or constraints."""
 
 
-def size_assignments(
-    c: Compiled, count: int, low: int = 1, high: int = MAX_DIM, max_entries: int = MAX_NODE_ENTRIES
-) -> list[dict[str, int]]:
-    """Up to ``count`` assignments of the dimensions: distinct, rectangular, small first.
+@dataclass(frozen=True)
+class SizePlan:
+    """The size assignments of one check level, and the dimensions that are 1 in all of them."""
 
-    Assignments whose largest intermediate matrix exceeds ``max_entries`` are left out, so a
-    triple Kronecker product stays cheap.
+    assignments: list[dict[str, int]]
+    forced: tuple[str, ...] = ()  # 1 because the constraints allow nothing else
+    shrunk: tuple[str, ...] = ()  # 1 because larger sizes exceed the level's size limit
+
+    def note(self) -> str | None:
+        notes = []
+        if self.forced:
+            notes.append(", ".join(f"{d} = 1" for d in self.forced) + " (the constraints allow no other size)")
+        if self.shrunk:
+            notes.append(", ".join(f"{d} = 1" for d in self.shrunk) + " (larger sizes exceed the size limit)")
+        return "; ".join(notes) or None
+
+
+def size_assignments(
+    c: Compiled, count: int, high: int = MAX_DIM, max_entries: int = MAX_NODE_ENTRIES, shrink: bool = True
+) -> SizePlan:
+    """Up to ``count`` assignments of the dimensions, chosen so that mistakes show.
+
+    A dimension is 1 only when the constraints force it, or (with ``shrink``) when every larger
+    size exceeds ``max_entries``: a dimension of 1 turns commutation matrices into identities
+    and vectors into scalars. The assignments are picked greedily so that every dimension takes
+    at least two distinct values of 2 or more where it can; cheap assignments (largest
+    intermediate at most ``CHEAP_ENTRIES`` entries) come first, rectangular before square.
     """
     dims = c.dims
     if not dims:
-        return [{}]
+        return SizePlan([{}])
+    costs = _admissible(c, high)
+    growable = [any(v[i] >= 2 for v in costs) for i in range(len(dims))]
+    ones = {
+        v: sum(x == 1 and g for x, g in zip(v, growable, strict=True))
+        for v, cost in costs.items()
+        if cost <= max_entries
+    }
+    if not ones:
+        raise NoSample(f"every assignment the constraints allow makes a matrix larger than {max_entries} entries")
+    fewest = min(ones.values())
+    if fewest and not shrink:
+        raise NoSample(f"every assignment without a dimension of 1 makes a matrix larger than {max_entries} entries")
+    pool = sorted(
+        (v for v in ones if ones[v] == fewest), key=lambda v: (costs[v] > CHEAP_ENTRIES, -len(set(v)), costs[v])
+    )
+    rank = {v: k for k, v in enumerate(pool)}
+    seen: list[set[int]] = [set() for _ in dims]
+    chosen: list[tuple[int, ...]] = []
+
+    def gain(v: tuple[int, ...]) -> int:
+        return sum(len(s) < 2 and x >= 2 and x not in s for x, s in zip(v, seen, strict=True))
+
+    def spread(v: tuple[int, ...]) -> bool:
+        return all(sum(a != b for a, b in zip(v, old, strict=True)) >= min(2, len(dims)) for old in chosen)
+
+    while len(chosen) < min(count, len(pool)):
+        best = max((v for v in pool if v not in chosen), key=lambda v: (gain(v), spread(v), -rank[v]))
+        chosen.append(best)
+        for x, s in zip(best, seen, strict=True):
+            s.add(x)
+    forced = tuple(d for d, g in zip(dims, growable, strict=True) if not g)
+    shrunk = tuple(d for i, d in enumerate(dims) if growable[i] and all(v[i] == 1 for v in chosen))
+    return SizePlan([dict(zip(dims, v, strict=True)) for v in chosen], forced, shrunk)
+
+
+def _admissible(c: Compiled, high: int) -> dict[tuple[int, ...], int]:
+    """Every assignment with values 1..high that meets the constraints, with its largest
+    intermediate matrix (in entries)."""
+    dims = c.dims
     shapes = {n.shape for n in (*c.lhs.walk(), *c.rhs.walk()) if n.shape is not None}
-    while high > low + 1 and (high - low + 1) ** len(dims) > 3000:
+    while high > 2 and high ** len(dims) > 3000:
         high -= 1
-    candidates = []
     costs: dict[tuple[int, ...], int] = {}
-    for values in itertools.product(range(low, high + 1), repeat=len(dims)):
+    for values in itertools.product(range(1, high + 1), repeat=len(dims)):
         sizes = dict(zip(dims, values, strict=True))
         if not all(con.holds({**sizes, **_param_low(c)}) for con in c.constraints if _only_dims(con, dims)):
             continue
-        if not _entries_ok(c, sizes):
+        if not _rank_ok(c, sizes):
             continue
-        cost = max((r * k for r, k in (concrete(s, sizes) or (1, 1) for s in shapes)), default=1)
-        if cost <= max_entries:
-            candidates.append(values)
-            costs[values] = cost
-    if not candidates:
-        raise NoSample("no assignment of the dimensions satisfies the constraints")
-
-    def score(values: tuple[int, ...]) -> tuple[int, int, int]:
-        # A dimension of 1 hides mistakes (vectors, 1×1 blocks): avoid it first, then repeats.
-        return (sum(v == 1 for v in values), -len(set(values)), costs[values])
-
-    candidates.sort(key=score)
-    chosen = [candidates[0]]
-    for values in candidates[1:]:
-        if len(chosen) >= count:
-            break
-        if all(sum(a != b for a, b in zip(values, old, strict=True)) >= min(2, len(dims)) for old in chosen):
-            chosen.append(values)
-    for values in candidates:
-        if len(chosen) >= count:
-            break
-        if values not in chosen:
-            chosen.append(values)
-    return [dict(zip(dims, v, strict=True)) for v in chosen]
+        big = not _entries_ok(c, sizes)
+        costs[values] = (
+            MAX_NODE_ENTRIES + 1
+            if big
+            else max((r * k for r, k in (concrete(s, sizes) or (1, 1) for s in shapes)), default=1)
+        )
+    if not costs:
+        raise NoSample(f"no assignment of the dimensions up to {high} satisfies the constraints")
+    return costs
 
 
 def _only_dims(con: Any, dims: tuple[str, ...]) -> bool:
@@ -222,24 +266,82 @@ def _positive_definite(m: np.ndarray, exact_mode: bool) -> bool:
 
 
 def sample_variable(
-    var: Variable, shape: tuple[int, int] | None, rng: np.random.Generator, exact_mode: bool, bound: int = 7
+    var: Variable,
+    shape: tuple[int, int] | None,
+    rng: np.random.Generator,
+    exact_mode: bool,
+    bound: int = 7,
+    rank: int | None = None,
 ) -> Any:
-    """One value for ``var`` with its properties, as a float or an exact array or scalar."""
+    """One value for ``var`` with its properties, as a float or an exact array or scalar.
+
+    Matrices are generic in rank, exact ones as much as floating ones: full rank for their
+    structure (a skew-symmetric matrix of odd size has rank n - 1), or the stated ``rank``.
+    """
     draw = _Draw(rng, exact_mode, bound)
-    props = set(var.properties)
+    props = set(var.properties) - set(RANK_PROPERTIES)
     if shape is None:
         value = draw.matrix(1, 1, nonzero=bool(props))[0, 0]
         return abs(value) if "spd" in props else value
     rows, cols = shape
-    if rows != cols:
-        return draw.matrix(rows, cols)
+    want = _generic_rank(props, rows, cols) if rank is None else rank
+    if want > _generic_rank(props, rows, cols) or (
+        rank is not None and rank < min(rows, cols) and props - {"symmetric"}
+    ):
+        raise NoSample(f"{var.name} cannot have rank {want} with properties {sorted(props) or 'none'}")
     # Without a property a square matrix is generic: no accidental symmetry or triangularity.
-    accidental = [{p} for p in STRUCTURE - _implied(props)] if rows > 1 else []
+    accidental = [{p} for p in STRUCTURE - _implied(props)] if rows == cols > 1 else []
     for _ in range(100):
-        m = _structured(props, rows, draw)
-        if has_properties(m, props, exact_mode) and not any(has_properties(m, a, exact_mode) for a in accidental):
+        m = _with_rank(props, rows, cols, want, draw)
+        if exact_mode and exact.rank(m) != want:
+            continue
+        if rows == cols and not has_properties(m, props, exact_mode):
+            continue
+        if not any(has_properties(m, a, exact_mode) for a in accidental):
             return m
-    raise NoSample(f"could not sample {var.name} with properties {sorted(props)}")
+    raise NoSample(f"could not sample {var.name} with properties {sorted(props)} and rank {want}")
+
+
+def _generic_rank(props: set[str], rows: int, cols: int) -> int:
+    if "skew_symmetric" in props and "diagonal" in props:
+        return 0
+    if "skew_symmetric" in props and rows % 2:
+        return rows - 1
+    return min(rows, cols)
+
+
+def _with_rank(props: set[str], rows: int, cols: int, rank: int, draw: _Draw) -> np.ndarray:
+    """A draw of the given shape and structure; a product of thin factors below full rank."""
+    if rank < _generic_rank(props, rows, cols):
+        left = draw.matrix(rows, rank)
+        if "symmetric" in props:
+            core = draw.matrix(rank, rank)
+            return left @ (core + core.T) @ left.T
+        return left @ draw.matrix(rank, cols)
+    return _structured(props, rows, draw) if rows == cols else draw.matrix(rows, cols)
+
+
+def stated_rank(var: Variable, shape: tuple[int, int] | None, sizes: dict[str, int]) -> int | None:
+    """The rank ``var`` must have at these sizes (None: generic), from ``rank`` or a property."""
+    if shape is None:
+        return None
+    if var.rank is not None:
+        return var.rank if isinstance(var.rank, int) else sizes[var.rank]
+    if "full_column_rank" in var.properties:
+        return shape[1]
+    if "full_row_rank" in var.properties:
+        return shape[0]
+    return None
+
+
+def _rank_ok(c: Compiled, sizes: dict[str, int]) -> bool:
+    """Whether every stated rank is possible at these sizes."""
+    for var in c.identity.variables:
+        shape = concrete(c.scope.shapes.get(var.name), sizes)
+        want = stated_rank(var, shape, sizes)
+        if shape is not None and want is not None and not 0 <= want <= min(shape):
+            return False
+    return True
 
 
 STRUCTURE = {"symmetric", "diagonal", "lower_triangular", "upper_triangular", "skew_symmetric"}
@@ -280,7 +382,7 @@ def sample_point(
         if var.integer is not None:
             continue
         shape = concrete(c.scope.shapes[var.name], sizes)
-        env[var.name] = sample_variable(var, shape, rng, exact_mode, bound)
+        env[var.name] = sample_variable(var, shape, rng, exact_mode, bound, stated_rank(var, shape, sizes))
         if var.name in differentials:
             props = set(var.properties)
             structure = (props & STRUCTURE) | ({"symmetric"} if "spd" in props else set())

@@ -1,0 +1,180 @@
+"""Evaluation with 50 significant digits (mpmath), to look again at a floating disagreement.
+
+A residual above tolerance in double precision may be rounding at an ill-conditioned point;
+where exact arithmetic cannot decide, the same point evaluated with many more digits does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from mpmath.ctx_mp import MPContext
+
+from identity_book.errors import EvaluationError
+from identity_book.expr.nodes import Node
+from identity_book.verify.evaluate import MAX_POWER, Env, Evaluator, FloatBackend, Value, is_matrix
+
+DIGITS = 50
+_mp = MPContext()
+_mp.dps = DIGITS
+
+
+def _each(fn: Any, v: Value) -> Value:
+    if is_matrix(v):
+        out = np.empty(v.shape, dtype=object)
+        for idx, x in np.ndenumerate(v):
+            out[idx] = fn(x)
+        return out
+    return fn(v)
+
+
+def _to_mp(m: np.ndarray) -> Any:
+    return _mp.matrix([[_mp.mpf(x) for x in row] for row in m])
+
+
+def _from_mp(m: Any) -> np.ndarray:
+    out = np.empty((m.rows, m.cols), dtype=object)
+    for i in range(m.rows):
+        for j in range(m.cols):
+            out[i, j] = _mp.mpf(m[i, j])
+    return out
+
+
+class PreciseBackend(FloatBackend):
+    """Floating point with :data:`DIGITS` significant digits (mpmath), for confirmation only."""
+
+    def const(self, value: Fraction | int) -> Any:
+        value = Fraction(value)
+        return _mp.mpf(value.numerator) / value.denominator
+
+    def zeros(self, rows: int, cols: int) -> np.ndarray:
+        return np.full((rows, cols), _mp.mpf(0), dtype=object)
+
+    def ones(self, rows: int, cols: int) -> np.ndarray:
+        return np.full((rows, cols), _mp.mpf(1), dtype=object)
+
+    def eye(self, n: int) -> np.ndarray:
+        out = self.zeros(n, n)
+        for i in range(n):
+            out[i, i] = _mp.mpf(1)
+        return out
+
+    def det(self, m: np.ndarray) -> Any:
+        return _mp.det(_to_mp(m))
+
+    def inv(self, m: np.ndarray) -> np.ndarray:
+        try:
+            return _from_mp(_mp.inverse(_to_mp(m)))
+        except ZeroDivisionError:
+            raise EvaluationError("singular matrix") from None
+
+    def _svd(self, m: np.ndarray) -> tuple[Any, Any, Any, int]:
+        u, s, v = _mp.svd_r(_to_mp(m))
+        values = [s[i] for i in range(len(s))]
+        top = max(values, default=_mp.mpf(0))
+        rank = sum(1 for x in values if top and x > top * _mp.mpf(10) ** (-DIGITS // 2))
+        return u, values, v, rank
+
+    def pinv(self, m: np.ndarray) -> np.ndarray:
+        u, s, v, rank = self._svd(m)
+        out = _mp.zeros(m.shape[1], m.shape[0])
+        for k in range(rank):
+            out += (v[k, :].T * u[:, k].T) / s[k]
+        return _from_mp(out)
+
+    def rank(self, m: np.ndarray) -> Any:
+        return _mp.mpf(self._svd(m)[3])
+
+    def logdet(self, m: np.ndarray) -> Any:
+        value = self.det(m)
+        if value <= 0:
+            raise EvaluationError("logdet of a matrix with non-positive determinant")
+        return _mp.log(value)
+
+    def logabsdet(self, m: np.ndarray) -> Any:
+        value = self.det(m)
+        if value == 0:
+            raise EvaluationError("singular matrix")
+        return _mp.log(abs(value))
+
+    def expm(self, m: np.ndarray) -> np.ndarray:
+        return _from_mp(_mp.expm(_to_mp(m)))
+
+    def logm(self, m: np.ndarray) -> np.ndarray:
+        out = _mp.logm(_to_mp(m))
+        if any(abs(_mp.im(out[i, j])) > _mp.mpf(10) ** -30 for i in range(out.rows) for j in range(out.cols)):
+            raise EvaluationError("logm is not real at this point")
+        return _each(_mp.re, _from_mp(out))
+
+    def eigvals(self, m: np.ndarray) -> np.ndarray:
+        values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
+        return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
+
+    def elementwise(self, name: str, v: Value) -> Value:
+        def fn(x: Any) -> Any:
+            if name in ("log", "sqrt") and x <= 0 and not (name == "sqrt" and x == 0):
+                raise EvaluationError(f"{name} of a non-positive number")
+            return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs}[name](x)
+
+        return _each(fn, v)
+
+    def power(self, base: Value, exponent: Value) -> Value:
+        if abs(exponent) > MAX_POWER:
+            raise EvaluationError(f"exponent larger than {MAX_POWER}")
+        if base < 0 and exponent != int(exponent):
+            raise EvaluationError("fractional power of a negative number")
+        if base == 0 and exponent < 0:
+            raise EvaluationError("division by zero")
+        return _mp.power(base, exponent)
+
+    def divide(self, a: Value, b: Value) -> Value:
+        if any(x == 0 for x in np.asarray(b, dtype=object).flat):
+            raise EvaluationError("division by zero")
+        return a / b
+
+    def difference_step(self, ev: Evaluator) -> Any:
+        return _mp.mpf(10) ** -12  # far below double precision: truncation error ~1e-48
+
+    def scalar(self, value: Any) -> Any:
+        return value
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a second look at a floating disagreement found."""
+
+    differs: bool | None  # True: a real difference; False: rounding; None: undecided
+    exact: bool  # decided in exact arithmetic (else at high precision)
+    left: Any = None
+    right: Any = None
+    residual: float | None = None
+
+
+def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolerance: float) -> Confirmation:
+    """Both sides at the floating point ``env``, evaluated again with :data:`DIGITS` digits."""
+    ev = Evaluator(PreciseBackend(), dict(ints))
+    point = {k: _each(_mp.mpf, np.asarray(v, dtype=float) if is_matrix(v) else float(v)) for k, v in env.items()}
+    try:
+        left, right = ev.eval(lhs, point), ev.eval(rhs, point)
+    except (EvaluationError, ZeroDivisionError, ValueError):
+        return Confirmation(None, False)
+    a = np.asarray(left, dtype=object).reshape(-1, order="F")
+    b = np.asarray(right, dtype=object).reshape(-1, order="F")
+    if a.shape != b.shape:
+        return Confirmation(None, False)
+    scale = max([_mp.mpf(ev.magnitude), *(abs(x) for x in a), *(abs(x) for x in b)])
+    rel = float(max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) / scale) if scale else 0.0
+    plain = (_each(float, left), _each(float, right))
+    if rel > tolerance:
+        return Confirmation(True, False, *plain, rel)
+    if rel < tolerance / 100:
+        return Confirmation(False, False, *plain, rel)
+    return Confirmation(None, False, *plain, rel)
+
+
+def as_exact(value: Value) -> Value:
+    """A floating value as the rational it is exactly (for a confirmed counterexample)."""
+    return _each(Fraction, value)
