@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from identity_book.errors import CatalogueError
-from identity_book.verify.results import Result
+from identity_book.verify.results import STRENGTHS, Result, Strength
 
 
 def summary(results: list[Result]) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def summary(results: list[Result]) -> dict[str, Any]:
         "refuted": statuses["refuted"],
         "inconclusive": statuses["inconclusive"],
         "error": statuses["error"],
-        "strength": {k: strengths[k] for k in ("proved", "exact", "numeric")},
+        "strength": {k: strengths[k] for k in STRENGTHS},
         "expected_refuted": sum(1 for r in results if r.expected == "erratum" and r.status == "refuted"),
         "ok": all(r.ok for r in results),
         "cached": sum(1 for r in results if r.cached),
@@ -125,8 +125,9 @@ def print_report(results: list[Result], out: TextIO = sys.stdout, verbose: bool 
     s = summary(results)
     st = s["strength"]
     print(
-        f"{s['total']} identities: {s['verified']} verified ({st['proved']} proved, {st['exact']} exact, "
-        f"{st['numeric']} numeric), {s['refuted']} refuted"
+        f"{s['total']} identities: {s['verified']} verified ("
+        + ", ".join(f"{st[k]} {Strength(k).words}" for k in STRENGTHS)
+        + f"), {s['refuted']} refuted"
         + (f" ({s['expected_refuted']} expected errata)" if s["expected_refuted"] else "")
         + f", {s['inconclusive']} inconclusive, {s['error']} errors",
         file=out,

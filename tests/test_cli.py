@@ -69,7 +69,7 @@ def test_json_output(project: Path) -> None:
     data = json.loads(out.stdout)
     (result,) = data["results"]
     assert {"id", "file", "status", "checks", "max_rel_error", "counterexample", "message"} <= set(result)
-    assert result["status"] == "verified" and result["strength"] == "proved"
+    assert result["status"] == "verified" and result["strength"] == "proved-at-sizes"
     assert set(result["checks"]) >= {"shapes", "numeric", "exact", "symbolic"}
     assert result["checks"]["numeric"]["sizes"]
     assert data["summary"]["verified"] == 1 and data["summary"]["ok"] is True
@@ -116,4 +116,5 @@ def test_jobs_give_the_same_results(project: Path) -> None:
 def test_show_prints_latex_and_status(project: Path) -> None:
     out = run("show", "trace-axb", cwd=project)
     assert out.returncode == 0
-    assert r"\operatorname{tr}" in out.stdout and "verified (proved)" in out.stdout
+    assert r"\operatorname{tr}" in out.stdout and "verified (proved for " in out.stdout
+    assert "Numeric: passed; 6 points; sizes (" in out.stdout  # every level, with its sizes

@@ -191,7 +191,12 @@ def _result(status: str, strength: str | None = None, expected: str | None = Non
 @pytest.mark.parametrize(
     ("result", "state", "words"),
     [
-        (_result("verified", "proved"), "verified", "Verified (proved)"),
+        (_result("verified", "proved"), "verified", "Verified (proved for all sizes)"),
+        (
+            _result("verified", "proved-at-sizes", checks={"symbolic": LevelResult("passed", [{"n": 2}])}),
+            "verified",
+            "Verified (proved for n = 2, not for all sizes)",
+        ),
         (_result("verified", "numeric"), "verified", "Verified (numeric)"),
         (_result("refuted", expected="erratum"), "erratum", "Erratum"),
         (_result("verified", "exact", expected="erratum"), "error", "Listed as an erratum"),

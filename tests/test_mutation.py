@@ -3,6 +3,7 @@ and every unmutated entry verifies at the exact level (or says why it cannot).""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,53 @@ def test_mutants_cover_the_kinds_of_printed_mistakes() -> None:
     kinds = {k for k, _ in mutants("kron(B.T, A) + 2 * kron(A, B).T", scope)}
     assert {"drop a transpose", "add a transpose", "swap the factors", "drop a term", "flip a sign"} <= kinds
     assert "change a factor of 2" in kinds
+
+
+def _false_by_oracle(c, rhs, rng) -> bool:  # type: ignore[no-untyped-def]
+    """An oracle independent of the verifier's size choice: random sizes 2..4, Gaussian points."""
+    from identity_book.errors import EvaluationError
+    from identity_book.verify.checks import _float_residual
+    from identity_book.verify.sampling import NoSample, sample_point
+
+    differ = 0
+    for _ in range(40):
+        sizes = {d: int(rng.integers(2, 5)) for d in c.dims}
+        try:
+            if not all(con.holds(sizes) for con in c.constraints if not c.params):
+                continue
+            env, ints = sample_point(c, sizes, rng, exact_mode=False)
+            rel, _, _ = _float_residual(c.lhs, rhs, env, ints)
+        except (NoSample, EvaluationError, ArithmeticError, ValueError, KeyError):
+            continue
+        differ += rel > 1e-3
+        if differ == 2:
+            return True
+    return False
+
+
+@pytest.mark.slow
+def test_random_false_variants_never_verify() -> None:
+    """Property: mutants (swapped K, kron and product arguments, dropped transposes, factors that
+    are 1 at size 2) that an independent oracle finds false are never reported verified."""
+    import numpy as np
+
+    from identity_book.verify.runner import verify_identity
+
+    rng = np.random.default_rng(11)
+    picked = [ENTRIES[int(k)] for k in rng.choice(len(ENTRIES), size=80, replace=False)]
+    picked += [i for i in ENTRIES if "K(" in i.rhs or "kron(" in i.rhs][:20]
+    checked, kinds = 0, set()
+    for identity in picked:
+        c = compile_identity(identity)
+        options = list(mutants(identity.rhs, c.scope))
+        for k in rng.choice(len(options), size=min(2, len(options)), replace=False):
+            kind, text = options[int(k)]
+            mutant = parse(text, c.scope)
+            if not _false_by_oracle(c, mutant, rng):
+                continue
+            false_entry = replace(identity, id=f"{identity.id}-mutant", rhs=text, derivation=())
+            result = verify_identity(false_entry, Settings(symbolic=False))
+            assert result.status != "verified", (identity.id, kind, text, result.checks)
+            checked += 1
+            kinds.add(kind)
+    assert checked >= 60 and {"swap the factors", "a factor that is 1 at size 2", "drop a transpose"} <= kinds

@@ -54,3 +54,61 @@ def test_exact_orthogonal_samples_are_rational_and_not_only_rotations() -> None:
 
     dets = {exact.det(sample_variable(var, (3, 3), rng, True)) for _ in range(20)}
     assert dets == {1, -1}
+
+
+def _compiled(variables: dict[str, object], lhs: str, rhs: str, constraints: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    from identity_book.compile import compile_identity
+    from identity_book.errors import Location
+    from identity_book.model import Identity, Variable
+
+    here = Location("t.yaml", 1, 1)
+    vs = tuple(Variable(k, here, shape=tuple(v)) for k, v in variables.items())  # type: ignore[call-overload]
+    return compile_identity(Identity("t", "t", here, vs, lhs, rhs, "c", "s", constraints=constraints))
+
+
+def test_every_dimension_takes_two_sizes_of_two_or_more() -> None:
+    from identity_book.verify.sampling import size_assignments
+
+    c = _compiled(
+        {"A": ["p", "q"], "X": ["m", "n"]},
+        "jacobian(kron(A, X), X)",
+        "kron(kron(I(q), K(n, p)), I(m)) @ kron(vec(A), I(m * n))",
+    )
+    for count, high in ((3, 5), (2, 4)):  # the numeric and the exact level
+        plan = size_assignments(c, count, high=high)
+        for d in c.dims:
+            values = {s[d] for s in plan.assignments}
+            assert len(values) >= 2 and min(values) >= 2, (d, plan)
+        assert plan.note() is None
+
+
+def test_a_dimension_is_one_only_when_forced_and_then_said() -> None:
+    from identity_book.verify.sampling import size_assignments
+
+    c = _compiled({"x": ["n"], "y": ["k"]}, "x @ y.T @ y", "x * tr(y.T @ y)", ("k == 1",))
+    plan = size_assignments(c, 3)
+    assert all(s["k"] == 1 and s["n"] >= 2 for s in plan.assignments)
+    assert plan.forced == ("k",) and "k = 1" in (plan.note() or "")
+
+
+def test_square_only_entries_never_use_size_one() -> None:
+    from identity_book.verify.sampling import size_assignments
+
+    c = _compiled({"A": ["n", "n"]}, "kron(kron(A, A), A)", "kron(A, kron(A, A))")
+    assert sorted(s["n"] for s in size_assignments(c, 3).assignments) == [2, 3, 4]
+
+
+def test_exact_samples_are_generic_in_rank() -> None:
+    import numpy as np
+
+    from identity_book.errors import Location
+    from identity_book.model import Variable
+    from identity_book.verify import exact
+    from identity_book.verify.sampling import sample_variable
+
+    rng = np.random.default_rng(0)
+    thin = Variable("A", Location("t.yaml", 1, 1), shape=("m", "r"))
+    # entries in -1..1 make rank-deficient draws common; none may come out
+    assert all(exact.rank(sample_variable(thin, (4, 2), rng, True, bound=1)) == 2 for _ in range(100))
+    low = Variable("B", Location("t.yaml", 1, 1), shape=("m", "n"), rank="k")
+    assert all(exact.rank(sample_variable(low, (4, 3), rng, True, bound=2, rank=1)) == 1 for _ in range(20))

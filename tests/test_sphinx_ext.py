@@ -44,7 +44,7 @@ def test_html_embeds_identities_without_warnings(app: Any) -> None:
         r"\operatorname{tr}\left(\mathbf{A}^{\top}\right)" in one
     )
     assert r"\mathbf{A} \in \mathbb{R}^{n \times n}" in one
-    assert "verified (proved)" in one
+    assert "verified (proved for all sizes)" in one
     assert 'class="identity identity-verified' in index
     assert "_static/identity-book.css" in index and (Path(app.outdir) / "_static" / "identity-book.css").is_file()
     # the role: number and title, linked to the embedded identity
@@ -179,7 +179,7 @@ def test_false_identity_is_a_located_warning_and_marked_on_the_page(app: Any) ->
     assert "identity identity-false" in false
     assert "Not verified: refuted" in false
     assert "counterexample (exact" in false
-    assert "verified (proved)" in block(html, "trace-cyclic")
+    assert "verified (proved for m = 2, n = 3, not for all sizes)" in block(html, "trace-cyclic")
     assert '<span class="identity-unverified"> (not verified)</span>' in html
 
 

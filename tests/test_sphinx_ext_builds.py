@@ -169,7 +169,7 @@ def test_new_project_with_two_conf_lines_and_one_directive(tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     page = (out / "index.html").read_text()
-    assert "Identity 1.1.1" in page and "verified (proved)" in page
+    assert "Identity 1.1.1" in page and "verified (proved for all sizes)" in page
 
     yaml.write_text(yaml.read_text().replace("rhs: tr(A.T)", "rhs: 2 * tr(A.T)"))
     touch_later(yaml)

@@ -118,7 +118,10 @@ def to_latex(node: Node) -> str:
     if _leading_neg(node):
         return f"-{_wrap(_without_leading_neg(node), 3)}"
     if op in ("mul", "scale", "matmul"):
-        left, right = _wrap(a[0], 3), _wrap(a[1], 4 if op == "mul" else 3)
+        # a Kronecker or Hadamard product inside a matrix product is bracketed: (A ⊗ B)(C ⊗ D)
+        mixed = ("kron", "hadamard")
+        left = _wrap(a[0], 4 if a[0].op in mixed else 3)
+        right = _wrap(a[1], 4 if op == "mul" or a[1].op in mixed else 3)
         sep = " \\cdot " if (left[-1:].isdigit() and right[:1].isdigit()) else " "
         return f"{left}{sep}{right}"
     if op in ("div", "divide", "ediv"):

@@ -7,6 +7,7 @@ non-conforming product or a misspelt name is an error that points at its column.
 from __future__ import annotations
 
 import ast
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -167,7 +168,7 @@ class _Converter:
         if not isinstance(node.func, ast.Name):
             raise self.fail("only named functions can be called", node)
         if node.func.id not in NAMES:
-            raise self.fail(f"unknown function {node.func.id!r}", node)
+            raise self.fail(f"unknown function {node.func.id!r}{_suggest(node.func.id)}", node)
         if node.keywords:
             raise self.fail("keyword arguments are not allowed", node.keywords[0])
         name = node.func.id
@@ -607,6 +608,30 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "eigvals": _f_eigvals,
     "rank": _f_rank,
 }
+
+ALIASES = {
+    "trace": "tr",
+    "inverse": "inv",
+    "transpose": "X.T",
+    "logdeterminant": "logdet",
+    "determinant": "det",
+    "kronecker": "kron",
+    "pinverse": "pinv",
+    "eye": "I",
+    "identity": "I",
+    "dot": "inner or @",
+    "matmul": "@",
+    "diagonal": "diag",
+}
+
+
+def _suggest(name: str) -> str:
+    """'; did you mean tr?' for trace, and for near misses of known names."""
+    if name.lower() in ALIASES:
+        return f"; did you mean {ALIASES[name.lower()]}?"
+    close = difflib.get_close_matches(name, sorted(NAMES), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
+
 
 # Calls whose arguments are not expressions (a generator, a list of rows): parsed by _Converter.
 SPECIAL_FORMS = ("sum", "prod", "block")

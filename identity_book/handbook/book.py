@@ -56,7 +56,7 @@ def short_state(result: Result) -> str:
     if result.expected == "erratum" and result.status == "refuted":
         return "erratum: the printed statement is false"
     if result.status == "verified":
-        return f"verified ({result.strength})"
+        return f"verified ({result.strength_text})"
     if result.expected == "awaiting-proof" and result.status == "inconclusive":
         return "awaiting proof"
     return f"{result.status} (not verified)"

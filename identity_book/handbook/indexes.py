@@ -11,11 +11,12 @@ from identity_book.handbook.concordance import CorrectedRecord, EntryRecord, Out
 from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import COOKBOOK
 from identity_book.handbook.views import IdentityView, LinkView, link
-from identity_book.verify.results import Result
+from identity_book.verify.results import STRENGTHS, Result
 
 # Status categories, in the order of the chart, with their colours.
 CATEGORIES = (
-    ("proved", "proved", "verified, proved symbolically", "#1b7837"),
+    ("proved", "proved", "verified, proved for all sizes", "#00441b"),
+    ("proved-at-sizes", "proved at sizes", "verified, proved at small sizes only", "#1b7837"),
     ("exact", "exact", "verified in exact arithmetic", "#5aae61"),
     ("numeric", "numeric", "verified numerically", "#a6dba0"),
     ("erratum", "errata", "erratum (printed statement false)", "#9970ab"),
@@ -246,7 +247,7 @@ def status(book: Book) -> Status:
         sum(r.total for r in rows),
         list(CATEGORIES),
         {k: statuses[k] for k in ("verified", "refuted", "inconclusive", "error")},
-        {k: strengths[k] for k in ("proved", "exact", "numeric")},
+        {k: strengths[k] for k in STRENGTHS},
         [_chapter_derivations(ch) for ch in book.chapters],
         derivation_counts("All chapters", raw_number("0"), book.entries),
     )

@@ -16,6 +16,7 @@ from identity_book.handbook.book import Book
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.sources import COOKBOOK, source
 from identity_book.handbook.templates import render
+from identity_book.verify.results import STRENGTHS, Strength
 
 FOLDERS = ("chapters", "indexes")
 MARKER = ".generated-by-identity-book"
@@ -24,11 +25,8 @@ MARKER = ".generated-by-identity-book"
 def _summary(book: Book, ids: list[str]) -> str:
     cats = [indexes.category(book.result(i)) for i in ids]
     parts = [f"{len(ids)} identit{'y' if len(ids) == 1 else 'ies'}"]
-    verified = sum(c in ("proved", "exact", "numeric") for c in cats)
-    parts.append(
-        f"{verified} verified ({cats.count('proved')} proved, {cats.count('exact')} exact, "
-        f"{cats.count('numeric')} numeric)"
-    )
+    verified = sum(c in STRENGTHS for c in cats)
+    parts.append(f"{verified} verified (" + ", ".join(f"{cats.count(k)} {Strength(k).words}" for k in STRENGTHS) + ")")
     words = {
         "erratum": ("erratum", "errata"),
         "awaiting-proof": ("awaiting proof",) * 2,

@@ -78,7 +78,7 @@ def verdict(result: Result) -> Verdict:
             return Verdict("erratum", "Erratum: the statement as printed is false (refuted, as expected)")
         return Verdict("error", f"Listed as an erratum, but the check found it {result.status}", True)
     if result.status == "verified":
-        return Verdict("verified", f"Verified ({result.strength})")
+        return Verdict("verified", f"Verified ({result.strength_text})")
     if result.expected == "awaiting-proof" and result.status == "inconclusive":
         return Verdict("awaiting-proof", "Awaiting proof: no check could decide this identity yet")
     if result.status == "refuted":

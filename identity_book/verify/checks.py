@@ -449,7 +449,7 @@ def _float_sides_differ(
     """Both sides in floating point at an exact (integer) point, when they differ beyond tolerance."""
     floats = {k: np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else float(v) for k, v in env.items()}
     try:
-        rel, left, right = _float_residual(lhs, rhs, floats, ints)
+        rel, _, _ = _float_residual(lhs, rhs, floats, ints)
     except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError, NotExact):
         return None
     if rel <= 100 * tolerance(lhs, rhs):

@@ -30,7 +30,7 @@ def _edits(node: Node) -> Iterator[tuple[str, Node]]:
             yield "drop a transpose", a[0]
         elif op == "var":
             yield "add a transpose", Node("T", (node,), (node.shape[1], node.shape[0]))
-    if op in ("matmul", "kron", "hadamard") and len(a) == 2:
+    if op in ("matmul", "kron", "hadamard", "K") and len(a) == 2:
         yield "swap the factors", Node(op, (a[1], a[0]), node.shape)
     if op in ("add", "sub"):
         yield "drop a term", a[0]
@@ -46,6 +46,13 @@ def mutants(text: str, scope: Scope) -> Iterator[tuple[str, str]]:
     yield "flip the sign", to_text(Node("neg", (root,), root.shape))
     two = Node("const", value=Fraction(2))
     yield "change a factor of 2", to_text(Node("scale" if root.shape else "mul", (two, root), root.shape))
+    for dim in sorted(str(d) for d in scope.integers):
+        # equal at size 2 only: caught only when every dimension takes a second size
+        try:
+            scaled = to_text(parse(f"({dim} / 2) * ({to_text(root)})", scope))
+        except ExpressionError:
+            continue
+        yield "a factor that is 1 at size 2", scaled
     seen = {text}
     for node in list(root.walk()):
         for kind, new in _edits(node):

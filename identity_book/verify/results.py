@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 STATUSES = ("verified", "refuted", "inconclusive", "error")
-STRENGTHS = ("proved", "exact", "numeric")
+
+
+class Strength(StrEnum):
+    """What a verification showed, strongest first."""
+
+    PROVED = "proved"  # a symbolic proof for all sizes
+    PROVED_AT_SIZES = "proved-at-sizes"  # a symbolic proof at the concrete sizes it names
+    EXACT = "exact"  # equality in exact arithmetic at random points
+    NUMERIC = "numeric"  # only a floating-point check could decide
+
+    @property
+    def words(self) -> str:
+        """How the strength reads in a count: '45 proved for all sizes'."""
+        return {
+            "proved": "proved for all sizes",
+            "proved-at-sizes": "proved at small sizes",
+            "exact": "exact",
+            "numeric": "numeric",
+        }[self.value]
+
+
+STRENGTHS = tuple(s.value for s in Strength)
 LEVELS = ("shapes", "numeric", "exact", "symbolic", "derivation")
 
 
@@ -51,8 +73,17 @@ class Result:
         return self.status == "verified"
 
     @property
+    def strength_text(self) -> str:
+        """The strength as a reader needs it: 'proved for all sizes', 'proved for n = 2', ..."""
+        if self.strength == Strength.PROVED_AT_SIZES:
+            sizes = self.checks["symbolic"].sizes if "symbolic" in self.checks else []
+            where = ", ".join(f"{k} = {v}" for s in sizes for k, v in s.items())
+            return f"proved for {where}, not for all sizes" if where else "proved at small sizes"
+        return Strength(self.strength).words if self.strength else ""
+
+    @property
     def label(self) -> str:
-        return f"verified ({self.strength})" if self.status == "verified" else self.status
+        return f"verified ({self.strength_text})" if self.status == "verified" else self.status
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -22,7 +22,7 @@ from identity_book.verify.checks import (
     timed,
 )
 from identity_book.verify.derivation import derivations_for
-from identity_book.verify.results import LevelResult, Result
+from identity_book.verify.results import LevelResult, Result, Strength
 
 
 def verify_identity(identity: Identity, settings: Settings) -> Result:
@@ -71,10 +71,12 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
     if result.status == "refuted":
         return result
     if exact_level.outcome == "passed":
-        proved = result.checks["symbolic"].outcome == "passed"
-        result.status, result.strength = "verified", "proved" if proved else "exact"
+        symbolic = result.checks["symbolic"]
+        result.status, result.strength = "verified", Strength.EXACT
+        if symbolic.outcome == "passed":
+            result.strength = Strength.PROVED_AT_SIZES if any(symbolic.sizes) else Strength.PROVED
     elif numeric.outcome == "passed":
-        result.status, result.strength = "verified", "numeric"
+        result.status, result.strength = "verified", Strength.NUMERIC
         result.message = f"exact level: {exact_level.detail}"
     else:
         result.status = "inconclusive"
