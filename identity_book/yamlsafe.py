@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from identity_book.errors import Diagnostic, Location
@@ -66,8 +67,7 @@ class _Builder:
             raise _TooBig(self.loc(node), f"nesting deeper than {MAX_DEPTH} levels")
         self.doc.positions[path] = self.loc(node)
         if getattr(node, "anchor", None):
-            self.fail(node, "YAML anchors and aliases are not allowed in a catalogue")
-            return None
+            return None  # reported once per anchor and per alias, at its own place (_anchors)
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
@@ -157,4 +157,23 @@ def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
         builder.doc.data = builder.build(node, (), 0)
     except _TooBig as exc:
         return None, [Diagnostic(exc.location, exc.message)]
-    return builder.doc, builder.problems
+    problems = sorted(builder.problems + _anchors(yaml, text, file), key=lambda d: (d.location.line, d.location.column))
+    return builder.doc, problems
+
+
+def _anchors(yaml: YAML, text: str, file: str) -> list[Diagnostic]:
+    """One problem per anchor and per alias, each at its own line and column."""
+    out = []
+    for event in yaml.parse(io.StringIO(text)):
+        name = getattr(event, "anchor", None)
+        if name is None:
+            continue
+        mark = event.start_mark
+        what = f"alias *{name}" if isinstance(event, AliasEvent) else f"anchor &{name}"
+        out.append(
+            Diagnostic(
+                Location(file, mark.line + 1, mark.column + 1),
+                f"YAML anchors and aliases are not allowed in a catalogue ({what})",
+            )
+        )
+    return out

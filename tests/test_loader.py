@@ -108,3 +108,13 @@ def test_positions_point_into_the_expression(tmp_path: Path, monkeypatch: pytest
         load_catalogue(Path("q.yaml"))
     (d,) = info.value.diagnostics
     assert (d.location.file, d.location.line, d.location.column, d.identity) == ("q.yaml", 5, 19, "q")
+
+
+def test_each_alias_is_reported_once_at_its_own_line(tmp_path: Path) -> None:
+    entry = "    id: one\n    title: t\n    variables: {A: {shape: [n, n]}}\n    lhs: tr(A)\n    rhs: tr(A.T)\n"
+    (tmp_path / "a.yaml").write_text("identities:\n  - &base\n" + entry + "  - *base\n  - *base\n")
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path)
+    found = [(d.location.line, d.message) for d in info.value.diagnostics]
+    assert [line for line, _ in found] == [2, 8, 9], found
+    assert "anchor &base" in found[0][1] and all("alias *base" in m for _, m in found[1:])

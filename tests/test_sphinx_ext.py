@@ -225,7 +225,7 @@ def test_malformed_catalogue(app: Any) -> None:
     app.build()
     warnings = warnings_of(app)
     assert re.search(
-        r"identities/01-basics/trace\.yaml:14:10: WARNING: trace-typo: unknown function 'trace' "
+        r"identities/01-basics/trace\.yaml:14:10: WARNING: trace-typo: unknown function 'trace'; did you mean tr\? "
         r"\[identity_book\.catalogue\]",
         warnings,
     ), warnings
