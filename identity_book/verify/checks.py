@@ -29,6 +29,7 @@ from identity_book.verify.sampling import (
 )
 
 TOLERANCES = (1e-9, 1e-6, 1e-4)
+EXACT_ENTRIES = 576  # rational arithmetic is slow: larger sizes are the numeric level's to cover
 RESAMPLES = 30
 
 
@@ -208,7 +209,11 @@ def exact_compare(lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int
 def confirm(
     lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int], variables: tuple[Variable, ...], tolerance: float
 ) -> Confirmation:
-    """Look again at a point where the floating sides differ by more than ``tolerance``."""
+    """Look again at a point where the floating sides differ by more than ``tolerance``: with 50
+    digits first (cheap), then, if that cannot decide, exactly at the same point."""
+    precise = precise_compare(lhs, rhs, env, ints, tolerance)
+    if precise.differs is not None:
+        return precise
     point = {k: as_exact(v) for k, v in env.items()}
     props = {v.name: set(v.properties) for v in variables}
     representable = all(
@@ -218,13 +223,10 @@ def confirm(
     if representable:
         try:
             same, left, right = exact_compare(lhs, rhs, point, ints)
-        except NotExact:
-            pass
-        except (EvaluationError, ZeroDivisionError):
-            return Confirmation(None, True)
-        else:
-            return Confirmation(None if same is None else not same, True, left, right)
-    return precise_compare(lhs, rhs, env, ints, tolerance)
+        except (NotExact, EvaluationError, ZeroDivisionError):
+            return precise
+        return Confirmation(None if same is None else not same, True, left, right)
+    return precise
 
 
 def exact_check(
@@ -240,7 +242,7 @@ def exact_check(
     used: list[dict[str, int]] = []
     last_error = ""
     try:
-        plan = size_assignments(c, settings.exact_sizes, high=4)
+        plan = size_assignments(c, settings.exact_sizes, high=4, max_entries=EXACT_ENTRIES)
     except NoSample as exc:
         return LevelResult("inconclusive", detail=str(exc))
     for s_index, sizes in enumerate(plan.assignments):
