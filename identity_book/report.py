@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from identity_book.errors import CatalogueError
+from identity_book.handbook.verdict import level_lines
 from identity_book.verify.results import STRENGTHS, Result, Strength
 
 
@@ -95,8 +96,6 @@ def format_derivation(derivation: dict[str, Any]) -> str:
 
 def format_levels(r: Result) -> list[str]:
     """One line per check level: outcome, sizes, points, worst residual, what it found."""
-    from identity_book.handbook.verdict import level_lines
-
     return [
         f"    {line.mark} {line.name}: {line.outcome}" + (f"; {line.text}" if line.text else "")
         for line in level_lines(r)

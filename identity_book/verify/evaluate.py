@@ -38,6 +38,16 @@ def is_matrix(v: Value) -> bool:
     return isinstance(v, np.ndarray)
 
 
+def entrywise(fn: Any, v: Value) -> Value:
+    """``fn`` applied to every entry of a matrix (an object array), or to a scalar."""
+    if is_matrix(v):
+        out = np.empty(v.shape, dtype=object)
+        for idx, x in np.ndenumerate(v):
+            out[idx] = fn(x)
+        return out
+    return fn(v)
+
+
 class FloatBackend:
     """Double precision with NumPy/SciPy; refuses ill-conditioned points."""
 
@@ -221,12 +231,7 @@ class ExactBackend:
 
     def elementwise(self, name: str, v: Value) -> Value:
         fn = {"log": exact.log_, "exp": exact.exp_, "sqrt": exact.sqrt_, "abs": exact.abs_}[name]
-        if is_matrix(v):
-            out = np.empty(v.shape, dtype=object)
-            for idx, x in np.ndenumerate(v):
-                out[idx] = fn(x)
-            return out
-        return fn(v)
+        return entrywise(fn, v)
 
     def power(self, base: Value, exponent: Value) -> Value:
         r = exact._rational(exact.primal(exponent))
@@ -245,13 +250,7 @@ class ExactBackend:
         shifted = dict(env)
         for name, direction in moves.items():
             shifted[name] = _dualize(env[name], direction, tag)
-        value = ev.eval(node, shifted)
-        if is_matrix(value):
-            out = np.empty(value.shape, dtype=object)
-            for idx, x in np.ndenumerate(value):
-                out[idx] = exact.eps_part(x, tag)
-            return out
-        return exact.eps_part(value, tag)
+        return entrywise(lambda x: exact.eps_part(x, tag), ev.eval(node, shifted))
 
 
 def _dualize(value: Value, direction: Value, tag: int) -> Value:

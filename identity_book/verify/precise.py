@@ -15,20 +15,11 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
-from identity_book.verify.evaluate import MAX_POWER, Env, Evaluator, FloatBackend, Value, is_matrix
+from identity_book.verify.evaluate import MAX_POWER, Env, Evaluator, FloatBackend, Value, entrywise, is_matrix
 
 DIGITS = 50
 _mp = MPContext()
 _mp.dps = DIGITS
-
-
-def _each(fn: Any, v: Value) -> Value:
-    if is_matrix(v):
-        out = np.empty(v.shape, dtype=object)
-        for idx, x in np.ndenumerate(v):
-            out[idx] = fn(x)
-        return out
-    return fn(v)
 
 
 def _to_mp(m: np.ndarray) -> Any:
@@ -107,7 +98,7 @@ class PreciseBackend(FloatBackend):
         out = _mp.logm(_to_mp(m))
         if any(abs(_mp.im(out[i, j])) > _mp.mpf(10) ** -30 for i in range(out.rows) for j in range(out.cols)):
             raise EvaluationError("logm is not real at this point")
-        return _each(_mp.re, _from_mp(out))
+        return entrywise(_mp.re, _from_mp(out))
 
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
@@ -119,7 +110,7 @@ class PreciseBackend(FloatBackend):
                 raise EvaluationError(f"{name} of a non-positive number")
             return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs}[name](x)
 
-        return _each(fn, v)
+        return entrywise(fn, v)
 
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:
@@ -156,7 +147,7 @@ class Confirmation:
 def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolerance: float) -> Confirmation:
     """Both sides at the floating point ``env``, evaluated again with :data:`DIGITS` digits."""
     ev = Evaluator(PreciseBackend(), dict(ints))
-    point = {k: _each(_mp.mpf, np.asarray(v, dtype=float) if is_matrix(v) else float(v)) for k, v in env.items()}
+    point = {k: entrywise(_mp.mpf, np.asarray(v, dtype=float) if is_matrix(v) else float(v)) for k, v in env.items()}
     try:
         left, right = ev.eval(lhs, point), ev.eval(rhs, point)
     except (EvaluationError, ZeroDivisionError, ValueError):
@@ -167,7 +158,7 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
         return Confirmation(None, False)
     scale = max([_mp.mpf(ev.magnitude), *(abs(x) for x in a), *(abs(x) for x in b)])
     rel = float(max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) / scale) if scale else 0.0
-    plain = (_each(float, left), _each(float, right))
+    plain = (entrywise(float, left), entrywise(float, right))
     if rel > tolerance:
         return Confirmation(True, False, *plain, rel)
     if rel < tolerance / 100:
@@ -177,4 +168,4 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
 
 def as_exact(value: Value) -> Value:
     """A floating value as the rational it is exactly (for a confirmed counterexample)."""
-    return _each(Fraction, value)
+    return entrywise(Fraction, value)
