@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list:
     """Sub-commands provided by other modules (build, cite, export)."""
     out = []
-    for module in ("identity_book.build", "identity_book.cite"):
+    for module in ("identity_book.build", "identity_book.cite", "identity_book.search.find"):
         try:
             mod = __import__(module, fromlist=["add_commands"])
         except ImportError:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from identity_book.errors import ExpressionError
+from identity_book.expr.parser import ARITY
 from identity_book.model import Catalogue, Identity
 from identity_book.search.normal import Normal, normalise
 
@@ -43,6 +44,7 @@ def index_json(sides: list[IndexedSide], urls: dict[str, str]) -> dict[str, obje
     """The index as the search page reads it: one record per side, with the entry's page."""
     return {
         "version": INDEX_VERSION,
+        "functions": {name: list(counts) for name, counts in sorted(ARITY.items())},
         "sides": [
             {
                 "id": s.identity.id,

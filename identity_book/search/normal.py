@@ -8,7 +8,7 @@ and ``*`` are sorted, a trace takes its least rotation (of the product or of its
 the variables are renamed ``x1, x2, ...`` by the renaming whose printed form is least (every
 renaming for up to :data:`MAX_PERMUTED` names, else greedily one name at a time).
 
-``identity_book/search/static/formula-search.js`` implements the same steps for the site's search
+``identity_book/handbook/static/formula-search.js`` implements the same steps for the site's search
 page; ``tests/test_find.py`` checks that both give the same forms for the whole catalogue.
 """
 
