@@ -93,7 +93,8 @@ def show_error(text: str, exc: ExpressionError) -> str:
     return f"identity-book find: column {exc.offset + 1}: {exc.message}\n  {text}\n  {' ' * exc.offset}^"
 
 
-def print_matches(matches: list[Match], out: Any = sys.stdout) -> None:
+def print_matches(matches: list[Match], out: Any = None) -> None:
+    out = out or sys.stdout
     for heading, exact in (("exact matches", True), ("near matches", False)):
         group = [m for m in matches if m.exact == exact]
         if not group:

@@ -141,21 +141,24 @@ def rewrite(t: Term) -> Term:
     return Term(op, tuple(a))
 
 
-def show(t: Term, names: dict[str, str]) -> str:
-    """The printed form with sorted commutative arguments; unnamed variables print as ``_``."""
+def show(t: Term, names: dict[str, str], strip: bool = False) -> str:
+    """The printed form with sorted commutative arguments; unnamed variables print as ``_``
+    (``strip``: and transposes are left out, for near matches)."""
+    if strip and t.op == "T":
+        return show(t.args[0], names, strip)
     if t.op == "var":
         return names.get(str(t.value), BLIND)
     if t.op == "num":
         value = Fraction(t.value)  # type: ignore[arg-type]
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
     if t.op == "tr" and t.args[0].op == "@":
-        forward = [show(f, names) for f in t.args[0].args]
-        backward = [show(transpose(f), names) for f in reversed(t.args[0].args)]
+        forward = [show(f, names, strip) for f in t.args[0].args]
+        backward = [show(transpose(f), names, strip) for f in reversed(t.args[0].args)]
         rotations = (s[i:] + s[:i] for s in (forward, backward) for i in range(len(s)))
         return min(f"tr(@({','.join(r)}))" for r in rotations)
     if t.op == "tr" or t.op in TRANSPOSE_FREE:
-        return min(f"{t.op}({show(x, names)})" for x in (t.args[0], transpose(t.args[0])))
-    parts = [show(a, names) for a in t.args]
+        return min(f"{t.op}({show(x, names, strip)})" for x in (t.args[0], transpose(t.args[0])))
+    parts = [show(a, names, strip) for a in t.args]
     if t.op in ("+", "*"):
         parts.sort()
     return f"{t.op}({','.join(parts)})"
@@ -215,8 +218,16 @@ def _greedy(t: Term, names: list[str]) -> tuple[str, tuple[dict[str, str], ...]]
 
 
 def subterm_keys(t: Term) -> tuple[str, ...]:
-    """Name-blind forms of every subterm that is an operation, sorted (a multiset)."""
-    return tuple(sorted(show(s, {}) for s in walk(t) if s.op not in ("var", "num")))
+    """What near matches compare, sorted (a multiset): for every subterm that is an operation,
+    its name-blind form, that form without transposes, and its operation with its arity."""
+    keys = []
+    for s in walk(t):
+        if s.op in ("var", "num"):
+            continue
+        keys += [f"f:{show(s, {})}", f"h:{s.op}/{len(s.args)}"]
+        if s.op != "T":
+            keys.append(f"s:{show(s, {}, strip=True)}")
+    return tuple(sorted(keys))
 
 
 def normalise(text: str) -> Normal:

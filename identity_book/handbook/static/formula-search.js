@@ -243,13 +243,14 @@
   function least(list) {
     return list.reduce(function (a, b) { return b < a ? b : a; });
   }
-  function show(t, names) {
+  function show(t, names, strip) {
+    if (strip && t.op === "T") return show(t.args[0], names, strip);
     if (t.op === "var") return Object.prototype.hasOwnProperty.call(names, t.value) ? names[t.value] : "_";
     if (t.op === "num") return t.value.d === 1n ? t.value.n.toString() : t.value.n + "/" + t.value.d;
     if (t.op === "tr" && t.args[0].op === "@") {
       var fs = t.args[0].args;
-      var forward = fs.map(function (f) { return show(f, names); });
-      var backward = fs.slice().reverse().map(function (f) { return show(transpose(f), names); });
+      var forward = fs.map(function (f) { return show(f, names, strip); });
+      var backward = fs.slice().reverse().map(function (f) { return show(transpose(f), names, strip); });
       var out = [];
       [forward, backward].forEach(function (s) {
         for (var i = 0; i < s.length; i++) out.push("tr(@(" + s.slice(i).concat(s.slice(0, i)).join(",") + "))");
@@ -257,9 +258,9 @@
       return least(out);
     }
     if (t.op === "tr" || TRANSPOSE_FREE.indexOf(t.op) >= 0) {
-      return least([t.args[0], transpose(t.args[0])].map(function (x) { return t.op + "(" + show(x, names) + ")"; }));
+      return least([t.args[0], transpose(t.args[0])].map(function (x) { return t.op + "(" + show(x, names, strip) + ")"; }));
     }
-    var parts = t.args.map(function (a) { return show(a, names); });
+    var parts = t.args.map(function (a) { return show(a, names, strip); });
     if (t.op === "+" || t.op === "*") parts.sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
     return t.op + "(" + parts.join(",") + ")";
   }
@@ -309,9 +310,13 @@
     return show(t, mapping);
   }
   function subtermKeys(t) {
-    return walk(t, []).filter(function (s) { return s.op !== "var" && s.op !== "num"; })
-      .map(function (s) { return show(s, {}); })
-      .sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
+    var keys = [];
+    walk(t, []).forEach(function (s) {
+      if (s.op === "var" || s.op === "num") return;
+      keys.push("f:" + show(s, {}), "h:" + s.op + "/" + s.args.length);
+      if (s.op !== "T") keys.push("s:" + show(s, {}, true));
+    });
+    return keys.sort(function (a, b) { return a < b ? -1 : a > b ? 1 : 0; });
   }
   function normalise(text, functions) {
     var tree = rewrite(parsePattern(text, functions));
