@@ -103,7 +103,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("query", "var", "exact", "near", "absent"), CASES)
-def test_find_on_the_catalogue(query: str, var: list[str], exact: list[str], near: list[str], absent: list[str]) -> None:
+def test_find_on_the_catalogue(
+    query: str, var: list[str], exact: list[str], near: list[str], absent: list[str]
+) -> None:
     declared = {v.name: v for v in map(parse_var, var)}
     matches = find_matches(normalise(query), list(catalogue_sides()), declared)
     found_exact = [m.identity.id for m in matches if m.exact]

@@ -124,7 +124,7 @@ def on_builder_inited(app: Sphinx) -> None:
     for rel in unpublishable(results):
         logger.info("published although not verified (marked on its page): %s", rel)
     if app.builder.format == "html":
-        urls = {e.id: f"{e.docname}.html#{e.id}" for e in book.entries}
+        urls = {str(e.id): f"{e.docname}.html#{e.id}" for e in book.entries}
         FORMULAS[app] = index_json(index_catalogue(catalogue), urls)
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries

@@ -123,7 +123,9 @@ def cmd_find(args: argparse.Namespace) -> int:
     catalogue = load_catalogue([Path(p) for p in args.paths] or [Path("identities")], check_expressions=False)
     matches = find_matches(query, index_catalogue(catalogue), declared, args.min_score, args.limit)
     if args.json:
-        print(json.dumps({"query": args.expr, "normal": query.text, "matches": [m.to_json() for m in matches]}, indent=2))
+        print(
+            json.dumps({"query": args.expr, "normal": query.text, "matches": [m.to_json() for m in matches]}, indent=2)
+        )
     elif matches:
         print_matches(matches)
     else:

@@ -49,7 +49,7 @@ def add(args: list[Term]) -> Term:
 
 def mul(args: list[Term]) -> Term:
     coeff, rest = Fraction(1), []
-    for a in (b for a in args for b in (a.args if a.op == "*" else (a,))):
+    for a in (b for x in args for b in (x.args if x.op == "*" else (x,))):
         if a.op == "num":
             coeff *= a.value  # type: ignore[operator]
         else:
@@ -129,7 +129,7 @@ def rewrite(t: Term) -> Term:
     if op in ("*", "hadamard"):
         return mul(a)
     if op == "/" and a[1].op == "num" and a[1].value != 0:
-        return mul([num(1 / a[1].value), a[0]])  # type: ignore[operator]
+        return mul([num(1 / Fraction(a[1].value)), a[0]])  # type: ignore[arg-type]
     if op == "@":
         return matmul(a)
     if op == "T":
@@ -194,7 +194,7 @@ def canonical(t: Term) -> tuple[str, tuple[dict[str, str], ...]]:
     names = variables(t)
     if len(names) > MAX_PERMUTED:
         return _greedy(t, names)
-    best, found = "", []
+    best, found = "", list[dict[str, str]]()
     for perm in permutations(range(len(names))):
         mapping = {n: f"x{perm[i] + 1}" for i, n in enumerate(names)}
         text = show(t, mapping)

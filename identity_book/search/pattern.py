@@ -109,7 +109,7 @@ class _Converter:
             raise self.fail(f"{name}() takes one generator: {name}(EXPR for r in range(LO, HI))", node)
         index = Term("var", value=comp.target.id)
         lo, hi = (self.convert(a) for a in it.args)
-        return Term(name, (index, lo, hi, self.convert(gen.elt)))
+        return Term(name, (index, lo, hi, self.convert(gen.elt)))  # type: ignore[attr-defined]
 
     def block(self, node: ast.Call) -> Term:
         grid = node.args[0] if len(node.args) == 1 else None
