@@ -114,10 +114,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXTENSION_MODULES = (
+    "identity_book.build",
+    "identity_book.cite",
+    "identity_book.search.find",
+    "identity_book.ondemand.command",
+)
+
+
 def _extensions() -> list:
-    """Sub-commands provided by other modules (build, cite, export)."""
+    """Sub-commands provided by other modules (build, cite, export, find, derive)."""
     out = []
-    for module in ("identity_book.build", "identity_book.cite"):
+    for module in EXTENSION_MODULES:
         try:
             mod = __import__(module, fromlist=["add_commands"])
         except ImportError:

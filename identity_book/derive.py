@@ -14,6 +14,7 @@ from fractions import Fraction
 import sympy
 
 from identity_book.expr.nodes import ONE, Node, same_dim, scalar_like
+from identity_book.expr.text import to_text
 from identity_book.model import Step
 
 GRADIENTS = ("grad", "grad_sym", "grad_distinct")
@@ -252,7 +253,7 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
     if op == "norm":
         rules.note("‖v‖ = √(v : v)")
         return differential(Node("sqrt", (Node("inner", (a[0], a[0])),)), rules)
-    raise Unsupported(f"no differentiation rule for {op}")
+    raise Unsupported(f"no differentiation rule for {op}() (in {to_text(node)})")
 
 
 def _is_norm_squared(node: Node) -> bool:
@@ -491,8 +492,6 @@ def _left_assoc(node: Node) -> Node:
 
 def _collect(parts: list[Node], terms: list[Term]) -> list[Node]:
     """Add up equal terms: M + M = 2 M."""
-    from identity_book.expr.text import to_text
-
     totals: dict[str, tuple[Node, Fraction]] = {}
     for part, term in zip(parts, terms, strict=True):
         key = to_text(part)
@@ -514,37 +513,44 @@ def _gradient_part(term: Term, x: Node) -> Node:
 
 
 def generate(lhs: Node) -> list[Step] | None:
-    """Steps for a derivative left side, or None where no rule applies.
+    """Steps for a derivative left side, or None where no rule applies (see :func:`derivation_steps`)."""
+    try:
+        return derivation_steps(lhs)
+    except Unsupported:
+        return None
+
+
+def derivation_steps(lhs: Node) -> list[Step]:
+    """Steps for a derivative left side; :class:`Unsupported` names the rule that is missing.
 
     A Hessian is the Jacobian of the gradient: the steps differentiate the gradient G that the
     rules give (``d(G)`` is checked against ``d(grad(f, x))`` itself, so G needs no separate proof).
     """
     if lhs.op in ("hess", "hess_vec"):
         f, x = lhs.args
+        if x.shape is None:
+            raise Unsupported("a Hessian with respect to a scalar")
         gradient = _gradient_node(Node("grad", (f, x), x.shape))
-        if gradient is None or x.shape is None:
-            return None
+        if gradient is None:
+            _differential_terms(f, x)  # raises with the missing rule
+            raise Unsupported("the gradient of this function")
         target = gradient if lhs.op == "hess" else Node("vec", (gradient,), (x.shape[0] * x.shape[1], ONE))
-        steps = generate(Node("jacobian", (target, x)))
-        if steps is None:
-            return None
+        steps = derivation_steps(Node("jacobian", (target, x)))
         return [_step(_d(target), "differentiate the gradient ∇f given by the rules"), *steps]
     if lhs.op not in (*GRADIENTS, "jacobian"):
-        return None
+        raise Unsupported(f"{lhs.op}() is not a derivative (grad, jacobian or hess)")
     f, x = lhs.args
     rules = _Rules(x)
+    terms = _differential_terms(f, x, rules)
     try:
-        terms = differential(f, rules)
-        if not terms:
-            return None
-        try:
-            opening = [_step(node, rule) for node, rule in unfold(f, x)]
-        except (Unsupported, AssertionError):
-            opening = []
-        build = _jacobian_steps if lhs.op == "jacobian" else _gradient_steps
-        steps = build(f, x, terms, rules)
+        opening = [_step(node, rule) for node, rule in unfold(f, x)]
     except (Unsupported, AssertionError):
-        return None
+        opening = []
+    build = _jacobian_steps if lhs.op == "jacobian" else _gradient_steps
+    try:
+        steps = build(f, x, terms, rules)
+    except AssertionError:
+        raise Unsupported("collecting the terms (a shape the rules do not handle)") from None
     if opening:
         expanded = steps[0]
         extra = [r for r in ("A : B = tr(AᵀB)", "tr(A ⊗ B) = tr(A) tr(B)") if r in rules.used]
@@ -553,6 +559,17 @@ def generate(lhs: Node) -> list[Step] | None:
             opening + ([replace(expanded, because=because)] if expanded.expr != opening[-1].expr else []) + steps[1:]
         )
     return steps
+
+
+def _differential_terms(f: Node, x: Node, rules: _Rules | None = None) -> list[Term]:
+    """The terms of d(f), or :class:`Unsupported` naming the missing rule."""
+    try:
+        terms = differential(f, rules or _Rules(x))
+    except AssertionError:
+        raise Unsupported(f"a shape the rules do not handle in {to_text(f)}") from None
+    if not terms:
+        raise Unsupported(f"{to_text(f)} does not depend on {x.value}")
+    return terms
 
 
 def _gradient_node(lhs: Node) -> Node | None:
@@ -570,8 +587,6 @@ def _gradient_node(lhs: Node) -> Node | None:
 
 def _step(node: Node, because: str, kind: str = "step") -> Step:
     from identity_book.errors import Location
-    from identity_book.expr.text import to_text
-
     return Step(to_text(node), Location("<generated>"), kind=kind, because=because)
 
 
@@ -632,4 +647,4 @@ def is_derivative(lhs: Node) -> bool:
     return lhs.op in (*GRADIENTS, "jacobian", "hess", "hess_vec")
 
 
-__all__ = ["Unsupported", "generate", "is_derivative", "same_dim"]
+__all__ = ["Unsupported", "derivation_steps", "generate", "is_derivative", "same_dim"]

@@ -156,3 +156,33 @@ def test_links_from_the_indexes_reach_the_identities(server: str, browser: Any) 
     open_page(browser, browser.current_url)
     assert browser.current_url.endswith("chapters/derivatives.html#trace-axb")
     assert browser.execute_script("return document.querySelector(':target').id") == "trace-axb"
+
+
+def test_search_by_formula_finds_entries_offline(server: str, browser: Any) -> None:
+    """The search page normalises the typed formula in the browser and lists matching entries."""
+    open_page(browser, server + "indexes/formula-search.html")
+    box = browser.find_element("css selector", "#formula-search input")
+    box.send_keys("grad(tr(A @ X @ B), X)")
+    found = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#formula-search li')).map(li => [li.className, li.dataset.id])"
+    )
+    assert found[0] == ["formula-exact", "trace-axb"]
+    assert all(kind == "formula-near" for kind, _ in found[1:])
+    status = browser.find_element("css selector", ".formula-search-status").text
+    assert status.startswith("1 exact")
+    box.clear()
+    box.send_keys("grad(tr(P @ W.T @ Q), W)")  # other names, a transpose: a near match, no exact one
+    found = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#formula-search li')).map(li => [li.className, li.dataset.id])"
+    )
+    assert ["formula-near", "trace-axb"] in found and not any(k == "formula-exact" for k, _ in found)
+    box.clear()
+    box.send_keys("tr(A @ foo(X))")
+    status = browser.find_element("css selector", ".formula-search-status").text
+    assert status == "column 8: unknown function 'foo'"
+    box.clear()
+    box.send_keys("(B @ A).T")
+    browser.find_element("css selector", "#formula-search li.formula-exact a").click()
+    open_page(browser, browser.current_url)
+    assert browser.current_url.endswith("chapters/derivatives.html#trace-axb")
+    assert console_errors(browser) == []

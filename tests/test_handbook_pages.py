@@ -125,6 +125,7 @@ def test_pages_match_expected_output(book: Book) -> None:
         "chapters/index.md",
         "indexes/cookbook.md",
         "indexes/errata.md",
+        "indexes/formula-search.md",
         "indexes/index.md",
         "indexes/status.md",
         "indexes/tags.md",

@@ -59,6 +59,7 @@ def render_pages(book: Book) -> dict[str, str]:
     pages["indexes/errata.md"] = render(
         "handbook/errata.md", errata=indexes.errata(book), source=source(COOKBOOK).short
     )
+    pages["indexes/formula-search.md"] = render("handbook/formula-search.md")
     pages["indexes/status.md"] = render(
         "handbook/status.md", status=status, svg=chart.svg(status), tex=chart.tex(status)
     )

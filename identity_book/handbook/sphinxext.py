@@ -11,6 +11,7 @@ offline, and adds the LaTeX preamble the PDF needs.
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from identity_book.handbook import generate, nodes, texunicode
 from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import unpublishable
 from identity_book.handbook.templates import render
+from identity_book.search.index import index_catalogue, index_json, write_index
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ MATHJAX_MACROS: dict[str, Any] = {
     "ibrule": [r"\quad\textcolor[RGB]{85,85,85}{\small #1}", 1],
 }
 PREFIX = "identity_book_handbook_"
+# The formula index of the book being built, written beside the HTML when the build ends.
+FORMULAS: weakref.WeakKeyDictionary[Sphinx, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 class HandbookBuildError(SphinxError):
@@ -119,6 +123,9 @@ def on_builder_inited(app: Sphinx) -> None:
         raise HandbookBuildError(str(exc)) from None
     for rel in unpublishable(results):
         logger.info("published although not verified (marked on its page): %s", rel)
+    if app.builder.format == "html":
+        urls = {str(e.id): f"{e.docname}.html#{e.id}" for e in book.entries}
+        FORMULAS[app] = index_json(index_catalogue(catalogue), urls)
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries
     }
@@ -130,6 +137,13 @@ def on_builder_inited(app: Sphinx) -> None:
         time.perf_counter() - start,
         len(changed),
     )
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """``_static/formula-index.json`` (and ``.js``) for the search-by-formula page."""
+    data = FORMULAS.pop(app, None)
+    if exception is None and data is not None:
+        write_index(data, Path(app.outdir) / "_static")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -149,4 +163,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(nodes.AnchorsFirst)
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
+    app.connect("build-finished", on_build_finished)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,1 @@
+"""Search by formula: normal forms of expressions, the catalogue's formula index, ``find``."""
