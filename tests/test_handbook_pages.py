@@ -239,8 +239,12 @@ def test_erratum_is_published_with_counterexample_and_correction(book: Book) -> 
 
 def test_special_characters_are_escaped(book: Book) -> None:
     text = render_pages(book)["chapters/basics.md"]
-    # BibTeX is in a fenced code block, shown literally; everything else is Markdown
+    # BibTeX and the entry's YAML are in fenced code blocks, shown literally; everything else is
+    # Markdown. The YAML block's fence is longer than any backtick run in the entry.
     text = "".join(part.split("\n````\n", 1)[-1] for part in text.split("````bibtex\n"))
+    yaml = text.split("```yaml\n- id: special-characters\n")[1].split("\n```\n")[0]
+    assert "<script>alert(1)</script>" in yaml and "`code`" in yaml
+    text = "".join(part.split("\n```\n", 1)[-1] for part in text.split("```yaml\n"))
     assert "<script>" not in text and "<b>" not in text
     assert r"\<script\>alert\(1\)\<\/script\>" in text
     assert r"\\input\{\/etc\/passwd\}" in text
