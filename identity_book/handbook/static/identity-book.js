@@ -12,13 +12,18 @@
     var link = item.querySelector("a[href]");
     return link ? link.href : null;
   }
+  function land() {
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) target.scrollIntoView({behavior: "instant"});  // the theme scrolls smoothly
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var moved = movedTarget();
-    if (moved) { location.replace(moved); return; }
-    if (!location.hash || !window.MathJax || !window.MathJax.startup) return;
-    window.MathJax.startup.promise.then(function () {
-      var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
-      if (target) target.scrollIntoView();
-    });
+    if (moved) location.replace(moved);
+  });
+  // MathJax is loaded asynchronously: by "load" it is there, and its promise says when it is done
+  window.addEventListener("load", function () {
+    if (!location.hash || movedTarget()) return;
+    if (window.MathJax && window.MathJax.startup) window.MathJax.startup.promise.then(land);
+    else land();
   });
 })();
