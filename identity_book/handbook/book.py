@@ -15,7 +15,6 @@ from identity_book.model import Catalogue
 from identity_book.numbering import Numbered, number_catalogue, slug_of
 from identity_book.verify.results import Result
 
-
 # A chapter with more identities than this gets a page per section (its own page keeps the old
 # anchors as links and redirects); a shorter chapter is one page.
 SPLIT_OVER = 40

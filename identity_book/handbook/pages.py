@@ -1,10 +1,11 @@
 """Render the handbook's MyST pages and write them into the Sphinx source folder.
 
-Generated pages go to ``chapters/`` (one page per chapter, so that ``chapters/<slug>.html#<id>``
-is an identity's permalink; a long chapter's sections get pages ``chapters/<slug>/<section>``
-and the chapter page keeps every old anchor as a link to the new place) and ``indexes/`` (tags, concordance, errata, status). Both folders belong
-to the generator: a marker file says so, files are rewritten only when their text changes (so
-Sphinx's incremental build sees what changed) and stale pages are removed. A folder without
+Generated pages go to ``chapters/`` (one page per chapter, so that
+``chapters/<slug>.html#<id>`` is an identity's permalink; a long chapter's sections get pages
+``chapters/<slug>/<section>`` and the chapter page keeps every old anchor as a link to the new
+place) and ``indexes/`` (tags, concordance, errata, status). Both folders belong to the
+generator: a marker file says so, files are rewritten only when their text changes (so Sphinx's
+incremental build sees what changed) and stale pages are removed. A folder without
 the marker is never touched.
 """
 

@@ -119,7 +119,7 @@ class IdentityView:
     cite_key: Raw
     yaml: Raw  # the entry as written in its catalogue file, fenced for a code block
     tex: Raw  # the statement in plain LaTeX (no handbook macros), fenced for a code block
-    page: Raw = Raw("")  # the page it is printed on (its chapter's, or its section's own)
+    page: Raw  # the page it is printed on (its chapter's, or its section's own)
 
     @property
     def qualified(self) -> list[VariableView]:
@@ -245,7 +245,8 @@ def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
 
 def references(n: Numbered) -> list[ReferenceView]:
     return [
-        ReferenceView(source(r.source).name, r.eq or "", r.note or "", source(r.source).short) for r in n.identity.references
+        ReferenceView(source(r.source).name, r.eq or "", r.note or "", source(r.source).short)
+        for r in n.identity.references
     ]
 
 
