@@ -375,6 +375,7 @@ def test_a_long_chapter_gets_a_page_per_section_and_keeps_its_anchors(reproducib
     assert "<https://example.org/book/chapters/derivatives.html#trace-axb>" in section
     chapter = pages["chapters/derivatives.md"]
     assert "```{toctree}\n:maxdepth: 1\n\nderivatives/gradients\n```" in chapter
-    assert '<li id="trace-axb"><a href="derivatives/gradients.html#trace-axb">2.1.1</a> Gradient of tr(AXB)</li>' in chapter
+    link = '<li id="trace-axb"><a href="derivatives/gradients.html#trace-axb">2.1.1</a> Gradient of tr(AXB)</li>'
+    assert link in chapter
     assert "ib-anchor" not in chapter  # the identities' labels are on the section page only
     assert "### 1.1.1" in pages["chapters/basics.md"]  # a short chapter stays one page
