@@ -29,20 +29,17 @@ myst_enable_extensions = ["deflist"]
 identity_book_handbook_catalogue = [str(ROOT / "identities")]
 identity_book_handbook_cache = os.environ.get("IDENTITY_BOOK_CACHE", str(ROOT / ".identity-book-cache"))
 
-html_theme = "alabaster"
+# Furo: a documentation theme that is actively maintained, with light and dark mode (following
+# the reader's system, or the toggle), a sidebar of the book's pages and sections, an "on this
+# page" list of the identities, and good reading on phones; see docs/guide/handbook-site.md.
+html_theme = "furo"
 html_title = book.BOOK_TITLE
 html_baseurl = book.BOOK_URL
-html_theme_options = {
-    "page_width": "1120px",
-    "sidebar_width": "240px",
-    "description": "every identity machine-checked",
-    "show_relbars": True,
-}
-html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
+html_theme_options = {"navigation_with_keys": True}
 
 latex_engine = "pdflatex"
 latex_documents = [("index", "identity-book.tex", book.BOOK_TITLE, book.BOOK_AUTHOR, "manual")]
-latex_toplevel_sectioning = "part"
+latex_toplevel_sectioning = "chapter"
 latex_elements = {
     "papersize": "a4paper",
     "pointsize": "10pt",

@@ -30,6 +30,8 @@ from identity_book.report import Progress
 DEFAULT_CATALOGUE = Path("identities")
 DEFAULT_DOCS = Path("docs")
 PDF_NAME = "identity-book.pdf"
+DETAILS_NAME = "identity-book-details.pdf"
+DETAILS_TAG = "ibdetails"  # the templates' {only} blocks print the full record under this tag
 
 
 def add_commands(
@@ -137,9 +139,25 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
     return 0
 
 
+def details_overrides() -> dict[str, Any]:
+    """The details PDF: the chapters alone, each identity with its full verification record."""
+    from identity_book import config
+
+    title = f"{config.BOOK_TITLE}: verification details"
+    tex = DETAILS_NAME.replace(".pdf", ".tex")
+    return {"latex_documents": [("chapters/index", tex, title, config.BOOK_AUTHOR, "manual")]}
+
+
 def run_sphinx(
-    src: Path, out: Path, builder: str, settings: generate.HandbookSettings, verbose: bool
+    src: Path,
+    out: Path,
+    builder: str,
+    settings: generate.HandbookSettings,
+    verbose: bool,
+    variant: str = "",
 ) -> int:
+    """Build ``builder`` into OUT/<builder>; ``variant="details"`` builds the details PDF's LaTeX
+    into OUT/latex-details (its own doctrees: the tag changes what the pages print)."""
     from sphinx.application import Sphinx
     from sphinx.util.docutils import docutils_namespace, patch_docutils
 
@@ -148,10 +166,11 @@ def run_sphinx(
         app = Sphinx(
             str(src),
             str(src),
-            str(out / builder),
-            str(out / "doctrees"),
+            str(out / (f"{builder}-{variant}" if variant else builder)),
+            str(out / (f"doctrees-{variant}" if variant else "doctrees")),
             builder,
-            confoverrides=overrides(settings),
+            confoverrides={**overrides(settings), **(details_overrides() if variant else {})},
+            tags=[DETAILS_TAG] if variant else [],
             status=status,
             warning=sys.stderr,
             warningiserror=True,
@@ -193,4 +212,11 @@ def cmd_build(args: argparse.Namespace) -> int:
             target = out / PDF_NAME
             shutil.copy2(made, target)
             print(f"PDF: {target}")
+            if run_sphinx(src, out, "latex", settings, args.verbose, variant="details"):
+                return 1
+            details = pdf.make_pdf(out / "latex-details", verbose=args.verbose)
+            if details is None:
+                return 1
+            shutil.copy2(details, out / DETAILS_NAME)
+            print(f"PDF with the verification details: {out / DETAILS_NAME}")
     return 0

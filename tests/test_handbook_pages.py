@@ -240,8 +240,12 @@ def test_erratum_is_published_with_counterexample_and_correction(book: Book) -> 
 
 def test_special_characters_are_escaped(book: Book) -> None:
     text = render_pages(book)["chapters/basics.md"]
-    # BibTeX is in a fenced code block, shown literally; everything else is Markdown
+    # BibTeX and the entry's YAML are in fenced code blocks, shown literally; everything else is
+    # Markdown. The YAML block's fence is longer than any backtick run in the entry.
     text = "".join(part.split("\n````\n", 1)[-1] for part in text.split("````bibtex\n"))
+    yaml = text.split("```yaml\n- id: special-characters\n")[1].split("\n```\n")[0]
+    assert "<script>alert(1)</script>" in yaml and "`code`" in yaml
+    text = "".join(part.split("\n```\n", 1)[-1] for part in text.split("```yaml\n"))
     assert "<script>" not in text and "<b>" not in text
     assert r"\<script\>alert\(1\)\<\/script\>" in text
     assert r"\\input\{\/etc\/passwd\}" in text
@@ -358,3 +362,21 @@ def test_templates_of_an_installed_wheel_come_first(tmp_path: Path, monkeypatch:
     (package / "templates" / "handbook").rmdir()
     with pytest.raises(TemplateError, match="templates not found"):
         templates.template_dir()
+
+
+def test_a_long_chapter_gets_a_page_per_section_and_keeps_its_anchors(reproducible: None) -> None:
+    catalogue = load_catalogue(CATALOGUE)
+    book = make_book(catalogue, fixed_results(catalogue), split_over=3)  # 2 Derivatives has 4
+    pages = render_pages(book)
+    assert "chapters/derivatives/gradients.md" in pages and "chapters/basics/trace.md" not in pages
+    section = pages["chapters/derivatives/gradients.md"]
+    assert section.startswith("# 2.1 Gradients\n")
+    assert "```{ib-anchor} trace-axb\n```\n\n## 2.1.1 Gradient of tr\\(AXB\\)" in section
+    # the permalink is still the chapter page's anchor, which links to the new place
+    assert "<https://example.org/book/chapters/derivatives.html#trace-axb>" in section
+    chapter = pages["chapters/derivatives.md"]
+    assert "```{toctree}\n:maxdepth: 1\n\nderivatives/gradients\n```" in chapter
+    link = '<li id="trace-axb"><a href="derivatives/gradients.html#trace-axb">2.1.1</a> Gradient of tr(AXB)</li>'
+    assert link in chapter
+    assert "ib-anchor" not in chapter  # the identities' labels are on the section page only
+    assert "### 1.1.1" in pages["chapters/basics.md"]  # a short chapter stays one page

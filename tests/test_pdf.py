@@ -85,3 +85,16 @@ def test_catalogue_text_is_escaped_in_latex(pdf: Path) -> None:
     tex = (pdf.parent / "latex" / "identity-book.tex").read_text()
     assert r"\input{/etc/passwd}" not in tex and r"\write18{" not in tex
     assert r"\textbackslash{}input\{/etc/passwd\}" in tex
+
+
+def test_the_reference_prints_a_mark_and_the_details_pdf_the_record(pdf: Path) -> None:
+    text = " ".join(text_of(pdf).split())
+    assert "✓ Verified (proved); Matrix Cookbook eq. 101; online" in text
+    assert "Derivation, every step checked:" in text and "Derivation (generated), every step checked:" in text
+    # the symbols table, the verification box and the cite block are in the details PDF only
+    for moved in ("Random seed", "Symbol Kind Size Properties", "BibTeX key idb:"):
+        assert moved not in text, moved
+    details = " ".join(text_of(pdf.parent / "identity-book-details.pdf").split())
+    for kept in ("Random seed", "Exact arithmetic", "BibTeX key idb:trace-axb", "2.1.1 Gradient of tr(AXB)"):
+        assert kept in details, kept
+    assert "every step checked" not in details

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from identity_book.compile import Compiled, compile_identity
 from identity_book.handbook import mathtex
@@ -15,12 +15,18 @@ from identity_book.model import Catalogue
 from identity_book.numbering import Numbered, number_catalogue, slug_of
 from identity_book.verify.results import Result
 
+# A chapter with more identities than this gets a page per section (its own page keeps the old
+# anchors as links and redirects); a shorter chapter is one page.
+SPLIT_OVER = 40
+
 
 @dataclass(frozen=True)
 class SectionView:
     number: Raw
     title: str
     entries: list[IdentityView]
+    docname: Raw  # the page the section is on: its own, or its chapter's
+    slug: Raw
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,11 @@ class ChapterView:
     @property
     def entries(self) -> list[IdentityView]:
         return [e for s in self.sections for e in s.entries]
+
+    @property
+    def split(self) -> bool:
+        """Whether each section has its own page."""
+        return any(s.docname != self.docname for s in self.sections)
 
 
 @dataclass(frozen=True)
@@ -62,8 +73,16 @@ def short_state(result: Result) -> str:
     return f"{result.status} (not verified)"
 
 
-def make_book(catalogue: Catalogue, results: list[Result], concordance: Concordance | None = None) -> Book:
-    """Number, compile and lay out every identity; ``results`` in any order, one per identity."""
+def make_book(
+    catalogue: Catalogue,
+    results: list[Result],
+    concordance: Concordance | None = None,
+    split_over: int = SPLIT_OVER,
+) -> Book:
+    """Number, compile and lay out every identity; ``results`` in any order, one per identity.
+
+    A chapter of more than ``split_over`` identities gets a page per section.
+    """
     by_id = {r.id: r for r in results}
     missing = [i.id for i in catalogue if i.id not in by_id]
     if missing:
@@ -82,7 +101,7 @@ def make_book(catalogue: Catalogue, results: list[Result], concordance: Concorda
         problems += _math_problems(n, view)
     if problems:
         raise HandbookError("\n".join(problems))
-    return Book(catalogue, numbered, by_id, _chapters(numbered, views), concordance)
+    return Book(catalogue, numbered, by_id, _chapters(numbered, views, split_over), concordance)
 
 
 def _math_problems(n: Numbered, view: IdentityView) -> list[str]:
@@ -103,13 +122,18 @@ def _math_problems(n: Numbered, view: IdentityView) -> list[str]:
     ]
 
 
-def _chapters(numbered: dict[str, Numbered], views: dict[str, IdentityView]) -> list[ChapterView]:
+def _chapters(numbered: dict[str, Numbered], views: dict[str, IdentityView], split_over: int) -> list[ChapterView]:
     chapters: dict[str, dict[str, list[Numbered]]] = {}
     for n in numbered.values():  # already in number order
         chapters.setdefault(n.chapter, {}).setdefault(n.section, []).append(n)
     out = []
     for sections in chapters.values():
         first = next(iter(sections.values()))[0]
+        split = sum(len(ns) for ns in sections.values()) > split_over
+
+        def page(ns: list[Numbered], split: bool = split) -> Raw:
+            return Raw(f"{ns[0].docname}/{slug_of(ns[0].section)}" if split else ns[0].docname)
+
         out.append(
             ChapterView(
                 raw_number(str(first.chapter_number)),
@@ -120,7 +144,9 @@ def _chapters(numbered: dict[str, Numbered], views: dict[str, IdentityView]) -> 
                     SectionView(
                         raw_number(f"{ns[0].chapter_number}.{ns[0].section_number}"),
                         ns[0].section_title,
-                        [views[n.identity.id] for n in ns],
+                        [replace(views[n.identity.id], page=page(ns)) for n in ns],
+                        page(ns),
+                        Raw(slug_of(ns[0].section)),
                     )
                     for ns in sections.values()
                 ],
@@ -138,3 +164,6 @@ def _check_unique_pages(chapters: list[ChapterView]) -> None:
         if ch.docname in seen:
             raise HandbookError(f"chapters {seen[ch.docname]!r} and {ch.title!r} would share the page {ch.docname}")
         seen[ch.docname] = ch.title
+        pages = [s.docname for s in ch.sections]
+        if ch.split and len(set(pages)) != len(pages):
+            raise HandbookError(f"two sections of chapter {ch.title!r} would share the page {pages[0]}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from identity_book.errors import CatalogueError, Diagnostic, Location
 from identity_book.handbook import texunicode
-from identity_book.handbook.book import Book, make_book
+from identity_book.handbook.book import SPLIT_OVER, Book, make_book
 from identity_book.handbook.concordance import Concordance, default_path, load_concordance
 from identity_book.handbook.latexcheck import check_catalogue_latex
 from identity_book.handbook.pages import render_pages, write_pages
@@ -34,6 +34,8 @@ class HandbookSettings:
     # the Matrix Cookbook concordance; None: concordance/matrix-cookbook.yaml next to the
     # catalogue folder, used when it exists (an explicit path must exist)
     concordance: Path | None = None
+    # a chapter with more identities than this gets a page per section
+    split_over: int = SPLIT_OVER
 
     def verify_settings(self) -> Settings:
         return Settings(seed=self.seed, symbolic=self.symbolic)
@@ -96,7 +98,7 @@ def _texts(ident: Identity) -> list[str]:
 def build_book(catalogue: Catalogue, results: list[Result], settings: HandbookSettings) -> Book:
     """Gate on the results (UnpublishableError) and lay out the book."""
     check_publishable(results, settings.allow_unverified)
-    return make_book(catalogue, results, concordance(settings, catalogue))
+    return make_book(catalogue, results, concordance(settings, catalogue), settings.split_over)
 
 
 def generate(book: Book, srcdir: Path) -> list[str]:

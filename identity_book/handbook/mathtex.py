@@ -34,6 +34,13 @@ def statement(c: Compiled) -> Raw:
     return Raw(f"\\ibfit{{{to_latex(c.lhs)} = {to_latex(c.rhs)}}}")
 
 
+def plain_statement(c: Compiled) -> str:
+    """The statement as LaTeX a reader can paste into a paper (no handbook macros)."""
+    if c.identity.latex is not None:
+        return "\n".join(line.strip() for line in c.identity.latex.strip().splitlines() if line.strip())
+    return f"{to_latex(c.lhs)} = {to_latex(c.rhs)}"
+
+
 def variable_symbol(c: Compiled, var: Variable) -> Raw:
     shape = None if var.integer is not None else c.scope.shapes.get(var.name)
     node = Node("var", shape=shape, value=var.name) if var.integer is None else Node("int", value=var.name)

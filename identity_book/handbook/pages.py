@@ -1,9 +1,11 @@
 """Render the handbook's MyST pages and write them into the Sphinx source folder.
 
-Generated pages go to ``chapters/`` (one page per chapter, so that ``chapters/<slug>.html#<id>``
-is an identity's permalink) and ``indexes/`` (tags, concordance, errata, status). Both folders belong
-to the generator: a marker file says so, files are rewritten only when their text changes (so
-Sphinx's incremental build sees what changed) and stale pages are removed. A folder without
+Generated pages go to ``chapters/`` (one page per chapter, so that
+``chapters/<slug>.html#<id>`` is an identity's permalink; a long chapter's sections get pages
+``chapters/<slug>/<section>`` and the chapter page keeps every old anchor as a link to the new
+place) and ``indexes/`` (tags, concordance, errata, status). Both folders belong to the
+generator: a marker file says so, files are rewritten only when their text changes (so Sphinx's
+incremental build sees what changed) and stale pages are removed. A folder without
 the marker is never touched.
 """
 
@@ -13,12 +15,15 @@ from pathlib import Path
 
 from identity_book.handbook import chart, indexes
 from identity_book.handbook.book import Book
+from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.sources import COOKBOOK, source
 from identity_book.handbook.templates import render
 from identity_book.verify.results import STRENGTHS, Strength
 
 FOLDERS = ("chapters", "indexes")
+# the heading of an identity: under its section on a chapter page, or on its section's own page
+HEADINGS = {"entry": Raw("###"), "section_entry": Raw("##")}
 MARKER = ".generated-by-identity-book"
 
 
@@ -43,8 +48,15 @@ def render_pages(book: Book) -> dict[str, str]:
     pages: dict[str, str] = {}
     for ch in book.chapters:
         pages[f"{ch.docname}.md"] = render(
-            "handbook/chapter.md", chapter=ch, summary=_summary(book, [e.id for e in ch.entries])
+            "handbook/chapter.md",
+            chapter=ch,
+            summary=_summary(book, [e.id for e in ch.entries]),
+            moved=Raw(render("handbook/moved.html", chapter=ch)) if ch.split else Raw(""),
+            heading=HEADINGS,
         )
+        if ch.split:
+            for section in ch.sections:
+                pages[f"{section.docname}.md"] = render("handbook/section.md", section=section, heading=HEADINGS)
     pages["chapters/index.md"] = render(
         "handbook/contents.md",
         chapters=book.chapters,

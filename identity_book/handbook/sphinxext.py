@@ -5,7 +5,8 @@ and the Matrix Cookbook concordance (``identity_book_handbook_concordance``), ve
 catalogue (through the result cache), refuses to publish refuted or inconclusive entries unless
 ``identity_book_handbook_allow_unverified`` is set, and writes the MyST pages that Sphinx then
 reads like any other source. It also bundles MathJax so the site renders math
-offline, and adds the LaTeX preamble the PDF needs.
+offline, adds copy buttons to code blocks (sphinx-copybutton: every identity's YAML and LaTeX),
+and adds the LaTeX preamble the PDF needs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sphinx.util import logging
 from identity_book import __version__
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.handbook import generate, nodes, texunicode
+from identity_book.handbook.book import SPLIT_OVER
 from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import unpublishable
 from identity_book.handbook.templates import render
@@ -70,6 +72,7 @@ def settings_from(app: Sphinx) -> generate.HandbookSettings:
         symbolic=bool(c[PREFIX + "symbolic"]),
         allow_unverified=bool(c[PREFIX + "allow_unverified"]),
         concordance=path(c[PREFIX + "concordance"]) if c[PREFIX + "concordance"] else None,
+        split_over=int(c[PREFIX + "split_over"]),
     )
 
 
@@ -99,6 +102,8 @@ def on_config_inited(app: Sphinx, cfg: Config) -> None:
     preamble = render("latex/preamble.tex", unicode=Raw(texunicode.preamble()))
     latex["preamble"] = latex.get("preamble", "") + "\n" + preamble
     latex.setdefault("extraclassoptions", "openany,oneside")
+    latex.setdefault("fncychap", "")  # chapter heads as the preamble sets them: one line
+    latex.setdefault("sphinxsetup", "hmargin={1.7cm,1.7cm}, vmargin={1.6cm,1.8cm}")
     latex.setdefault("fvset", r"\fvset{fontsize=\footnotesize}")
     cfg.latex_elements = latex
 
@@ -124,7 +129,7 @@ def on_builder_inited(app: Sphinx) -> None:
     for rel in unpublishable(results):
         logger.info("published although not verified (marked on its page): %s", rel)
     if app.builder.format == "html":
-        urls = {str(e.id): f"{e.docname}.html#{e.id}" for e in book.entries}
+        urls = {str(e.id): f"{e.page}.html#{e.id}" for e in book.entries}
         FORMULAS[app] = index_json(index_catalogue(catalogue), urls)
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries
@@ -157,6 +162,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(PREFIX + "allow_unverified", False, "env", types=frozenset({bool}))
     # "" means concordance/matrix-cookbook.yaml next to the catalogue folder, when it exists
     app.add_config_value(PREFIX + "concordance", "", "env", types=frozenset({str}))
+    app.add_config_value(PREFIX + "split_over", SPLIT_OVER, "env", types=frozenset({int}))
+    app.setup_extension("sphinx_copybutton")
     app.add_directive("ib-anchor", nodes.AnchorDirective)
     app.add_directive("ib-details", nodes.DetailsDirective)
     app.add_node(nodes.details, **nodes.NODE_VISITORS)  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from identity_book.derive import is_derivative
 from identity_book.errors import ExpressionError
 from identity_book.expr.nodes import Node
 from identity_book.expr.parser import Scope, parse
-from identity_book.handbook import bibtex, mathtex
+from identity_book.handbook import bibtex, mathtex, sources_text
 from identity_book.handbook import derivation as display
 from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import source
@@ -82,6 +82,7 @@ class ReferenceView:
     source: str
     eq: str
     note: str
+    short: str = ""  # the source's short name, for the PDF's one-line mark
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,14 @@ class IdentityView:
     permalink: Raw
     bibtex: Raw
     cite_key: Raw
+    yaml: Raw  # the entry as written in its catalogue file, fenced for a code block
+    tex: Raw  # the statement in plain LaTeX (no handbook macros), fenced for a code block
+    page: Raw  # the page it is printed on (its chapter's, or its section's own)
+
+    @property
+    def qualified(self) -> list[VariableView]:
+        """Variables whose properties the statement depends on (printed beside it in the PDF)."""
+        return [v for v in self.variables if v.properties not in ("generic", "real", "–")]
 
 
 def link(n: Numbered) -> LinkView:
@@ -235,7 +244,10 @@ def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
 
 
 def references(n: Numbered) -> list[ReferenceView]:
-    return [ReferenceView(source(r.source).name, r.eq or "", r.note or "") for r in n.identity.references]
+    return [
+        ReferenceView(source(r.source).name, r.eq or "", r.note or "", source(r.source).short)
+        for r in n.identity.references
+    ]
 
 
 @dataclass(frozen=True)
@@ -273,4 +285,7 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         permalink=Raw(bibtex.permalink(n)),
         bibtex=Raw(bibtex.entry(n, result)),
         cite_key=Raw(bibtex.key(ident.id)),
+        yaml=sources_text.fenced(sources_text.entry_yaml(ident), "yaml"),
+        tex=sources_text.fenced(mathtex.plain_statement(c), "latex"),
+        page=Raw(n.docname),
     )

@@ -11,10 +11,9 @@ release = version = book.BOOK_VERSION
 extensions = ["myst_parser", "identity_book.handbook"]
 root_doc = "index"
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
+html_theme = "furo"
 html_title = book.BOOK_TITLE
-html_theme_options = {"page_width": "1120px", "sidebar_width": "240px"}
 latex_engine = "pdflatex"
 latex_documents = [("index", "identity-book.tex", book.BOOK_TITLE, book.BOOK_AUTHOR, "manual")]
-latex_toplevel_sectioning = "part"
+latex_toplevel_sectioning = "chapter"
 latex_elements = {"papersize": "a4paper", "pointsize": "10pt", "printindex": ""}
