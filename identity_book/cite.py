@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from identity_book import config
+from identity_book import config, texunicode
 from identity_book.compile import compile_identity
 from identity_book.expr.latex import to_latex
 from identity_book.model import Catalogue, Identity
@@ -35,49 +35,8 @@ KEY_PREFIX = "idb:"
 FORMATS = ("bibtex", "latex", "text")
 STY_NAME = "identitybook"
 
-# Characters found in titles, as text-mode LaTeX (pdflatex does not know most of them).
-UNICODE_LATEX: dict[str, str] = {
-    "ᵀ": r"\ensuremath{^{\mathsf{T}}}",
-    "ᴴ": r"\ensuremath{^{\mathsf{H}}}",
-    "ᵏ": r"\ensuremath{^{k}}",
-    "ⁿ": r"\ensuremath{^{n}}",
-    "⁺": r"\ensuremath{^{+}}",
-    "⁻": r"\ensuremath{^{-}}",
-    "⁰": r"\ensuremath{^{0}}",
-    "¹": r"\ensuremath{^{1}}",
-    "²": r"\ensuremath{^{2}}",
-    "³": r"\ensuremath{^{3}}",
-    "⁴": r"\ensuremath{^{4}}",
-    "₀": r"\ensuremath{_{0}}",
-    "₁": r"\ensuremath{_{1}}",
-    "₂": r"\ensuremath{_{2}}",
-    "‖": r"\ensuremath{\|}",
-    "↦": r"\ensuremath{\mapsto}",
-    "→": r"\ensuremath{\to}",
-    "⇒": r"\ensuremath{\Rightarrow}",
-    "⊗": r"\ensuremath{\otimes}",
-    "⊙": r"\ensuremath{\odot}",
-    "∘": r"\ensuremath{\circ}",
-    "−": r"\ensuremath{-}",
-    "±": r"\ensuremath{\pm}",
-    "×": r"\ensuremath{\times}",
-    "·": r"\ensuremath{\cdot}",
-    "∈": r"\ensuremath{\in}",
-    "≠": r"\ensuremath{\neq}",
-    "≤": r"\ensuremath{\leq}",
-    "≥": r"\ensuremath{\geq}",
-    "∂": r"\ensuremath{\partial}",
-    "∇": r"\ensuremath{\nabla}",
-    "√": r"\ensuremath{\surd}",
-    "∑": r"\ensuremath{\sum}",
-    "Σ": r"\ensuremath{\Sigma}",
-    "λ": r"\ensuremath{\lambda}",
-    "–": "--",
-    "—": "---",
-    "’": "'",
-    "“": "``",
-    "”": "''",
-}
+# Unicode in titles as text-mode LaTeX: the handbook's table, plus typographic punctuation.
+UNICODE_LATEX: dict[str, str] = {**texunicode.declarations(), "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
 # Symbols pdflatex's utf8 input already typesets (no declaration needed).
 KNOWN_TO_LATEX = frozenset("±²³¹×·–—’“”")
 _LATEX_SPECIALS = {

@@ -7,9 +7,10 @@ import re
 import pytest
 import sympy
 
+from identity_book import texunicode
 from identity_book.errors import Location
 from identity_book.expr.latex import to_latex
-from identity_book.handbook import mathtex, texunicode
+from identity_book.handbook import mathtex
 from identity_book.handbook.derivation import broken, wrap_rules
 from identity_book.handbook.escape import Raw, finalize_for, md_escape, raw_id, tex_escape
 from identity_book.handbook.latexcheck import check_identity_latex, check_latex

@@ -89,7 +89,7 @@ def test_catalogue_text_is_escaped_in_latex(pdf: Path) -> None:
 
 def test_the_reference_prints_a_mark_and_the_details_pdf_the_record(pdf: Path) -> None:
     text = " ".join(text_of(pdf).split())
-    assert "✓ Verified (proved); Matrix Cookbook eq. 101; online" in text
+    assert "✓ Verified (proved for all sizes); Matrix Cookbook eq. 101; online" in text
     assert "Derivation, every step checked:" in text and "Derivation (generated), every step checked:" in text
     # the symbols table, the verification box and the cite block are in the details PDF only
     for moved in ("Random seed", "Symbol Kind Size Properties", "BibTeX key idb:"):

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from identity_book import texunicode
 from identity_book.errors import CatalogueError, Diagnostic, Location
-from identity_book.handbook import texunicode
 from identity_book.handbook.book import SPLIT_OVER, Book, make_book
 from identity_book.handbook.concordance import Concordance, default_path, load_concordance
 from identity_book.handbook.latexcheck import check_catalogue_latex

@@ -22,9 +22,9 @@ from sphinx.errors import SphinxError
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
 
-from identity_book import __version__
+from identity_book import __version__, texunicode
 from identity_book.errors import CatalogueError, IdentityBookError
-from identity_book.handbook import generate, nodes, texunicode
+from identity_book.handbook import generate, nodes
 from identity_book.handbook.book import SPLIT_OVER
 from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import unpublishable

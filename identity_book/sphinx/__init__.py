@@ -6,7 +6,8 @@ In ``conf.py``::
     identity_book_catalogue = "identities"      # a folder, or a list of folders
 
 Then ``.. identity:: trace-axb`` (MyST: ```` ```{identity} trace-axb ````) embeds an identity and
-``:identity:`trace-axb``` cites it. Identities are verified during the build (through the same
+``:identity:`trace-axb``` cites it; ``.. derive:: tr(A @ X @ B)`` with ``:wrt: X`` prints a
+generated derivation, every step checked. Identities are verified during the build (through the same
 cache as ``identity-book verify``); a false, undecided or unknown one is a warning of type
 ``identity_book.*`` (see :mod:`identity_book.sphinx.warning_types`), so ``sphinx-build -W`` fails.
 """
@@ -22,6 +23,7 @@ from sphinx.environment import BuildEnvironment
 
 from identity_book import __version__
 from identity_book.cite import unicode_package
+from identity_book.sphinx.derive_directive import DeriveDirective
 from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.role import IdentityRole
 from identity_book.sphinx.state import (
@@ -93,9 +95,11 @@ def setup_config(app: Sphinx) -> None:
 
 
 def setup_markup(app: Sphinx) -> None:
-    """The domain, plus ``identity`` as a directive and role without the ``idb:`` prefix."""
+    """The domain, plus ``identity`` as a directive and role without the ``idb:`` prefix, and
+    ``derive`` (a derivation generated and checked during the build)."""
     app.add_domain(IdentityDomain)
     app.add_directive("identity", IdentityDomain.directives["identity"])
+    app.add_directive("derive", DeriveDirective)
     app.add_role("identity", IdentityRole())
     app.add_latex_package(LATEX_PACKAGE)
 

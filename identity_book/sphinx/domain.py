@@ -5,7 +5,9 @@ Modelled on ``sphinx/domains/math.py``. The data are keyed by document, so ``cle
 
 - ``embeds``: docname -> {identity id: (node id, number, title)}, the anchors roles link to;
 - ``uses``: docname -> {identity id: fingerprint}, what the page showed; when a fingerprint
-  changes (the entry was edited, renumbered, added or removed) the page is read again.
+  changes (the entry was edited, renumbered, added or removed) the page is read again;
+- ``warned``: docname -> True for a page whose ``derive`` directive warned, read again on every
+  build so that the warning is never lost to an incremental build.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class IdentityDomain(Domain):
     object_types: ClassVar[dict[str, ObjType]] = {"identity": ObjType("identity", "identity")}
     directives: ClassVar[dict[str, Any]] = {"identity": IdentityDirective}
     roles: ClassVar[dict[str, Any]] = {"identity": IdentityRole()}
-    initial_data: ClassVar[dict[str, Any]] = {"embeds": {}, "uses": {}}
+    initial_data: ClassVar[dict[str, Any]] = {"embeds": {}, "uses": {}, "warned": {}}
     data_version = 1
 
     @property
@@ -54,12 +56,15 @@ class IdentityDomain(Domain):
     def note_use(self, docname: str, identity_id: str, fingerprint: str) -> None:
         self.uses.setdefault(docname, {})[identity_id] = fingerprint
 
+    def note_warning(self, docname: str) -> None:
+        self.data.setdefault("warned", {})[docname] = True
+
     def clear_doc(self, docname: str) -> None:
-        self.embeds.pop(docname, None)
-        self.uses.pop(docname, None)
+        for key in ("embeds", "uses", "warned"):
+            self.data.setdefault(key, {}).pop(docname, None)
 
     def merge_domaindata(self, docnames: Set[str], otherdata: dict[str, Any]) -> None:
-        for key in ("embeds", "uses"):
+        for key in ("embeds", "uses", "warned"):
             mine, theirs = self.data.setdefault(key, {}), otherdata.get(key, {})
             for docname in docnames:
                 if docname in theirs:
@@ -73,12 +78,13 @@ class IdentityDomain(Domain):
         return None
 
     def outdated(self, state: CatalogueState) -> set[str]:
-        """Documents whose identities changed since they were read."""
-        return {
+        """Documents whose identities changed since they were read, and those that warned."""
+        changed = {
             docname
             for docname, used in self.uses.items()
             if any(state.fingerprint(i) != fp for i, fp in used.items())
         }
+        return changed | set(self.data.get("warned", {}))
 
     def resolve_xref(
         self,

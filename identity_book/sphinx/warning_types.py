@@ -20,6 +20,7 @@ SUBTYPES: dict[str, str] = {
     "error": "an embedded or cited identity could not be checked (its entry is malformed)",
     "erratum": "an identity kept as a printed erratum (expected false) was verified",
     "unknown_id": "the directive or role names an id that is not in the catalogue",
+    "derive": "a derive directive has no rule for its expression, or a step or the result is not verified",
     "catalogue": "the catalogue cannot be loaded: bad YAML, schema or expression, no such folder",
 }
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from identity_book.compile import Compiled, CompiledStep
-from identity_book.derive import GRADIENTS, const, eye, generate, mm, tp
+from identity_book.derive import GRADIENTS, Unsupported, const, derivation_steps, eye, is_derivative, mm, tp
 from identity_book.errors import ExpressionError
 from identity_book.expr.nodes import ONE, Node
 from identity_book.expr.parser import Scope, parse
@@ -159,9 +159,12 @@ def compile_steps(c: Compiled, steps: list[Step]) -> list[CompiledStep]:
 def derivations_for(c: Compiled, settings: Settings) -> tuple[DerivationReport | None, DerivationReport | None]:
     """The written derivation, checked, and a generated one for a derivative identity, checked."""
     written = check_steps(c, list(c.steps), settings, "written") if c.steps else None
-    generated_steps = generate(c.lhs)
-    if generated_steps is None:
+    if not is_derivative(c.lhs):
         return written, None
+    try:
+        generated_steps = derivation_steps(c.lhs)
+    except Unsupported as exc:
+        return written, DerivationReport("generated", "skipped", detail=f"none generated: {exc}")
     try:
         steps = compile_steps(c, generated_steps)
     except ExpressionError as exc:

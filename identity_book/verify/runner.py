@@ -99,6 +99,12 @@ def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
     except Timeout:
         result.checks["derivation"] = LevelResult("inconclusive", detail="derivation check exceeded its budget")
         return
+    missing = None  # why no derivation was generated, said in the level's detail
+    if generated is not None and generated.outcome == "skipped":
+        missing, generated = f"generated: {generated.detail}", None
+        if written is None:
+            result.checks["derivation"] = LevelResult("skipped", detail=missing)
+            return
     report = written or generated
     if report is None:
         return
@@ -108,7 +114,7 @@ def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
     level = LevelResult(
         report.outcome,
         seconds=time.perf_counter() - start,
-        detail=f"{report.source}: {report.detail or 'every step verified'}",
+        detail="; ".join(filter(None, (f"{report.source}: {report.detail or 'every step verified'}", missing))),
     )
     result.checks["derivation"] = level
     if report.source == "written" and report.outcome == "failed":
