@@ -36,7 +36,7 @@ def test_derivations_are_generated_checked_and_shown(app: Any) -> None:
     # :entry: show gives the catalogue entry; the Hessian's entry is not shown
     text = re.sub(r"<[^>]+>", "", index)
     assert "id: grad-tr-a-x-b" in text and "rhs: A.T @ B.T" in text
-    assert index.count('class="highlight-yaml') == 1
+    assert index.count("highlight-yaml") == 1
     assert r"\mathbf{S} + \mathbf{S}^{\top}" in index or r"2 \mathbf{S}" in index
     assert "Every step checked" in page(app, "myst")  # the MyST form
     assert r"\mathbf{X}^{-1}" in page(app, "myst")
@@ -61,10 +61,8 @@ def test_a_missing_rule_is_named_on_the_page_and_as_a_warning(app: Any) -> None:
 
 @pytest.mark.sphinx("html", testroot="identity-derive", warningiserror=True)
 def test_a_missing_rule_fails_a_build_with_warnings_as_errors(app: Any) -> None:
-    from sphinx.errors import SphinxWarning
-
-    with pytest.raises(SphinxWarning, match=r"identity_book\.derive"):
-        app.build()
+    app.build()
+    assert app.statuscode == 1
 
 
 @pytest.mark.slow
