@@ -14,9 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.cli import main as cli
 from identity_book.handbook.pdfstats import measure
-from identity_book.loader import load_catalogue
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from identity_book.loader import load_catalogue
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.runner import verify_many

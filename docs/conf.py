@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from identity_book import config as book
@@ -25,9 +24,8 @@ exclude_patterns = ["_build", "_generated", "README.md"]
 myst_heading_anchors = 3
 myst_enable_extensions = ["deflist"]
 
-# The catalogue the handbook is built from, and where verification results are cached.
+# The catalogue the handbook is built from (results are cached as identity_book.config.cache_folder says).
 identity_book_handbook_catalogue = [str(ROOT / "identities")]
-identity_book_handbook_cache = os.environ.get("IDENTITY_BOOK_CACHE", str(ROOT / ".identity-book-cache"))
 
 # Furo: a documentation theme that is actively maintained, with light and dark mode (following
 # the reader's system, or the toggle), a sidebar of the book's pages and sections, an "on this

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import shutil
 import sys
 import tempfile
@@ -20,6 +19,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from identity_book import config
+from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, pdf
 from identity_book.handbook.book import make_book
@@ -141,8 +142,6 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
 
 def details_overrides() -> dict[str, Any]:
     """The details PDF: the chapters alone, each identity with its full verification record."""
-    from identity_book import config
-
     title = f"{config.BOOK_TITLE}: verification details"
     tex = DETAILS_NAME.replace(".pdf", ".tex")
     return {"latex_documents": [("chapters/index", tex, title, config.BOOK_AUTHOR, "manual")]}
@@ -193,7 +192,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                 stack.enter_context(tempfile.TemporaryDirectory(prefix="identity-book-cache-"))
             )
         else:
-            cache = Path(os.environ.get("IDENTITY_BOOK_CACHE", ".identity-book-cache")).resolve()
+            cache = cache_folder()
         settings = settings_for(args, cache)
         code = check(settings, want_pdf)
         if code:

@@ -22,10 +22,12 @@ from typing import Any
 import jinja2
 
 from identity_book import config, texunicode
-from identity_book.compile import compile_identity
+from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.numbering import Numbered, number_catalogue
+from identity_book.catalogue.records import Catalogue, Identity
+from identity_book.config import cache_folder
 from identity_book.expr.latex import to_latex
-from identity_book.model import Catalogue, Identity
-from identity_book.numbering import Numbered, number_catalogue
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -250,8 +252,6 @@ def _load(
     args: argparse.Namespace, ids: list[str] | None = None
 ) -> tuple[list[Citation], list[str]]:
     """Citations for ``ids`` (every identity when None), verified; and the unknown ids."""
-    from identity_book.loader import load_catalogue
-
     catalogue = load_catalogue([Path(p) for p in args.catalogue] or [Path("identities")])
     wanted = [i for i in catalogue if ids is None or i.id in ids]
     unknown = [i for i in ids or () if catalogue.get(i) is None]
@@ -261,10 +261,9 @@ def _load(
 
 def _verify(identities: list[Identity], args: argparse.Namespace) -> list[Result]:
     """Verification with the command line's options and cache (``--jobs``, ``--no-cache``, ...)."""
-    from identity_book.cli import CACHE_DIR  # late import: cli imports this module
-
     settings = Settings(seed=args.seed, symbolic=not args.no_symbolic)
-    cache = None if args.no_cache else Cache(CACHE_DIR)
+    folder = None if args.no_cache else cache_folder()
+    cache = Cache(folder) if folder else None
     return verify_many(identities, settings, args.jobs, cache)
 
 

@@ -1,24 +1,29 @@
-"""The command line: ``identity-book verify|build|show|cite|export``."""
+"""The command line: ``identity-book verify|show`` here; ``build``, ``cite``/``export``, ``find`` and
+``derive`` come from their own modules."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from identity_book import __version__
+from identity_book import __version__, build, cite
+from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue
+from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue
+from identity_book.expr.latex import to_latex
+from identity_book.ondemand import command
 from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
+from identity_book.search import find
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_many
 
 DEFAULT_CATALOGUE = Path("identities")
-CACHE_DIR = Path(os.environ.get("IDENTITY_BOOK_CACHE", ".identity-book-cache"))
+DESCRIPTION = "Verify a catalogue of matrix identities, build its handbook, cite, find and derive identities."
 
 
 def _paths(values: list[str]) -> list[Path]:
@@ -30,7 +35,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def run_verification(catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False) -> list[Result]:
-    cache = None if args.no_cache else Cache(CACHE_DIR)
+    folder = None if args.no_cache else cache_folder()
+    cache = Cache(folder) if folder else None
     progress = Progress(len(catalogue), sys.stderr, enabled=not quiet)
     try:
         return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress)
@@ -62,9 +68,6 @@ def cmd_show(args: argparse.Namespace) -> int:
     if ident is None:
         print(f"unknown identity id {args.id!r}", file=sys.stderr)
         return 2
-    from identity_book.compile import compile_identity
-    from identity_book.expr.latex import to_latex
-
     c = compile_identity(ident)
     print(f"{ident.id}: {ident.title}")
     print(f"  {ident.location}")
@@ -92,7 +95,7 @@ def _add_verify_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="identity-book", description=__doc__)
+    parser = argparse.ArgumentParser(prog="identity-book", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"identity-book {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -109,29 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_verify_options(p)
     p.set_defaults(func=cmd_show)
 
-    for extra in _extensions():
-        extra(sub, _add_verify_options)
+    for add_commands in (build.add_commands, cite.add_commands, find.add_commands, command.add_commands):
+        add_commands(sub, _add_verify_options)
     return parser
-
-
-EXTENSION_MODULES = (
-    "identity_book.build",
-    "identity_book.cite",
-    "identity_book.search.find",
-    "identity_book.ondemand.command",
-)
-
-
-def _extensions() -> list:
-    """Sub-commands provided by other modules (build, cite, export, find, derive)."""
-    out = []
-    for module in EXTENSION_MODULES:
-        try:
-            mod = __import__(module, fromlist=["add_commands"])
-        except ImportError:
-            continue
-        out.append(mod.add_commands)
-    return out
 
 
 def main(argv: list[str] | None = None) -> int:

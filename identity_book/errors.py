@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -35,7 +36,18 @@ class Diagnostic:
 
 
 class IdentityBookError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose.
+
+    A subclass whose constructor takes other arguments than the message sets ``_init_args``, so
+    the error pickles (it crosses process boundaries in parallel verification and Sphinx builds).
+    """
+
+    _init_args: tuple[Any, ...] | None = None
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        if self._init_args is None:
+            return super().__reduce__()
+        return (type(self), self._init_args)
 
 
 class CatalogueError(IdentityBookError):
@@ -43,6 +55,7 @@ class CatalogueError(IdentityBookError):
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = sorted(diagnostics, key=lambda d: (d.location, d.message))
+        self._init_args = (self.diagnostics,)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 
@@ -55,6 +68,7 @@ class ExpressionError(IdentityBookError):
     def __init__(self, message: str, offset: int = 0) -> None:
         self.message = message
         self.offset = offset
+        self._init_args = (message, offset)
         super().__init__(message)
 
 

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from identity_book.errors import CatalogueError
-from identity_book.handbook.verdict import level_lines
+from identity_book.verdict import level_lines
 from identity_book.verify.results import STRENGTHS, Result, Strength
 
 

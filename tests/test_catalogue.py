@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from identity_book.compile import compile_identity
-from identity_book.derive import is_derivative
-from identity_book.loader import load_catalogue
+from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.verify.checks import Settings
+from identity_book.verify.generator import is_derivative
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_many
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from identity_book import cite
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.cli import main
-from identity_book.loader import load_catalogue
 
 ROOTS = Path(__file__).parent / "roots"
 BASIC = ROOTS / "test-identity-basic" / "identities"  # all verified

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue
 from identity_book.handbook.concordance import (
     Concordance,
     CorrectedRecord,
@@ -20,8 +22,6 @@ from identity_book.handbook.concordance import (
     OutOfScopeRecord,
     load_concordance,
 )
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue
 
 # The numbered equations of the chapters the concordance covers, in the numbering of the edition
 # of 15 November 2012 (chapter boundaries as in eric-wieser/lean-matrix-cookbook).

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.var_option import parse_var
 from identity_book.cli import main
 from identity_book.ondemand.derivative import MissingRule, derive
-from identity_book.var_option import parse_var
 
 # expression, --wrt, --var, --kind, expected result, a rule the steps must use
 CASES = [

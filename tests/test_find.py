@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.var_option import parse_var
 from identity_book.cli import main
 from identity_book.errors import ExpressionError
-from identity_book.loader import load_catalogue
 from identity_book.search.find import find_matches
 from identity_book.search.index import IndexedSide, index_catalogue, index_json
 from identity_book.search.normal import normalise
-from identity_book.var_option import parse_var
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "identity_book" / "handbook" / "static" / "formula-search.js"

@@ -201,8 +201,8 @@ def test_full_catalogue_builds_html_and_pdf(tmp_path: Path) -> None:
     """The whole catalogue, as ``make book`` builds it; the same numbers in HTML and PDF."""
     import subprocess
 
-    from identity_book.loader import load_catalogue
-    from identity_book.numbering import number_catalogue
+    from identity_book.catalogue.loader import load_catalogue
+    from identity_book.catalogue.numbering import number_catalogue
 
     if shutil.which("latexmk") is None:
         pytest.skip("TeX Live is not installed (scripts/system-deps.sh)")

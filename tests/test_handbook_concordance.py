@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from test_handbook_pages import CATALOGUE, CONCORDANCE, fixed_results, reproducible  # noqa: F401
 
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue
 from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, indexes
 from identity_book.handbook.book import make_book
@@ -24,8 +26,6 @@ from identity_book.handbook.concordance import (
     load_concordance,
 )
 from identity_book.handbook.pages import render_pages
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue
 
 
 @pytest.fixture(scope="module")

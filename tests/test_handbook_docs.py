@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.latexcheck import check_catalogue_latex
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.schema import IdentitySpec, VariableSpec
 from identity_book.cli import build_parser
 from identity_book.expr.parser import NAMES
-from identity_book.handbook.latexcheck import check_catalogue_latex
-from identity_book.loader import load_catalogue
-from identity_book.schema import IdentitySpec, VariableSpec
 from identity_book.verify.checks import Settings
 from identity_book.verify.runner import verify_many
 
@@ -64,8 +64,8 @@ def test_cli_reference_lists_every_option(command: str) -> None:
 
 
 def test_catalogue_reference_documents_derivations_errata_and_the_concordance() -> None:
+    from identity_book.catalogue.schema import StepSpec
     from identity_book.handbook.concordance import CorrectedRecord, EntryRecord, OutOfScopeRecord
-    from identity_book.schema import StepSpec
 
     page = (GUIDE / "catalogue-format.md").read_text()
     for name in StepSpec.model_fields:

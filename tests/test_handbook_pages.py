@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from identity_book import config
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue
 from identity_book.handbook import chart, indexes
 from identity_book.handbook.book import Book, make_book
 from identity_book.handbook.concordance import load_concordance
 from identity_book.handbook.pages import MARKER, render_pages, write_pages
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.templates import TemplateError, render, template_dir
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue
 from identity_book.verify.results import LevelResult, Result
 
 HERE = Path(__file__).parent
@@ -205,7 +205,7 @@ def test_generated_derivation_is_labelled(book: Book) -> None:
 
 
 def test_unchecked_and_failed_steps_are_marked(reproducible: None) -> None:
-    from identity_book.compile import compile_identity
+    from identity_book.catalogue.compile import compile_identity
     from identity_book.handbook.views import derivation
 
     catalogue = load_catalogue(CATALOGUE)
@@ -324,7 +324,7 @@ def test_missing_results_are_an_error(reproducible: None) -> None:
 
 
 def test_generated_derivation_is_shown_only_when_every_step_passed(reproducible: None) -> None:
-    from identity_book.compile import compile_identity
+    from identity_book.catalogue.compile import compile_identity
     from identity_book.handbook.views import derivation
 
     catalogue = load_catalogue(CATALOGUE)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.errors import CatalogueError
-from identity_book.loader import load_catalogue
 
 BAD = Path(__file__).parent / "data" / "bad"
 PWNED = Path("/tmp/identity-book-pwned")
@@ -118,3 +118,21 @@ def test_each_alias_is_reported_once_at_its_own_line(tmp_path: Path) -> None:
     found = [(d.location.line, d.message) for d in info.value.diagnostics]
     assert [line for line, _ in found] == [2, 8, 9], found
     assert "anchor &base" in found[0][1] and all("alias *base" in m for _, m in found[1:])
+
+
+def test_errors_pickle_with_their_fields() -> None:
+    """Errors cross process boundaries (parallel verification, parallel Sphinx readers)."""
+    import pickle
+
+    from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, LimitError, Location
+    from identity_book.handbook.policy import UnpublishableError
+
+    problem = Diagnostic(Location("a.yaml", 3, 7), "unknown field 'lsh'", "trace-axb")
+    again = pickle.loads(pickle.dumps(CatalogueError([problem])))
+    assert isinstance(again, CatalogueError) and again.diagnostics == [problem]
+    assert str(again) == "a.yaml:3:7: trace-axb: unknown field 'lsh'"
+    for cls in (ExpressionError, LimitError):
+        err = pickle.loads(pickle.dumps(cls("unknown function 'foo'", 5)))
+        assert type(err) is cls and (err.message, err.offset) == ("unknown function 'foo'", 5)
+    unpublishable = pickle.loads(pickle.dumps(UnpublishableError(["a.yaml:1: x: refuted"])))
+    assert unpublishable.problems == ["a.yaml:1: x: refuted"] and "1 identity(ies)" in str(unpublishable)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from identity_book.compile import compile_identity
+from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.expr.parser import Scope, dim_symbol, parse
-from identity_book.loader import load_catalogue
 from identity_book.verify.checks import Settings, exact_check, numeric_check
 from identity_book.verify.mutate import mutants
 

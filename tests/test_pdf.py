@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.numbering import number_catalogue
 from identity_book.cli import main
-from identity_book.loader import load_catalogue
-from identity_book.numbering import number_catalogue
 
 pytestmark = pytest.mark.slow
 

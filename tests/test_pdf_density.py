@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.cli import main
 from identity_book.handbook.pdfstats import measure, missing_numbers
-from identity_book.loader import load_catalogue
 
 pytestmark = pytest.mark.slow
 

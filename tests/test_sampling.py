@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from identity_book.catalogue.records import Variable
 from identity_book.errors import Location
-from identity_book.model import Variable
 from identity_book.verify.sampling import has_properties, sample_variable
 
 PROPERTY_SETS = [
@@ -57,9 +57,9 @@ def test_exact_orthogonal_samples_are_rational_and_not_only_rotations() -> None:
 
 
 def _compiled(variables: dict[str, object], lhs: str, rhs: str, constraints: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
-    from identity_book.compile import compile_identity
+    from identity_book.catalogue.compile import compile_identity
+    from identity_book.catalogue.records import Identity, Variable
     from identity_book.errors import Location
-    from identity_book.model import Identity, Variable
 
     here = Location("t.yaml", 1, 1)
     vs = tuple(Variable(k, here, shape=tuple(v)) for k, v in variables.items())  # type: ignore[call-overload]
@@ -101,8 +101,8 @@ def test_square_only_entries_never_use_size_one() -> None:
 def test_exact_samples_are_generic_in_rank() -> None:
     import numpy as np
 
+    from identity_book.catalogue.records import Variable
     from identity_book.errors import Location
-    from identity_book.model import Variable
     from identity_book.verify import exact
     from identity_book.verify.sampling import sample_variable
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from identity_book.loader import load_catalogue
+from identity_book.catalogue.loader import load_catalogue
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 
@@ -248,7 +248,7 @@ def test_missing_catalogue_folder(app: Any) -> None:
 
 # -- units ---------------------------------------------------------------------------------------
 def test_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from identity_book.sphinx.state import cache_folder
+    from identity_book.config import cache_folder
 
     monkeypatch.delenv("IDENTITY_BOOK_CACHE", raising=False)
     docs = tmp_path / "project" / "docs"

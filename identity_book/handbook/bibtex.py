@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from identity_book import cite
-from identity_book.numbering import Numbered
+from identity_book.catalogue.numbering import Numbered
 from identity_book.verify.results import Result
 
 _URL = re.compile(r"^https?://[A-Za-z0-9._~:/?#@!$&'()*+,;=%-]+$")

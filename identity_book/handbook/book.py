@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from identity_book.compile import Compiled, compile_identity
+from identity_book.catalogue.compile import Compiled, compile_identity
+from identity_book.catalogue.numbering import Numbered, number_catalogue, slug_of
+from identity_book.catalogue.records import Catalogue
 from identity_book.handbook import mathtex
 from identity_book.handbook.concordance import Concordance
 from identity_book.handbook.escape import Raw, raw_number
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.views import Context, IdentityView, identity_view
-from identity_book.model import Catalogue
-from identity_book.numbering import Numbered, number_catalogue, slug_of
 from identity_book.verify.results import Result
 
 # A chapter with more identities than this gets a page per section (its own page keeps the old

@@ -20,10 +20,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAdapter, ValidationError
 
+from identity_book.catalogue.records import Catalogue
+from identity_book.catalogue.schema import ID_PATTERN
+from identity_book.catalogue.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
-from identity_book.model import Catalogue
-from identity_book.schema import ID_PATTERN
-from identity_book.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 
 DEFAULT = Path("concordance") / "matrix-cookbook.yaml"
 MAX_RECORDS = 5000

@@ -20,15 +20,15 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from identity_book.compile import Compiled
-from identity_book.derive import is_derivative
+from identity_book.catalogue.compile import Compiled
 from identity_book.expr.latex import to_latex
 from identity_book.expr.nodes import Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import mathtex
 from identity_book.handbook.escape import Raw, one_line
-from identity_book.handbook.verdict import StepMark
+from identity_book.verdict import StepMark
 from identity_book.verify.derivation import first_reference
+from identity_book.verify.generator import is_derivative
 
 RULE_WIDTH = 36
 ORPHAN = 8  # a rule's last few characters stay on the line before

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from identity_book import texunicode
+from identity_book.catalogue.latexcheck import check_catalogue_latex
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import CatalogueError, Diagnostic, Location
 from identity_book.handbook.book import SPLIT_OVER, Book, make_book
 from identity_book.handbook.concordance import Concordance, default_path, load_concordance
-from identity_book.handbook.latexcheck import check_catalogue_latex
 from identity_book.handbook.pages import render_pages, write_pages
 from identity_book.handbook.policy import check_publishable
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue, Identity
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result

@@ -10,8 +10,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from identity_book.model import Catalogue
-from identity_book.numbering import number_catalogue
+from identity_book.catalogue.numbering import number_catalogue
+from identity_book.catalogue.records import Catalogue
 
 
 @dataclass(frozen=True)

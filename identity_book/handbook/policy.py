@@ -9,7 +9,7 @@ check refutes them, as expected, and an entry awaiting proof when the check is i
 from __future__ import annotations
 
 from identity_book.errors import IdentityBookError
-from identity_book.handbook.verdict import verdict
+from identity_book.verdict import verdict
 from identity_book.verify.results import Result
 
 
@@ -22,6 +22,7 @@ class UnpublishableError(HandbookError):
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        self._init_args = (problems,)
         hint = "pass --allow-unverified (or set identity_book_handbook_allow_unverified) to publish them marked"
         super().__init__("\n".join([*problems, f"{len(problems)} identity(ies) not verified; {hint}"]))
 

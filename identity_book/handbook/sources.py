@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from identity_book.numbering import title_of
+from identity_book.catalogue.numbering import title_of
 
 
 @dataclass(frozen=True)

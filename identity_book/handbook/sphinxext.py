@@ -23,6 +23,7 @@ from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
 
 from identity_book import __version__, texunicode
+from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.handbook import generate, nodes
 from identity_book.handbook.book import SPLIT_OVER
@@ -66,7 +67,7 @@ def settings_from(app: Sphinx) -> generate.HandbookSettings:
 
     return generate.HandbookSettings(
         catalogue=tuple(path(p) for p in c[PREFIX + "catalogue"]),
-        cache=path(c[PREFIX + "cache"]) if c[PREFIX + "cache"] else None,
+        cache=cache_folder(c[PREFIX + "cache"] or None, Path(app.confdir)),
         jobs=int(c[PREFIX + "jobs"]),
         seed=int(c[PREFIX + "seed"]),
         symbolic=bool(c[PREFIX + "symbolic"]),
@@ -155,7 +156,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.mathjax")
     app.setup_extension("myst_parser")
     app.add_config_value(PREFIX + "catalogue", [], "env", types=frozenset({list, tuple}))
-    app.add_config_value(PREFIX + "cache", ".identity-book-cache", "", types=frozenset({str}))
+    # "" means the shared rule of identity_book.config.cache_folder ($IDENTITY_BOOK_CACHE, ...)
+    app.add_config_value(PREFIX + "cache", "", "", types=frozenset({str}))
     app.add_config_value(PREFIX + "jobs", 0, "", types=frozenset({int}))
     app.add_config_value(PREFIX + "seed", 0, "env", types=frozenset({int}))
     app.add_config_value(PREFIX + "symbolic", True, "env", types=frozenset({bool}))

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from identity_book.compile import Compiled
-from identity_book.derive import is_derivative
+from identity_book.catalogue.compile import Compiled
+from identity_book.catalogue.numbering import Numbered
+from identity_book.catalogue.records import Variable
 from identity_book.errors import ExpressionError
 from identity_book.expr.nodes import Node
 from identity_book.expr.parser import Scope, parse
@@ -18,7 +19,7 @@ from identity_book.handbook import bibtex, mathtex, sources_text
 from identity_book.handbook import derivation as display
 from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import source
-from identity_book.handbook.verdict import (
+from identity_book.verdict import (
     LevelLine,
     StepMark,
     StepMarks,
@@ -28,8 +29,7 @@ from identity_book.handbook.verdict import (
     step_marks,
     verdict,
 )
-from identity_book.model import Variable
-from identity_book.numbering import Numbered
+from identity_book.verify.generator import is_derivative
 from identity_book.verify.results import Result
 
 

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from identity_book.catalogue.var_option import VarOptionError, parse_var
 from identity_book.ondemand.derivative import KINDS, DeriveError, MissingRule, derive
 from identity_book.ondemand.formats import FORMATS, render
-from identity_book.var_option import VarOptionError, parse_var
 from identity_book.verify.checks import Settings
 
 
@@ -29,7 +29,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     except MissingRule as exc:
         print(f"identity-book derive: {exc}", file=sys.stderr)
         print(
-            "nothing is guessed: add the rule to identity_book/derive.py, or write the derivation by hand",
+            "nothing is guessed: add the rule to identity_book/verify/generator.py, or write the derivation by hand",
             file=sys.stderr,
         )
         return 1

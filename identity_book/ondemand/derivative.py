@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from identity_book.compile import Compiled, compile_identity
-from identity_book.derive import Unsupported, derivation_steps
+from identity_book.catalogue.compile import Compiled, compile_identity
+from identity_book.catalogue.records import Identity, Step, Variable
 from identity_book.errors import CatalogueError, IdentityBookError, Location
 from identity_book.expr.text import to_text
-from identity_book.model import Identity, Step, Variable
 from identity_book.verify.checks import Settings
 from identity_book.verify.derivation import first_reference
+from identity_book.verify.generator import Unsupported, derivation_steps
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_identity
 

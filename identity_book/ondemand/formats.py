@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 
+from identity_book.catalogue.records import Identity, Variable
 from identity_book.expr.latex import to_latex
 from identity_book.handbook.derivation import Line, display
-from identity_book.handbook.verdict import StepMark
-from identity_book.model import Identity, Variable
 from identity_book.ondemand.derivative import CheckedStep, Derived
+from identity_book.verdict import StepMark
 
 FORMATS = ("text", "latex", "markdown", "yaml")
 MARKS = {"passed": "✓ checked", "failed": "✗ FAILED", "inconclusive": "? undecided", "unchecked": "· not checked"}

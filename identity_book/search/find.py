@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Identity, Variable
+from identity_book.catalogue.var_option import VarOptionError, compatible, parse_var
 from identity_book.errors import ExpressionError
-from identity_book.loader import load_catalogue
-from identity_book.model import Identity, Variable
 from identity_book.search.index import IndexedSide, index_catalogue
 from identity_book.search.normal import Normal, normalise, similarity
-from identity_book.var_option import VarOptionError, compatible, parse_var
 
 NEAR_THRESHOLD = 0.5
 NEAR_LIMIT = 10

@@ -10,9 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import ExpressionError
 from identity_book.expr.parser import ARITY
-from identity_book.model import Catalogue, Identity
 from identity_book.search.normal import Normal, normalise
 
 INDEX_VERSION = 1

@@ -23,12 +23,13 @@ from sphinx.environment import BuildEnvironment
 
 from identity_book import __version__
 from identity_book.cite import unicode_package
+from identity_book.config import cache_folder
 from identity_book.sphinx.derive_directive import DeriveDirective
+from identity_book.sphinx.directive import IdentityDirective
 from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.role import IdentityRole
 from identity_book.sphinx.state import (
     CatalogueState,
-    cache_folder,
     catalogue_roots,
     get_state,
     set_state,
@@ -98,9 +99,11 @@ def setup_markup(app: Sphinx) -> None:
     """The domain, plus ``identity`` as a directive and role without the ``idb:`` prefix, and
     ``derive`` (a derivation generated and checked during the build)."""
     app.add_domain(IdentityDomain)
-    app.add_directive("identity", IdentityDomain.directives["identity"])
-    app.add_directive("derive", DeriveDirective)
+    app.add_directive_to_domain("idb", "identity", IdentityDirective)
+    app.add_role_to_domain("idb", "identity", IdentityRole())
+    app.add_directive("identity", IdentityDirective)
     app.add_role("identity", IdentityRole())
+    app.add_directive("derive", DeriveDirective)
     app.add_latex_package(LATEX_PACKAGE)
 
 

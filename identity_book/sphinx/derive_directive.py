@@ -23,12 +23,12 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
+from identity_book.catalogue.var_option import VarOptionError, parse_var
 from identity_book.expr.latex import to_latex
 from identity_book.ondemand.derivative import KINDS, Derived, DeriveError, MissingRule, derive
 from identity_book.ondemand.formats import latex_display, shapes, summary, yaml_entry
 from identity_book.sphinx.usage import domain_of
 from identity_book.sphinx.warning_types import warn
-from identity_book.var_option import VarOptionError, parse_var
 from identity_book.verify.checks import Settings
 
 SHOW_HIDE = ("show", "hide")

@@ -19,8 +19,6 @@ from docutils import nodes
 from sphinx.domains import Domain, ObjType
 from sphinx.util.nodes import make_refnode
 
-from identity_book.sphinx.directive import IdentityDirective
-from identity_book.sphinx.role import IdentityRole
 from identity_book.sphinx.state import CatalogueState
 
 if TYPE_CHECKING:
@@ -37,8 +35,7 @@ class IdentityDomain(Domain):
     name = "idb"
     label = "identity-book"
     object_types: ClassVar[dict[str, ObjType]] = {"identity": ObjType("identity", "identity")}
-    directives: ClassVar[dict[str, Any]] = {"identity": IdentityDirective}
-    roles: ClassVar[dict[str, Any]] = {"identity": IdentityRole()}
+    # the directive and the role are added to the domain in setup(), so this module imports neither
     initial_data: ClassVar[dict[str, Any]] = {"embeds": {}, "uses": {}, "warned": {}}
     data_version = 1
 

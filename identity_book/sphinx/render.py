@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from docutils import nodes
 
+from identity_book.catalogue.compile import Compiled, compile_identity
+from identity_book.catalogue.numbering import Numbered
+from identity_book.catalogue.records import Variable
 from identity_book.cite import statement_latex
-from identity_book.compile import Compiled, compile_identity
 from identity_book.expr.latex import symbol, to_latex
 from identity_book.expr.nodes import Node
-from identity_book.model import Variable
-from identity_book.numbering import Numbered
 from identity_book.report import format_counterexample
 from identity_book.verify.results import Result
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from identity_book import __version__
+from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.numbering import Numbered, number_catalogue
+from identity_book.catalogue.records import Catalogue
 from identity_book.errors import CatalogueError, Diagnostic
-from identity_book.loader import load_catalogue
-from identity_book.model import Catalogue
-from identity_book.numbering import Numbered, number_catalogue
 from identity_book.verify.cache import VERIFIER_VERSION, Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -27,8 +27,6 @@ from identity_book.verify.runner import verify_many
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
-CACHE_NAME = ".identity-book-cache"
-PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 UNKNOWN = "unknown"
 BROKEN = "catalogue-error"
 
@@ -106,24 +104,3 @@ def catalogue_roots(setting: str | list[str] | tuple[str, ...], confdir: Path) -
     """``identity_book_catalogue`` (one folder or several) as absolute paths."""
     values = [setting] if isinstance(setting, str) else list(setting)
     return tuple((confdir / v).resolve() for v in values)
-
-
-def cache_folder(setting: str | bool | None, confdir: Path) -> Path | None:
-    """Where results are cached, shared with the command line.
-
-    ``identity_book_cache`` (relative to ``conf.py``; ``False`` for none), else
-    ``$IDENTITY_BOOK_CACHE``, else ``.identity-book-cache`` at the project root (the nearest
-    folder at or above ``conf.py`` with ``pyproject.toml``, ``setup.cfg`` or ``.git``: where
-    ``identity-book verify`` run from the root keeps it), else next to ``conf.py``.
-    """
-    if setting is False:
-        return None
-    if isinstance(setting, str) and setting:
-        return (confdir / setting).resolve()
-    if os.environ.get("IDENTITY_BOOK_CACHE"):
-        return Path(os.environ["IDENTITY_BOOK_CACHE"]).resolve()
-    here = confdir.resolve()
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
-            return folder / CACHE_NAME
-    return here / CACHE_NAME

@@ -11,7 +11,8 @@ import difflib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from identity_book.numbering import Numbered
+from identity_book.catalogue.numbering import Numbered
+from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.state import CatalogueState, get_state
 from identity_book.sphinx.warning_types import warn
 from identity_book.verify.results import Result
@@ -19,11 +20,9 @@ from identity_book.verify.results import Result
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
-    from identity_book.sphinx.domain import IdentityDomain
-
 
 def domain_of(env: BuildEnvironment) -> IdentityDomain:
-    return cast("IdentityDomain", env.domains["idb"])
+    return cast(IdentityDomain, env.domains["idb"])
 
 
 def shown(path: Path) -> str:

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from identity_book import __version__
-from identity_book.model import Identity
+from identity_book.catalogue.records import Identity
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 

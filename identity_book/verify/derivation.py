@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from identity_book.compile import Compiled, CompiledStep
-from identity_book.derive import GRADIENTS, Unsupported, const, derivation_steps, eye, is_derivative, mm, tp
+from identity_book.catalogue.compile import Compiled, CompiledStep
+from identity_book.catalogue.records import Step
 from identity_book.errors import ExpressionError
 from identity_book.expr.nodes import ONE, Node
 from identity_book.expr.parser import Scope, parse
-from identity_book.model import Step
 from identity_book.verify.checks import Settings, exact_check, numeric_check, small_counterexample
+from identity_book.verify.generator import GRADIENTS, Unsupported, const, derivation_steps, eye, is_derivative, mm, tp
 from identity_book.verify.results import LevelResult
 
 JACOBIANS = ("jacobian", "hess", "hess_vec")

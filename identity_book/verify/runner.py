@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
-from identity_book.compile import Compiled, compile_identity
+from identity_book.catalogue.compile import Compiled, compile_identity
+from identity_book.catalogue.records import Identity
 from identity_book.errors import CatalogueError, LimitError
-from identity_book.model import Identity
 from identity_book.verify.budget import Timeout, budget
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import (

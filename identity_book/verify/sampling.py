@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from identity_book.compile import Compiled
+from identity_book.catalogue.compile import Compiled
+from identity_book.catalogue.records import RANK_PROPERTIES, Variable
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import concrete
-from identity_book.model import RANK_PROPERTIES, Variable
 from identity_book.verify import exact
 
 MAX_DIM = 5

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import sympy
 
+from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import Diagnostic, ExpressionError, Location
 from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
 from identity_book.expr.parser import Scope, dim_symbol, parse
-from identity_book.model import SQUARE_PROPERTIES, Identity
 
 
 @dataclass(frozen=True)

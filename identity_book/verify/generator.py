@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import sympy
 
+from identity_book.catalogue.records import Step
 from identity_book.expr.nodes import ONE, Node, same_dim, scalar_like
 from identity_book.expr.text import to_text
-from identity_book.model import Step
 
 GRADIENTS = ("grad", "grad_sym", "grad_distinct")
 

@@ -6,10 +6,10 @@ import re
 
 from pydantic import ValidationError
 
+from identity_book.catalogue.records import Variable
+from identity_book.catalogue.schema import NAME_PATTERN, VariableSpec
+from identity_book.catalogue.yamlsafe import read_yaml
 from identity_book.errors import Location
-from identity_book.model import Variable
-from identity_book.schema import NAME_PATTERN, VariableSpec
-from identity_book.yamlsafe import read_yaml
 
 
 class VarOptionError(ValueError):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import Diagnostic
-from identity_book.model import Catalogue, Identity
 
 _GREEK = [
     "alpha",

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from identity_book.model import Property
+from identity_book.catalogue.records import Property
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"

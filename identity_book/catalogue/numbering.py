@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from identity_book.model import Catalogue, Identity
+from identity_book.catalogue.records import Catalogue, Identity
 
 _PREFIX = re.compile(r"^(\d+)[-_](.*)$")
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from identity_book.compile import compile_identity
+from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.latexcheck import check_identity_latex
+from identity_book.catalogue.records import Catalogue, Identity, Reference, Step, Variable, chapter_and_section
+from identity_book.catalogue.schema import CatalogueFile, IdentitySpec
+from identity_book.catalogue.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
-from identity_book.handbook.latexcheck import check_identity_latex
-from identity_book.model import Catalogue, Identity, Reference, Step, Variable, chapter_and_section
-from identity_book.schema import CatalogueFile, IdentitySpec
-from identity_book.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 
 MAX_FILES = 2000
 
