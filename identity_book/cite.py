@@ -28,6 +28,7 @@ from identity_book.catalogue.numbering import Numbered, number_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.config import cache_folder
 from identity_book.expr.latex import to_latex
+from identity_book.verdict import verdict
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -127,19 +128,19 @@ class Citation:
     @property
     def verified(self) -> bool:
         """Whether the statement may be printed as true."""
-        r = self.result
-        return r is not None and r.status == "verified" and r.ok and r.expected != "erratum"
+        return self.result is not None and verdict(self.result).verified
 
     @property
     def status(self) -> str:
         r = self.result
         if r is None:
             return "not checked"
-        if r.status == "verified":
-            return r.label
-        if r.status == "refuted" and r.expected == "erratum":
+        v = verdict(r)
+        if v.state == "erratum":
             return "false (a printed erratum kept on purpose)"
-        return r.status.upper() if r.status == "refuted" else r.status
+        if v.verified:
+            return v.short
+        return "REFUTED" if v.state == "refuted" else v.state
 
     def statement(self) -> str:
         return statement_latex(self.identity)

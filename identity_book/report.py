@@ -9,12 +9,12 @@ from typing import Any, TextIO
 
 from identity_book.errors import CatalogueError
 from identity_book.verdict import level_lines
-from identity_book.verify.results import STRENGTHS, Result, Strength
+from identity_book.verify.results import STRENGTHS, Counterexample, DerivationReport, Result, Strength
 
 
 def summary(results: list[Result]) -> dict[str, Any]:
-    statuses = Counter(r.status for r in results)
-    strengths = Counter(r.strength for r in results if r.status == "verified")
+    statuses = Counter(str(r.status) for r in results)
+    strengths = Counter(str(r.strength) for r in results if r.status == "verified")
     return {
         "total": len(results),
         "verified": statuses["verified"],
@@ -65,32 +65,32 @@ def _matrix(value: Any) -> str:
     return f"      {value}"
 
 
-def format_counterexample(cx: dict[str, Any]) -> str:
-    kind = "exact" if cx.get("exact") else "floating point"
-    sizes = ", ".join(f"{k} = {v}" for k, v in cx.get("sizes", {}).items())
-    lines = [f"    counterexample ({kind}; seed {cx.get('seed')}{'; ' + sizes if sizes else ''}):"]
-    for name, value in cx.get("values", {}).items():
+def format_counterexample(cx: Counterexample) -> str:
+    kind = "exact" if cx.exact else "floating point"
+    sizes = ", ".join(f"{k} = {v}" for k, v in cx.sizes.items())
+    lines = [f"    counterexample ({kind}; seed {cx.seed}{'; ' + sizes if sizes else ''}):"]
+    for name, value in cx.values.items():
         lines.append(f"    {name} =")
         lines.append(_matrix(value))
-    for side in ("lhs", "rhs"):
+    for side, value in (("lhs", cx.lhs), ("rhs", cx.rhs)):
         lines.append(f"    {side} =")
-        lines.append(_matrix(cx.get(side)))
-    if "residual" in cx:
-        lines.append(f"    relative residual {cx['residual']:.3g} > tolerance {cx['tolerance']:.1g}")
+        lines.append(_matrix(value))
+    if cx.residual is not None and cx.tolerance is not None:
+        lines.append(f"    relative residual {cx.residual:.3g} > tolerance {cx.tolerance:.1g}")
     return "\n".join(lines)
 
 
 MARKS = {"passed": "✓", "failed": "✗", "inconclusive": "?"}
 
 
-def format_derivation(derivation: dict[str, Any]) -> str:
+def format_derivation(derivation: DerivationReport) -> str:
     """A derivation as numbered lines with the rule and a mark per checked step."""
-    lines = [f"  derivation ({derivation['source']}, {derivation['outcome']}):"]
-    for step in derivation["steps"]:
-        head = "⇒  " if step["kind"] == "identify" else "  ="
-        mark = MARKS.get(step["outcome"], "?")
-        because = f"    [{step['because']}]" if step.get("because") else ""
-        lines.append(f"  {mark} {step['index']:>2} {head} {step['expr']}{because}")
+    lines = [f"  derivation ({derivation.source}, {derivation.outcome}):"]
+    for step in derivation.steps:
+        head = "⇒  " if step.kind == "identify" else "  ="
+        mark = MARKS.get(step.outcome, "?")
+        because = f"    [{step.because}]" if step.because else ""
+        lines.append(f"  {mark} {step.index:>2} {head} {step.expr}{because}")
     return "\n".join(lines)
 
 

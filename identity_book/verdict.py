@@ -4,19 +4,15 @@ The wording is deliberate: "verified" appears only for a result whose status is 
 level is "passed" only if its own outcome says so, and derivation steps are marked per step
 only when a ``derivation`` level reports them.
 
-Derivation level contract (filled in by the verifier): ``Result.checks["derivation"]`` is a
-:class:`LevelResult` whose ``outcome`` covers the whole derivation; per-step outcomes, when
-known, are in ``counterexample["steps"]``: a list with one item per written step, each either
-an outcome string or a mapping with ``outcome`` (passed/failed/inconclusive/skipped) and an
-optional ``detail``.
+Per-step marks come from the verifier's :class:`DerivationReport` (``Result.derivation``), one
+:class:`StepReport` per step.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from identity_book.verify.results import LevelResult, Result
+from identity_book.verify.results import DerivationReport, LevelResult, Result, Status, Strength
 
 LEVEL_NAMES = {
     "shapes": "Shapes",
@@ -33,20 +29,43 @@ STATE_MARK = {
     "inconclusive": "?",
     "error": "!",
 }
+ERRATUM_SHORT = "erratum: the printed statement is false"
 OUTCOME_MARK = {"passed": "✓", "failed": "✗", "inconclusive": "?", "skipped": "–"}
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """The state of one identity as the reader sees it."""
+    """The state of one identity as every output says it (CLI, handbook, extension, citations)."""
 
     state: str  # verified | erratum | awaiting-proof | refuted | inconclusive | error
-    headline: str
+    headline: str  # "Verified (proved for all sizes)", a sentence for a page
+    short: str  # "verified (proved for all sizes)", for tables, lists and citation notes
+    warning: str | None = None  # the Sphinx warning subtype when the result fails a build
     published_anyway: bool = False  # a failure published with --allow-unverified
+    strength: Strength | None = None
 
     @property
     def mark(self) -> str:
         return STATE_MARK.get(self.state, "?")
+
+    @property
+    def verified(self) -> bool:
+        """Whether the statement may be printed as true."""
+        return self.state == "verified"
+
+    @property
+    def css(self) -> str:
+        """``verified``, ``false`` (refuted, an erratum included) or ``unverified``: a CSS class suffix."""
+        if self.state == "verified":
+            return "verified"
+        return "false" if self.state in ("erratum", "refuted") else "unverified"
+
+    @property
+    def category(self) -> str:
+        """The status chart's category: a strength, ``erratum``, ``awaiting-proof`` or ``unverified``."""
+        if self.state == "verified":
+            return str(self.strength or Strength.NUMERIC)
+        return self.state if self.state in ("erratum", "awaiting-proof") else "unverified"
 
 
 @dataclass(frozen=True)
@@ -72,20 +91,32 @@ class StepMarks:
 
 
 def verdict(result: Result) -> Verdict:
-    """The headline for a result; failures are named as failures."""
+    """What to say about a result; failures are named as failures."""
+    status = result.status
     if result.expected == "erratum":
-        if result.status == "refuted":
-            return Verdict("erratum", "Erratum: the statement as printed is false (refuted, as expected)")
-        return Verdict("error", f"Listed as an erratum, but the check found it {result.status}", True)
-    if result.status == "verified":
-        return Verdict("verified", f"Verified ({result.strength_text})")
-    if result.expected == "awaiting-proof" and result.status == "inconclusive":
-        return Verdict("awaiting-proof", "Awaiting proof: no check could decide this identity yet")
-    if result.status == "refuted":
-        return Verdict("refuted", "Refuted: the two sides differ (published only on request)", True)
-    if result.status == "inconclusive":
-        return Verdict("inconclusive", "Inconclusive: no check could decide (not verified)", True)
-    return Verdict("error", f"Error: {result.message or 'the entry could not be checked'}", True)
+        if status == Status.REFUTED:
+            return Verdict(
+                "erratum", "Erratum: the statement as printed is false (refuted, as expected)", ERRATUM_SHORT
+            )
+        warning = "erratum" if status == Status.VERIFIED else _warning(status)
+        headline = f"Listed as an erratum, but the check found it {status}"
+        return Verdict("error", headline, f"listed as an erratum, but {status}", warning, True)
+    if status == Status.VERIFIED:
+        st = result.strength_text
+        return Verdict("verified", f"Verified ({st})", f"verified ({st})", strength=result.strength)
+    if result.expected == "awaiting-proof" and status == Status.INCONCLUSIVE:
+        return Verdict("awaiting-proof", "Awaiting proof: no check could decide this identity yet", "awaiting proof")
+    short = f"{status} (not verified)"
+    if status == Status.REFUTED:
+        return Verdict("refuted", "Refuted: the two sides differ (published only on request)", short, "refuted", True)
+    if status == Status.INCONCLUSIVE:
+        headline = "Inconclusive: no check could decide (not verified)"
+        return Verdict("inconclusive", headline, short, "inconclusive", True)
+    return Verdict("error", f"Error: {result.message or 'the entry could not be checked'}", short, "error", True)
+
+
+def _warning(status: Status) -> str:
+    return str(status) if status in (Status.REFUTED, Status.INCONCLUSIVE) else "error"
 
 
 def _sizes(sizes: list[dict[str, int]]) -> str:
@@ -129,36 +160,29 @@ def level_lines(result: Result) -> list[LevelLine]:
     return lines
 
 
-def derivation_report(result: Result | None) -> dict[str, Any] | None:
-    """The verifier's per-step report (``Result.derivation``), when it has one."""
-    data = getattr(result, "derivation", None)
-    return data if isinstance(data, dict) else None
-
-
 def step_marks(
-    result: Result | None, n_steps: int, source: str = "written", report: dict[str, Any] | None = None
+    result: Result | None, n_steps: int, source: str = "written", report: DerivationReport | None = None
 ) -> StepMarks:
     """Per-step marks for a derivation of ``n_steps`` lines.
 
     Marks come from the verifier's report (``report``, by default ``Result.derivation``) when it
-    covers these steps, else from the ``derivation`` level (``counterexample["steps"]``), else
-    the steps are "not yet step-checked".
+    is about this derivation; else the ``derivation`` level says how the check ended (a budget
+    exceeded, say) and the steps are unmarked; without either they are "not yet step-checked".
     """
     level = result.checks.get("derivation") if result else None
-    report = report if report is not None else derivation_report(result)
-    if report is not None and report.get("source", source) == source:
-        per_step = _per_step(report, n_steps)
-        outcome = str(report.get("outcome") or (level.outcome if level else "unchecked"))
-        detail = report.get("detail") or (level.detail if level else None)
+    report = report if report is not None else (result.derivation if result else None)
+    if report is not None and report.source == source:
+        outcome, detail = report.outcome, report.detail or (level.detail if level else None)
+        if len(report.steps) == n_steps:
+            per_step = [_mark(s.outcome, s.detail or "") for s in report.steps]
+        else:  # the check stopped before listing the steps (e.g. no 'identify' line)
+            per_step = [_mark(outcome if outcome == "passed" else "unchecked")] * n_steps
     elif level is not None:
-        per_step = _per_step(level.counterexample, n_steps)
         outcome, detail = level.outcome, level.detail
+        per_step = [_mark(outcome if outcome == "passed" else "unchecked")] * n_steps
     else:
         unchecked = [StepMark("unchecked", "")] * n_steps
         return StepMarks(False, "These steps are not yet step-checked.", unchecked)
-    if per_step is None:
-        whole = outcome if outcome == "passed" else "unchecked"
-        per_step = [StepMark(whole, OUTCOME_MARK.get(whole, ""))] * n_steps
     summary = {
         "passed": "Every step was checked against the one before.",
         "failed": "A step of this derivation failed its check.",
@@ -166,19 +190,6 @@ def step_marks(
     return StepMarks(True, summary, per_step)
 
 
-def _per_step(data: dict[str, Any] | None, n_steps: int) -> list[StepMark] | None:
-    steps = (data or {}).get("steps")
-    if not isinstance(steps, list) or len(steps) != n_steps:
-        return None
-    out = []
-    for item in steps:
-        if isinstance(item, str):
-            outcome, detail = item, ""
-        elif isinstance(item, dict):
-            outcome, detail = str(item.get("outcome", "unchecked")), str(item.get("detail") or "")
-        else:
-            return None
-        if outcome not in OUTCOME_MARK:
-            outcome = "unchecked"
-        out.append(StepMark(outcome, OUTCOME_MARK.get(outcome, ""), detail))
-    return out
+def _mark(outcome: str, detail: str = "") -> StepMark:
+    outcome = outcome if outcome in OUTCOME_MARK else "unchecked"
+    return StepMark(outcome, OUTCOME_MARK.get(outcome, ""), detail)

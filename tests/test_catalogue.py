@@ -36,7 +36,7 @@ def test_every_derivative_identity_has_a_verified_derivation(results: dict[str, 
         if identity.status == "erratum" or not is_derivative(compile_identity(identity).lhs):
             continue
         derivation = results[identity.id].derivation
-        if derivation is None or derivation["outcome"] != "passed":
+        if derivation is None or derivation.outcome != "passed":
             missing.append(identity.id)
     assert not missing
 

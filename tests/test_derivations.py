@@ -43,8 +43,8 @@ def _verify(tmp_path: Path, **steps: str):  # type: ignore[no-untyped-def]
 def test_the_seed_derivation_verifies(tmp_path: Path) -> None:
     result = _verify(tmp_path)
     assert result.status == "verified"
-    assert result.derivation is not None and result.derivation["source"] == "written"
-    assert [s["outcome"] for s in result.derivation["steps"]] == ["passed"] * 4
+    assert result.derivation is not None and result.derivation.source == "written"
+    assert [s.outcome for s in result.derivation.steps] == ["passed"] * 4
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_a_wrong_step_is_rejected_with_its_number(tmp_path: Path, steps: dict[st
     assert result.status == "refuted"
     assert result.message.startswith(f"derivation step {number} ")
     assert result.counterexample is not None
-    assert result.counterexample["lhs"] != result.counterexample["rhs"]
+    assert result.counterexample.lhs != result.counterexample.rhs
 
 
 def _write_entry(folder: Path, variables: str, lhs: str, rhs: str, extra: str = "") -> None:
@@ -99,17 +99,17 @@ def test_generated_derivations_verify(tmp_path: Path, variables: str, lhs: str, 
     assert generate(compile_identity(catalogue.identities[0]).lhs) is not None
     (result,) = verify_many(catalogue.identities, Settings())
     assert result.status == "verified", result.message
-    assert result.derivation is not None and result.derivation["source"] == "generated"
-    assert result.derivation["outcome"] == "passed"
-    assert result.derivation["steps"][-1]["kind"] == "identify"
+    assert result.derivation is not None and result.derivation.source == "generated"
+    assert result.derivation.outcome == "passed"
+    assert result.derivation.steps[-1].kind == "identify"
 
 
 def test_a_generated_derivation_stands_beside_a_written_one(tmp_path: Path) -> None:
     result = _verify(tmp_path)
-    assert result.derivation is not None and result.derivation["source"] == "written"
+    assert result.derivation is not None and result.derivation.source == "written"
     generated = result.generated_derivation
-    assert generated is not None and generated["source"] == "generated" and generated["outcome"] == "passed"
-    assert generated["steps"][-1]["kind"] == "identify"
+    assert generated is not None and generated.source == "generated" and generated.outcome == "passed"
+    assert generated.steps[-1].kind == "identify"
 
 
 @pytest.mark.parametrize(
@@ -124,5 +124,5 @@ def test_hessians_get_a_derivation_through_the_gradient(tmp_path: Path, variable
     _write_entry(tmp_path, variables, lhs, rhs)
     (result,) = verify_many(load_catalogue(tmp_path).identities, Settings())
     assert result.status == "verified", result.message
-    assert result.derivation is not None and result.derivation["outcome"] == "passed", result.derivation
-    assert result.derivation["steps"][0]["expr"].startswith("d(")
+    assert result.derivation is not None and result.derivation.outcome == "passed", result.derivation
+    assert result.derivation.steps[0].expr.startswith("d(")

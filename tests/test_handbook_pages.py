@@ -21,7 +21,7 @@ from identity_book.handbook.concordance import load_concordance
 from identity_book.handbook.pages import MARKER, render_pages, write_pages
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.templates import TemplateError, render, template_dir
-from identity_book.verify.results import LevelResult, Result
+from identity_book.verify.results import Counterexample, DerivationReport, LevelResult, Result, StepReport
 
 HERE = Path(__file__).parent
 CATALOGUE = HERE / "handbook_catalogue"
@@ -50,18 +50,16 @@ BESIDE = [
 ]
 
 
-def generated_report(steps: list[tuple[str, str, str]]) -> dict[str, object]:
-    items = [
-        {"index": i, "kind": k, "expr": e, "because": b, "outcome": "passed"}
-        for i, (k, e, b) in enumerate(steps, start=1)
-    ]
-    return {"source": "generated", "outcome": "passed", "detail": None, "steps": items}
+def generated_report(steps: list[tuple[str, str, str]], outcome: str = "passed") -> DerivationReport:
+    items = [StepReport(i, k, e, b, "passed") for i, (k, e, b) in enumerate(steps, start=1)]
+    return DerivationReport("generated", outcome, items)
 
 
-def fixed_derivation(ident_id: str) -> dict[str, object] | None:
+def fixed_derivation(ident_id: str) -> DerivationReport | None:
     if ident_id == "trace-axb":
-        steps = [{"index": i, "expr": e, "outcome": "passed"} for i, e in enumerate(WRITTEN, start=1)]
-        return {"source": "written", "outcome": "passed", "detail": None, "steps": steps}
+        kinds = ["step"] * (len(WRITTEN) - 1) + ["identify"]
+        steps = [StepReport(i, k, e, None) for i, (k, e) in enumerate(zip(kinds, WRITTEN, strict=True), start=1)]
+        return DerivationReport("written", "passed", steps)
     if ident_id == "grad-trace-xa":
         return generated_report(GENERATED)
     return None
@@ -71,14 +69,14 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
     """A verification result that does not depend on the machine (for golden pages)."""
     sizes = [{"n": 2}, {"n": 3}]
     if expected == "erratum":
-        cx = {
-            "seed": 0,
-            "sizes": {"n": 2},
-            "values": {"X": [[0, -1], [0, -1]], "A": [[-1, -1], [1, 0]]},
-            "lhs": [[-1, 1], [-1, 0]],
-            "rhs": [[-1, -1], [1, 0]],
-            "exact": True,
-        }
+        cx = Counterexample(
+            seed=0,
+            sizes={"n": 2},
+            values={"X": [[0, -1], [0, -1]], "A": [[-1, -1], [1, 0]]},
+            lhs=[[-1, 1], [-1, 0]],
+            rhs=[[-1, -1], [1, 0]],
+            exact=True,
+        )
         checks = {
             "shapes": LevelResult("passed", detail="both sides conform and agree in shape"),
             "numeric": LevelResult("failed", sizes[:1], 1, 0.5, 1e-9, detail="sides differ"),
@@ -93,7 +91,7 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
     }
     report = fixed_derivation(ident_id)
     if report:
-        checks["derivation"] = LevelResult("passed", detail=f"{report['source']}: every step verified")
+        checks["derivation"] = LevelResult("passed", detail=f"{report.source}: every step verified")
     result = Result(ident_id, file, line, "verified", "proved", checks, 1.25e-16, expected=expected)
     result.derivation = report
     if ident_id == "trace-axb":
@@ -219,8 +217,10 @@ def test_unchecked_and_failed_steps_are_marked(reproducible: None) -> None:
     assert view is not None and not view.checked
     assert view.summary == "These steps are not yet step-checked."
     assert "checkmark" not in view.display and "failed" not in view.display
-    steps = ["passed", "passed", {"outcome": "failed", "detail": "step 3 does not equal step 2"}, "skipped", "skipped"]
-    result.derivation = {"source": "written", "outcome": "failed", "steps": steps}
+    outcomes = ["passed", "passed", "failed", "skipped", "skipped"]
+    steps = [StepReport(i, "step", e, None, o) for i, (e, o) in enumerate(zip(WRITTEN, outcomes, strict=True), start=1)]
+    steps[2].detail = "step 3 does not equal step 2"
+    result.derivation = DerivationReport("written", "failed", steps)
     view = derivation(c, result)
     assert view is not None and view.checked
     assert view.failures == ["Step 3: failed (step 3 does not equal step 2)"]
@@ -331,24 +331,20 @@ def test_generated_derivation_is_shown_only_when_every_step_passed(reproducible:
     ident = catalogue.get("grad-trace-xa")
     assert ident is not None and not ident.derivation
     result = fixed_result(ident.id, ident.file, ident.location.line, None)
-    steps = [
-        {"kind": "step", "expr": "tr(d(X) @ A)", "because": "linearity", "outcome": "passed"},
-        {"kind": "step", "expr": "inner(A.T, d(X))", "because": "tr(Mᵀ dX) = M : dX", "outcome": "passed"},
-        {"kind": "identify", "expr": "A.T", "because": "dφ = G : dX ⇒ ∂φ/∂X = G", "outcome": "passed"},
-    ]
-    result.derivation = {"source": "generated", "outcome": "passed", "steps": steps}  # type: ignore[attr-defined]
+    result.derivation = generated_report(GENERATED)
     view = derivation(compile_identity(ident), result)
     assert view is not None and view.checked
     assert view.generated and view.summary.startswith("Generated by identity-book")
     assert view.summary.endswith("Every step was checked against the one before.")
-    assert [s.mark.mark for s in view.steps] == ["✓", "✓", "✓"]
-    assert view.steps[2].relation == r"\Longrightarrow"
-    assert view.steps[1].math == r"\mathbf{A}^{\top} : \mathinner{\mathrm{d}\mathbf{X}}"
+    assert [s.mark.mark for s in view.steps] == ["✓"] * 5
+    assert view.steps[4].relation == r"\Longrightarrow"
+    assert view.steps[3].math == r"\mathbf{A}^{\top} : \mathinner{\mathrm{d}\mathbf{X}}"
     # the first step is not d(tr(XA)) itself, so the display starts from it
     assert view.display.splitlines()[1].startswith(r"\mathinner{\mathrm{d}\operatorname{tr}\left(\mathbf{X} \mathbf{A}")
-    result.derivation = {"source": "generated", "outcome": "failed", "steps": steps}  # type: ignore[attr-defined]
+    result.derivation = generated_report(GENERATED, outcome="failed")
     assert derivation(compile_identity(ident), result) is None
-    result.derivation = {"source": "generated", "outcome": "passed", "steps": [{"expr": "import os"}]}  # type: ignore[attr-defined]
+    # a report whose steps are not the generator's (an older version, a tampered cache) is not shown
+    result.derivation = generated_report([("step", "import os", "")])
     assert derivation(compile_identity(ident), result) is None
 
 

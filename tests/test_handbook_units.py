@@ -18,7 +18,7 @@ from identity_book.handbook.escape import Raw, finalize_for, md_escape, raw_id, 
 from identity_book.handbook.pdf import log_problems
 from identity_book.handbook.policy import UnpublishableError, check_publishable
 from identity_book.verdict import level_lines, step_marks, verdict
-from identity_book.verify.results import LevelResult, Result
+from identity_book.verify.results import DerivationReport, LevelResult, Result, StepReport
 
 # -- escaping ------------------------------------------------------------------------------------
 
@@ -242,17 +242,28 @@ def test_steps_without_a_derivation_level_are_not_marked_checked() -> None:
 
 def test_steps_with_per_step_outcomes() -> None:
     result = _result("refuted")
-    steps = ["passed", {"outcome": "failed", "detail": "sides differ"}, "skipped"]
-    result.checks["derivation"] = LevelResult("failed", counterexample={"steps": steps})
+    result.checks["derivation"] = LevelResult("failed")
+    result.derivation = DerivationReport(
+        "written",
+        "failed",
+        [
+            StepReport(1, "step", "tr(d(X))", None, "passed"),
+            StepReport(2, "step", "tr(X)", None, "failed", "sides differ"),
+            StepReport(3, "identify", "I(n)", None, "skipped"),
+        ],
+        "step 2 does not equal step 1",
+    )
     marks = step_marks(result, 3)
     assert marks.checked
     assert [m.mark for m in marks.marks] == ["✓", "✗", "–"]
     assert marks.marks[1].detail == "sides differ"
-    # a passed level without per-step data: every step passed; a failed one marks none
-    result.checks["derivation"] = LevelResult("passed")
-    assert [m.outcome for m in step_marks(result, 2).marks] == ["passed", "passed"]
-    result.checks["derivation"] = LevelResult("failed")
-    assert [m.outcome for m in step_marks(result, 2).marks] == ["unchecked", "unchecked"]
+    assert marks.summary == "A step of this derivation failed its check."
+    # no report, only the level (a budget exceeded): the level's word, no step marked passed
+    result.derivation = None
+    result.checks["derivation"] = LevelResult("inconclusive", detail="derivation check exceeded its budget")
+    marks = step_marks(result, 2)
+    assert [m.outcome for m in marks.marks] == ["unchecked", "unchecked"]
+    assert marks.summary == "The step check was inconclusive: derivation check exceeded its budget"
 
 
 # -- the publishing gate -------------------------------------------------------------------
@@ -284,18 +295,21 @@ def test_latex_log_problems() -> None:
 def test_steps_marked_from_the_verifier_report() -> None:
     result = _result("verified", "proved")
     result.checks["derivation"] = LevelResult("passed")
-    report = {
-        "source": "written",
-        "outcome": "inconclusive",
-        "detail": "some steps could not be decided",
-        "steps": [{"outcome": "passed"}, {"outcome": "inconclusive", "detail": "no sample point"}],
-    }
-    result.derivation = report  # type: ignore[attr-defined]
+    report = DerivationReport(
+        "written",
+        "inconclusive",
+        [
+            StepReport(1, "step", "tr(d(X))", None, "passed"),
+            StepReport(2, "step", "tr(X)", None, "inconclusive", "no sample point"),
+        ],
+        "some steps could not be decided",
+    )
+    result.derivation = report
     marks = step_marks(result, 2)
     assert marks.checked and [m.mark for m in marks.marks] == ["✓", "?"]
     assert marks.summary == "The step check was inconclusive: some steps could not be decided"
     # a report about a generated derivation says nothing about the written steps
-    result.derivation = {**report, "source": "generated"}  # type: ignore[attr-defined]
+    result.derivation = DerivationReport("generated", "inconclusive", report.steps, report.detail)
     assert [m.outcome for m in step_marks(result, 2).marks] == ["passed", "passed"]
 
 

@@ -43,7 +43,7 @@ def test_false_mutants_are_refuted(identity) -> None:  # type: ignore[no-untyped
         verdict = exact_check(c, FAST, c.lhs, mutant)
         # the exact level's capped sizes may all be square; the numeric failure, confirmed at 50
         # digits at sizes the exact level does not reach, refutes the mutant on its own
-        confirmed = (numeric.counterexample or {}).get("digits") == 50
+        confirmed = numeric.counterexample is not None and numeric.counterexample.digits == 50
         if verdict.outcome == "failed" or confirmed:
             killed += 1
         else:

@@ -44,13 +44,13 @@ def test_every_case_has_an_expectation(results: dict[str, Result]) -> None:
 @pytest.mark.parametrize("ident", sorted(k for k, v in EXPECTED.items() if v == "refuted"))
 def test_refutations_carry_a_small_exact_counterexample(results: dict[str, Result], catalogue, ident: str) -> None:  # type: ignore[no-untyped-def]
     cx = results[ident].counterexample
-    assert cx is not None and cx["lhs"] != cx["rhs"]
-    if cx["exact"] is not True:  # sides outside exact arithmetic (eigenvalues): floats at integer inputs
+    assert cx is not None and cx.lhs != cx.rhs
+    if cx.exact is not True:  # sides outside exact arithmetic (eigenvalues): floats at integer inputs
         assert results[ident].checks["exact"].detail.startswith("not exact")
-        assert cx["residual"] > cx["tolerance"]
-    assert all(1 <= v <= 3 for k, v in cx["sizes"].items() if k in "mnpk")
+        assert cx.residual > cx.tolerance
+    assert all(1 <= v <= 3 for k, v in cx.sizes.items() if k in "mnpk")
     generic = {v.name for v in catalogue.get(ident).variables if not v.properties and v.rank is None}
-    for name, value in cx["values"].items():
+    for name, value in cx.values.items():
         entries = [x for row in value for x in row] if isinstance(value, list) else [value]
         if name in generic:  # entries in -2..2; structured ones are built from such entries
             assert all(isinstance(x, int) and -2 <= x <= 2 for x in entries)
@@ -64,8 +64,8 @@ def test_numeric_level_alone_catches_a_one_percent_error(catalogue) -> None:  # 
     assert level.outcome == "failed"
     assert level.counterexample is not None
     # the floating disagreement is confirmed at the same point with 50 digits
-    assert level.counterexample["digits"] == 50
-    assert level.counterexample["residual"] > level.counterexample["tolerance"]
+    assert level.counterexample.digits == 50
+    assert level.counterexample.residual > level.counterexample.tolerance
 
 
 def test_numeric_level_uses_distinct_rectangular_sizes(catalogue) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 
 import sympy
@@ -58,8 +59,13 @@ def _shape(dims: tuple[str | int, ...]) -> Shape:
     return (conv[0], conv[1] if len(conv) > 1 else sympy.Integer(1))
 
 
+@functools.cache
 def compile_identity(identity: Identity) -> Compiled:
-    """Parse and check every expression of ``identity``; raise with all problems found."""
+    """Parse and check every expression of ``identity``; raise with all problems found.
+
+    Compiled once per identity (records are frozen and hashable): the loader's check compiles
+    it, and the verifier, the handbook, the extension and citations reuse that result.
+    """
     problems: list[Diagnostic] = []
 
     def report(key: str, exc: ExpressionError) -> None:

@@ -13,6 +13,7 @@ from identity_book.handbook.concordance import Concordance
 from identity_book.handbook.escape import Raw, raw_number
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.views import Context, IdentityView, identity_view
+from identity_book.verdict import verdict
 from identity_book.verify.results import Result
 
 # A chapter with more identities than this gets a page per section (its own page keeps the old
@@ -64,13 +65,7 @@ class Book:
 
 
 def short_state(result: Result) -> str:
-    if result.expected == "erratum" and result.status == "refuted":
-        return "erratum: the printed statement is false"
-    if result.status == "verified":
-        return f"verified ({result.strength_text})"
-    if result.expected == "awaiting-proof" and result.status == "inconclusive":
-        return "awaiting proof"
-    return f"{result.status} (not verified)"
+    return verdict(result).short
 
 
 def make_book(

@@ -11,6 +11,7 @@ from identity_book.handbook.concordance import CorrectedRecord, EntryRecord, Out
 from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import COOKBOOK
 from identity_book.handbook.views import IdentityView, LinkView, link
+from identity_book.verdict import verdict
 from identity_book.verify.results import STRENGTHS, Result
 
 # Status categories, in the order of the chart, with their colours.
@@ -26,13 +27,7 @@ CATEGORIES = (
 
 
 def category(result: Result) -> str:
-    if result.status == "verified" and result.ok:
-        return result.strength or "numeric"
-    if result.expected == "erratum" and result.status == "refuted":
-        return "erratum"
-    if result.expected == "awaiting-proof" and result.status == "inconclusive":
-        return "awaiting-proof"
-    return "unverified"
+    return verdict(result).category
 
 
 @dataclass(frozen=True)
@@ -239,8 +234,8 @@ def status(book: Book) -> Status:
         rows.append(CountRow(ch.title, ch.number, {k: counts[k] for k, *_ in CATEGORIES}, len(ch.entries)))
     totals = {k: sum(r.counts[k] for r in rows) for k, *_ in CATEGORIES}
     results = list(book.results.values())
-    statuses = Counter(r.status for r in results)
-    strengths = Counter(r.strength for r in results if r.status == "verified")
+    statuses = Counter(str(r.status) for r in results)
+    strengths = Counter(str(r.strength) for r in results if r.status == "verified")
     return Status(
         rows,
         totals,

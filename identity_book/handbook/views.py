@@ -7,14 +7,12 @@ or result text and is escaped by the template language.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.numbering import Numbered
 from identity_book.catalogue.records import Variable
-from identity_book.errors import ExpressionError
 from identity_book.expr.nodes import Node
-from identity_book.expr.parser import Scope, parse
+from identity_book.expr.text import to_text
 from identity_book.handbook import bibtex, mathtex, sources_text
 from identity_book.handbook import derivation as display
 from identity_book.handbook.escape import Raw, raw_id, raw_number
@@ -24,13 +22,12 @@ from identity_book.verdict import (
     StepMark,
     StepMarks,
     Verdict,
-    derivation_report,
     level_lines,
     step_marks,
     verdict,
 )
-from identity_book.verify.generator import is_derivative
-from identity_book.verify.results import Result
+from identity_book.verify.generator import Unsupported, derivation_steps, is_derivative
+from identity_book.verify.results import Counterexample, DerivationReport, Result
 
 
 @dataclass(frozen=True)
@@ -161,18 +158,18 @@ def derivation(c: Compiled, result: Result | None) -> DerivationView | None:
     if c.steps:
         steps = [(s.kind, s.node, s.because or "") for s in c.steps]
         return _derivation_view(c, steps, step_marks(result, len(steps)), "written")
-    return _generated_view(c, result, derivation_report(result))
+    return _generated_view(c, result, result.derivation if result else None)
 
 
 def generated_beside(c: Compiled, result: Result | None) -> DerivationView | None:
     """The generated derivation the verifier checked beside a written one, when it passed."""
-    report = getattr(result, "generated_derivation", None)
-    if not c.steps or not isinstance(report, dict):
+    report = result.generated_derivation if result else None
+    if not c.steps or report is None:
         return None
     return _generated_view(c, result, report)
 
 
-def _generated_view(c: Compiled, result: Result | None, report: dict[str, Any] | None) -> DerivationView | None:
+def _generated_view(c: Compiled, result: Result | None, report: DerivationReport | None) -> DerivationView | None:
     generated = _generated_steps(c, report)
     if not generated:
         return None
@@ -201,46 +198,40 @@ def _derivation_view(c: Compiled, steps: list[tuple[str, Node, str]], marks: Ste
     return DerivationView(marks.checked, summary, source, out, display.display(c, lines, marks.checked), failures)
 
 
-def _generated_steps(c: Compiled, report: dict[str, Any] | None) -> list[tuple[str, Node, str]]:
-    """Steps of a generated derivation that passed every check, parsed from the report."""
-    if not report or report.get("source") != "generated" or report.get("outcome") != "passed":
+def _generated_steps(c: Compiled, report: DerivationReport | None) -> list[tuple[str, Node, str]]:
+    """Steps of a generated derivation that passed every check: the generator's own trees, used
+    only when they are the steps the report checked (same text, step by step)."""
+    if report is None or report.source != "generated" or report.outcome != "passed" or not report.steps:
         return []
-    items = report.get("steps")
-    if not isinstance(items, list) or not items:
+    try:
+        steps = derivation_steps(c.lhs)
+    except Unsupported:
         return []
-    scope = Scope(c.scope.shapes, c.scope.integers, differentials=True)
-    out = []
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("expr"), str):
-            return []
-        try:
-            node = parse(item["expr"], scope)
-        except ExpressionError:
-            return []
-        kind = "identify" if item.get("kind") == "identify" else "step"
-        out.append((kind, node, str(item.get("because") or "")))
-    return out
+    if [to_text(s.node) for s in steps] != [s.expr for s in report.steps]:
+        return []
+    return [(s.kind, s.node, s.because or "") for s in steps]
 
 
-def counterexample(data: dict[str, Any] | None) -> CounterexampleView | None:
-    if not data:
+def counterexample(data: Counterexample | None) -> CounterexampleView | None:
+    if data is None:
         return None
-    sizes = ", ".join(f"{k} = {v}" for k, v in (data.get("sizes") or {}).items() if isinstance(v, int))
+    sizes = ", ".join(f"{k} = {v}" for k, v in data.sizes.items() if isinstance(v, int))
     values = []
-    for name, v in (data.get("values") or {}).items():
+    for name, v in data.values.items():
         if isinstance(name, str) and name.isidentifier():
             values.append((Raw(mathtex.symbol_for(name, v)), mathtex.value(v)))
     residual = ""
-    if isinstance(data.get("residual"), float) and isinstance(data.get("tolerance"), float):
-        residual = f"relative residual {data['residual']:.3g} > tolerance {data['tolerance']:.0e}"
+    if data.residual is not None and data.tolerance is not None:
+        residual = f"relative residual {data.residual:.3g} > tolerance {data.tolerance:.0e}"
     return CounterexampleView(
-        "exact" if data.get("exact") else "floating point",
+        "exact" if data.exact else "floating point",
         sizes,
         values,
-        mathtex.value(data.get("lhs")),
-        mathtex.value(data.get("rhs")),
+        mathtex.value(data.lhs),
+        mathtex.value(data.rhs),
         residual,
     )
+
 
 
 def references(n: Numbered) -> list[ReferenceView]:

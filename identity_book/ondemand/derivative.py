@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
 
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.records import Identity, Step, Variable
@@ -81,9 +80,10 @@ def derive(
     draft = _entry(f"{kind}-{slug(expr)}", f"{TITLES[kind]} of {expr} with respect to {wrt}", variables, lhs, lhs)
     compiled = _compile(draft, len(op) + 1)
     try:
-        steps = derivation_steps(compiled.lhs)
+        generated = derivation_steps(compiled.lhs)
     except Unsupported as exc:
         raise MissingRule(f"no rule applies to {lhs}: {exc}") from None
+    steps = [Step(to_text(s.node), WHERE, kind=s.kind, because=s.because) for s in generated]  # the entry's text
     entry = replace(draft, rhs=steps[-1].expr, derivation=tuple(steps))
     compiled = _compile(entry, len(op) + 1)
     result = verify_identity(entry, settings or Settings())
@@ -111,14 +111,14 @@ def _compile(entry: Identity, lead: int) -> Compiled:
 
 def _checked(steps: list[Step], result: Result) -> tuple[CheckedStep, ...]:
     """The steps with what the verifier found; after a failure, or without a report: unchecked."""
-    report: dict[str, Any] = result.derivation or {}
-    reported = report.get("steps") or []
-    if report.get("source") != "written" or len(reported) != len(steps):
+    report = result.derivation
+    reported = report.steps if report is not None else []
+    if report is None or report.source != "written" or len(reported) != len(steps):
         detail = result.checks["derivation"].detail if "derivation" in result.checks else "not checked"
         return tuple(CheckedStep(s.kind, s.expr, s.because, "unchecked", detail) for s in steps)
     out, failed = [], False
     for s, r in zip(steps, reported, strict=True):
-        outcome = "unchecked" if failed else str(r["outcome"])
+        outcome = "unchecked" if failed else r.outcome
         failed = failed or outcome == "failed"
-        out.append(CheckedStep(s.kind, s.expr, s.because, outcome, r.get("detail")))
+        out.append(CheckedStep(s.kind, s.expr, s.because, outcome, r.detail))
     return tuple(out)

@@ -20,6 +20,7 @@ from identity_book.cite import statement_latex
 from identity_book.expr.latex import symbol, to_latex
 from identity_book.expr.nodes import Node
 from identity_book.report import format_counterexample
+from identity_book.verdict import verdict
 from identity_book.verify.results import Result
 
 PROPERTY_WORDS = {"spd": "symmetric positive definite"}
@@ -32,11 +33,6 @@ class Options:
     ref_format: str
 
 
-def verdict(result: Result) -> str:
-    """``verified``, ``false`` (refuted) or ``unverified`` (anything else): a CSS class suffix."""
-    if result.status == "verified" and result.ok:
-        return "verified"
-    return "false" if result.status == "refuted" else "unverified"
 
 
 def reference_text(numbered: Numbered, ref_format: str) -> str:
@@ -51,9 +47,9 @@ def identity_block(
     """The whole embedded identity: header, problem box, statement, variables, extras."""
     ident = numbered.identity
     compiled = compile_identity(ident)
-    box = nodes.container(classes=["identity", f"identity-{verdict(result)}"])
+    box = nodes.container(classes=["identity", f"identity-{verdict(result).css}"])
     box += header(numbered, options.ref_format)
-    if result.status != "verified" or not result.ok:
+    if not verdict(result).verified:
         box += problem(numbered, result)
     latex = statement_latex(ident)
     box += nodes.math_block(

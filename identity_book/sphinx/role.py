@@ -15,6 +15,7 @@ from sphinx.roles import XRefRole
 from identity_book.cite import permalink
 from identity_book.sphinx.render import reference_text
 from identity_book.sphinx.usage import look_up
+from identity_book.verdict import verdict
 
 
 class IdentityRole(XRefRole):
@@ -38,7 +39,7 @@ class IdentityRole(XRefRole):
         if base:
             node["idb_url"] = permalink(numbered, base)
         out: list[nodes.Node] = [node]
-        if result.status != "verified" or not result.ok:
+        if not verdict(result).verified:
             out.append(
                 nodes.inline(" (not verified)", " (not verified)", classes=["identity-unverified"])
             )

@@ -21,7 +21,7 @@ from identity_book.catalogue.records import Catalogue
 from identity_book.errors import CatalogueError, Diagnostic
 from identity_book.verify.cache import VERIFIER_VERSION, Cache
 from identity_book.verify.checks import Settings
-from identity_book.verify.results import Result
+from identity_book.verify.results import Result, Status
 from identity_book.verify.runner import verify_many
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class CatalogueState:
                     identity.id,
                     identity.file,
                     identity.location.line,
-                    "error",
+                    Status.ERROR,
                     message=f"the verifier failed: {type(exc).__name__}: {exc}",
                 )
             self.results[identity_id] = result

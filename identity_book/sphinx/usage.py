@@ -15,6 +15,7 @@ from identity_book.catalogue.numbering import Numbered
 from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.state import CatalogueState, get_state
 from identity_book.sphinx.warning_types import warn
+from identity_book.verdict import verdict
 from identity_book.verify.results import Result
 
 if TYPE_CHECKING:
@@ -57,8 +58,9 @@ def look_up(
         return None
     env.note_dependency(state.source(identity_id))
     result = state.result(identity_id)
-    if not result.ok:
-        warn(problem_subtype(result), problem_message(numbered, result), location)
+    subtype = verdict(result).warning
+    if subtype is not None:
+        warn(subtype, problem_message(numbered, result), location)
         env.note_reread()
     return numbered, result
 
@@ -70,12 +72,6 @@ def unknown_message(state: CatalogueState, identity_id: str) -> str:
     return f"unknown identity id {identity_id!r}: not in the catalogue ({roots}){hint}"
 
 
-def problem_subtype(result: Result) -> str:
-    if result.status == "verified":
-        return "erratum"
-    return result.status if result.status in ("refuted", "inconclusive") else "error"
-
-
 def problem_message(numbered: Numbered, result: Result) -> str:
     ident = numbered.identity
     where = f"{ident.location.file}:{ident.location.line}"
@@ -84,7 +80,7 @@ def problem_message(numbered: Numbered, result: Result) -> str:
     else:
         what = f"is {result.status}, not verified"
     detail = f": {result.message}" if result.message else ""
-    sizes = (result.counterexample or {}).get("sizes") or {}
+    sizes = result.counterexample.sizes if result.counterexample else {}
     if sizes:
         detail += "; counterexample at " + ", ".join(f"{k} = {v}" for k, v in sizes.items())
     return f"{where}: identity {ident.id!r} ({numbered.number}) {what}{detail}"

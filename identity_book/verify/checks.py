@@ -19,7 +19,7 @@ from identity_book.verify import exact
 from identity_book.verify.budget import Timeout, budget
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend, is_matrix
 from identity_book.verify.precise import DIGITS, Confirmation, as_exact, precise_compare
-from identity_book.verify.results import LevelResult
+from identity_book.verify.results import Counterexample, LevelResult
 from identity_book.verify.sampling import (
     NoSample,
     has_properties,
@@ -71,16 +71,16 @@ def _flat(value: Any, dtype: Any = float) -> np.ndarray:
 
 def counterexample(
     settings: Settings, ints: dict[str, int], env: dict[str, Any], left: Any, right: Any, **extra: Any
-) -> dict[str, Any]:
+) -> Counterexample:
     """What a reader needs to check a refutation by hand: seed, sizes, values, both sides."""
-    return {
-        "seed": settings.seed,
-        "sizes": ints,
-        "values": {k.replace("d:", "d", 1): to_plain(v) for k, v in env.items()},
-        "lhs": to_plain(left),
-        "rhs": to_plain(right),
+    return Counterexample(
+        settings.seed,
+        dict(ints),
+        {k.replace("d:", "d", 1): to_plain(v) for k, v in env.items()},
+        to_plain(left),
+        to_plain(right),
         **extra,
-    }
+    )
 
 
 # -- numeric -----------------------------------------------------------------------------------
@@ -407,7 +407,7 @@ def small_counterexample(
     rhs: Node | None = None,
     tries: int = 200,
     differentials: tuple[str, ...] = (),
-) -> dict[str, Any] | None:
+) -> Counterexample | None:
     """Search small integer inputs (entries in -2..2, sizes 2 and 3) where the sides differ."""
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     try:

@@ -13,11 +13,14 @@ from fractions import Fraction
 
 import sympy
 
-from identity_book.catalogue.records import Step
+from identity_book.catalogue.compile import CompiledStep
+from identity_book.errors import Location
 from identity_book.expr.nodes import ONE, Node, same_dim, scalar_like
 from identity_book.expr.text import to_text
 
 GRADIENTS = ("grad", "grad_sym", "grad_distinct")
+
+GENERATED = Location("<generated>")
 
 
 class Unsupported(Exception):
@@ -512,7 +515,7 @@ def _gradient_part(term: Term, x: Node) -> Node:
     return with_coeff(m if term.transposed else tp(m), term)
 
 
-def generate(lhs: Node) -> list[Step] | None:
+def generate(lhs: Node) -> list[CompiledStep] | None:
     """Steps for a derivative left side, or None where no rule applies (see :func:`derivation_steps`)."""
     try:
         return derivation_steps(lhs)
@@ -520,8 +523,9 @@ def generate(lhs: Node) -> list[Step] | None:
         return None
 
 
-def derivation_steps(lhs: Node) -> list[Step]:
-    """Steps for a derivative left side; :class:`Unsupported` names the rule that is missing.
+def derivation_steps(lhs: Node) -> list[CompiledStep]:
+    """Steps for a derivative left side, as compiled steps (the trees the verifier checks and the
+    handbook prints; never text parsed again); :class:`Unsupported` names the rule that is missing.
 
     A Hessian is the Jacobian of the gradient: the steps differentiate the gradient G that the
     rules give (``d(G)`` is checked against ``d(grad(f, x))`` itself, so G needs no separate proof).
@@ -555,9 +559,8 @@ def derivation_steps(lhs: Node) -> list[Step]:
         expanded = steps[0]
         extra = [r for r in ("A : B = tr(AᵀB)", "tr(A ⊗ B) = tr(A) tr(B)") if r in rules.used]
         because = "; ".join(["expand the products", *extra])
-        steps = (
-            opening + ([replace(expanded, because=because)] if expanded.expr != opening[-1].expr else []) + steps[1:]
-        )
+        same = to_text(expanded.node) == to_text(opening[-1].node)
+        steps = opening + ([] if same else [replace(expanded, because=because)]) + steps[1:]
     return steps
 
 
@@ -585,12 +588,11 @@ def _gradient_node(lhs: Node) -> Node | None:
     return total(_collect([_left_assoc(_gradient_part(replace(t, coeff=Fraction(1)), x)) for t in terms], terms))
 
 
-def _step(node: Node, because: str, kind: str = "step") -> Step:
-    from identity_book.errors import Location
-    return Step(to_text(node), Location("<generated>"), kind=kind, because=because)
+def _step(node: Node, because: str, kind: str = "step") -> CompiledStep:
+    return CompiledStep(kind, node, because, GENERATED)
 
 
-def _gradient_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[Step]:
+def _gradient_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[CompiledStep]:
     steps = [_step(total([_trace_of(t, x, cyclic=False) for t in terms]), "; ".join(rules.used))]
     if any(t.right for t in terms):
         steps.append(_step(total([_trace_of(t, x, cyclic=True) for t in terms]), "cyclic property: tr(ABC) = tr(CAB)"))
@@ -601,7 +603,7 @@ def _gradient_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[
     return steps
 
 
-def _jacobian_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[Step]:
+def _jacobian_steps(f: Node, x: Node, terms: list[Term], rules: _Rules) -> list[CompiledStep]:
     assert x.shape is not None and f.shape is not None
     rows, cols = x.shape
     matrix_terms = []

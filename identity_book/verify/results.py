@@ -6,7 +6,17 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-STATUSES = ("verified", "refuted", "inconclusive", "error")
+
+class Status(StrEnum):
+    """What the verifier decided about an identity."""
+
+    VERIFIED = "verified"  # every level that ran passed, and one that decides did
+    REFUTED = "refuted"  # a counterexample (or a failed written derivation step)
+    INCONCLUSIVE = "inconclusive"  # no level could decide: not a pass
+    ERROR = "error"  # the entry could not be checked
+
+
+STATUSES = tuple(s.value for s in Status)
 
 
 class Strength(StrEnum):
@@ -33,6 +43,63 @@ LEVELS = ("shapes", "numeric", "exact", "symbolic", "derivation")
 
 
 @dataclass
+class Counterexample:
+    """Where the two sides differ: what a reader needs to check a refutation by hand.
+
+    ``values`` and the sides are plain JSON (numbers, rationals as strings, nested lists).
+    ``exact`` says whether the sides were computed in exact arithmetic; a floating-point
+    refutation carries its ``residual`` and ``tolerance``, and ``digits`` when it was confirmed
+    at that precision.
+    """
+
+    seed: int
+    sizes: dict[str, int]
+    values: dict[str, Any]
+    lhs: Any
+    rhs: Any
+    exact: bool = True
+    residual: float | None = None
+    tolerance: float | None = None
+    digits: int | None = None
+
+
+@dataclass
+class StepReport:
+    """One checked step of a derivation; ``outcome`` is passed, failed or inconclusive."""
+
+    index: int
+    kind: str
+    expr: str
+    because: str | None
+    outcome: str = "passed"
+    detail: str | None = None
+    counterexample: Counterexample | None = None
+
+
+@dataclass
+class DerivationReport:
+    """A derivation checked step by step (``source``: written or generated)."""
+
+    source: str
+    outcome: str
+    steps: list[StepReport] = field(default_factory=list)
+    detail: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DerivationReport:
+        steps = [StepReport(**{**s, "counterexample": _counterexample(s.get("counterexample"))}) for s in data["steps"]]
+        return cls(data["source"], data["outcome"], steps, data.get("detail"))
+
+
+def _counterexample(data: dict[str, Any] | None) -> Counterexample | None:
+    return Counterexample(**data) if data is not None else None
+
+
+def _derivation(data: dict[str, Any] | None) -> DerivationReport | None:
+    return DerivationReport.from_json(data) if data is not None else None
+
+
+@dataclass
 class LevelResult:
     """One check level. ``outcome`` is passed, failed, inconclusive or skipped."""
 
@@ -43,7 +110,7 @@ class LevelResult:
     tolerance: float | None = None
     seconds: float = 0.0
     detail: str | None = None
-    counterexample: dict[str, Any] | None = None
+    counterexample: Counterexample | None = None
 
 
 @dataclass
@@ -51,16 +118,16 @@ class Result:
     id: str
     file: str
     line: int
-    status: str
-    strength: str | None = None
+    status: Status
+    strength: Strength | None = None
     checks: dict[str, LevelResult] = field(default_factory=dict)
     max_rel_error: float | None = None
-    counterexample: dict[str, Any] | None = None
+    counterexample: Counterexample | None = None
     message: str = ""
     expected: str | None = None  # "erratum" (refutation expected) or "awaiting-proof"
     seed: int = 0
-    derivation: dict[str, Any] | None = None  # source, outcome, detail, steps (each with its outcome)
-    generated_derivation: dict[str, Any] | None = None  # shown beside a written derivation
+    derivation: DerivationReport | None = None  # the written one, or else the generated one
+    generated_derivation: DerivationReport | None = None  # shown beside a written derivation
     cached: bool = False
 
     @property
@@ -94,5 +161,18 @@ class Result:
     def from_json(cls, data: dict[str, Any]) -> Result:
         if data.get("status") not in STATUSES or not isinstance(data.get("checks"), dict):
             raise ValueError("not a result")
-        checks = {k: LevelResult(**v) for k, v in data["checks"].items()}
-        return cls(**{**data, "checks": checks})
+        checks = {
+            k: LevelResult(**{**v, "counterexample": _counterexample(v.get("counterexample"))})
+            for k, v in data["checks"].items()
+        }
+        return cls(
+            **{
+                **data,
+                "status": Status(data["status"]),
+                "strength": Strength(data["strength"]) if data.get("strength") else None,
+                "checks": checks,
+                "counterexample": _counterexample(data.get("counterexample")),
+                "derivation": _derivation(data.get("derivation")),
+                "generated_derivation": _derivation(data.get("generated_derivation")),
+            }
+        )

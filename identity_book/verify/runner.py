@@ -22,13 +22,13 @@ from identity_book.verify.checks import (
     timed,
 )
 from identity_book.verify.derivation import derivations_for
-from identity_book.verify.results import LevelResult, Result, Strength
+from identity_book.verify.results import LevelResult, Result, Status, Strength
 
 
 def verify_identity(identity: Identity, settings: Settings) -> Result:
     """Every applicable check for one identity, and the status they add up to."""
     result = Result(
-        identity.id, identity.file, identity.location.line, "error", seed=settings.seed, expected=identity.status
+        identity.id, identity.file, identity.location.line, Status.ERROR, seed=settings.seed, expected=identity.status
     )
     try:
         c = compile_identity(identity)
@@ -39,9 +39,9 @@ def verify_identity(identity: Identity, settings: Settings) -> Result:
     try:
         return _run_levels(c, settings, result)
     except LimitError as exc:
-        result.status, result.message = "error", f"{identity.location}: {identity.id}: {exc.message}"
+        result.status, result.message = Status.ERROR, f"{identity.location}: {identity.id}: {exc.message}"
     except Exception as exc:  # a verifier bug must not stop the other identities, nor pass
-        result.status = "inconclusive"
+        result.status = Status.INCONCLUSIVE
         result.message = f"internal error in the verifier: {type(exc).__name__}: {exc}"
     return result
 
@@ -54,7 +54,7 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
     result.max_rel_error = numeric.max_rel_error
     failed = [lv for lv in (exact_level, numeric) if lv.outcome == "failed"]
     if failed:
-        result.status = "refuted"
+        result.status = Status.REFUTED
         small = timed("counterexample", settings.budget_exact, _counterexample_level, c, settings)
         result.counterexample = small.counterexample or failed[0].counterexample
         result.message = failed[0].detail or "refuted"
@@ -63,23 +63,23 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
         symbolic = timed("symbolic", settings.budget_symbolic, symbolic_check, c, settings)
         result.checks["symbolic"] = symbolic
         if symbolic.outcome == "failed":
-            result.status, result.message = "refuted", symbolic.detail or "refuted symbolically"
+            result.status, result.message = Status.REFUTED, symbolic.detail or "refuted symbolically"
             return result
     else:
         result.checks["symbolic"] = LevelResult("skipped", detail="needs an exact pass first")
     _run_derivation(c, settings, result)
-    if result.status == "refuted":
+    if result.status == Status.REFUTED:
         return result
     if exact_level.outcome == "passed":
         symbolic = result.checks["symbolic"]
-        result.status, result.strength = "verified", Strength.EXACT
+        result.status, result.strength = Status.VERIFIED, Strength.EXACT
         if symbolic.outcome == "passed":
             result.strength = Strength.PROVED_AT_SIZES if any(symbolic.sizes) else Strength.PROVED
     elif numeric.outcome == "passed":
-        result.status, result.strength = "verified", Strength.NUMERIC
+        result.status, result.strength = Status.VERIFIED, Strength.NUMERIC
         result.message = f"exact level: {exact_level.detail}"
     else:
-        result.status = "inconclusive"
+        result.status = Status.INCONCLUSIVE
         result.message = "; ".join(
             f"{name}: {lv.detail}" for name, lv in (("numeric", numeric), ("exact", exact_level)) if lv.detail
         )
@@ -108,9 +108,9 @@ def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
     report = written or generated
     if report is None:
         return
-    result.derivation = report.to_json()
+    result.derivation = report
     if written is not None and generated is not None:
-        result.generated_derivation = generated.to_json()
+        result.generated_derivation = generated
     level = LevelResult(
         report.outcome,
         seconds=time.perf_counter() - start,
@@ -119,7 +119,7 @@ def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:
     result.checks["derivation"] = level
     if report.source == "written" and report.outcome == "failed":
         failed = next(s for s in report.steps if s.outcome == "failed")
-        result.status = "refuted"
+        result.status = Status.REFUTED
         result.message = f"derivation {failed.detail}"
         result.counterexample = failed.counterexample
 
