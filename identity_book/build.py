@@ -35,9 +35,7 @@ DETAILS_NAME = "identity-book-details.pdf"
 DETAILS_TAG = "ibdetails"  # the templates' {only} blocks print the full record under this tag
 
 
-def add_commands(
-    subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]
-) -> None:
+def add_commands(subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]) -> None:
     p = subparsers.add_parser(
         "build",
         help="verify the catalogue and build the handbook (HTML site, PDF or both)",
@@ -47,17 +45,13 @@ def add_commands(
     p.add_argument("target", choices=("html", "pdf", "all"), help="what to build")
     p.add_argument("paths", nargs="*", help="catalogue files or folders (default: identities/)")
     p.add_argument("--out", default="_build", help="output folder (default: _build)")
-    p.add_argument(
-        "--docs", default=None, help="Sphinx project folder (default: docs/ if it exists)"
-    )
+    p.add_argument("--docs", default=None, help="Sphinx project folder (default: docs/ if it exists)")
     p.add_argument(
         "--allow-unverified",
         action="store_true",
         help="publish refuted or inconclusive identities, visibly marked, instead of failing",
     )
-    p.add_argument(
-        "--verbose", "-v", action="store_true", help="show Sphinx's and LaTeX's progress"
-    )
+    p.add_argument("--verbose", "-v", action="store_true", help="show Sphinx's and LaTeX's progress")
     add_verify_options(p)
     p.set_defaults(func=cmd_build)
 
@@ -129,9 +123,7 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
         )
         return 1
     if problems:
-        print(
-            f"publishing {len(problems)} unverified identity(ies), marked as such", file=sys.stderr
-        )
+        print(f"publishing {len(problems)} unverified identity(ies), marked as such", file=sys.stderr)
     try:
         make_book(catalogue, results)
     except HandbookError as exc:
@@ -188,9 +180,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         cache = None
         if args.no_cache:
-            cache = Path(
-                stack.enter_context(tempfile.TemporaryDirectory(prefix="identity-book-cache-"))
-            )
+            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="identity-book-cache-")))
         else:
             cache = cache_folder()
         settings = settings_for(args, cache)

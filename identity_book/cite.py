@@ -68,9 +68,7 @@ def statement_latex(identity: Identity) -> str:
 
 def permalink(numbered: Numbered, base: str | None = None) -> str:
     """The handbook URL of an identity's anchor."""
-    return (
-        f"{base if base is not None else config.BOOK_URL}{numbered.docname}.html#{numbered.anchor}"
-    )
+    return f"{base if base is not None else config.BOOK_URL}{numbered.docname}.html#{numbered.anchor}"
 
 
 def bibtex_key(identity_id: str) -> str:
@@ -85,9 +83,7 @@ def bibtex_text(text: str) -> str:
 
 def latex_text(text: str) -> str:
     """Text for LaTeX: specials escaped, known Unicode symbols as LaTeX commands."""
-    return "".join(
-        _LATEX_SPECIALS.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in " ".join(text.split())
-    )
+    return "".join(_LATEX_SPECIALS.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in " ".join(text.split()))
 
 
 def _url_text(url: str) -> str:
@@ -238,9 +234,7 @@ def write_latex_package(items: list[Citation], out: Path, include_unverified: bo
             "identitybook.sty.jinja",
             unicode=unicode_declarations(ch for c in items for ch in c.title),
         ),
-        f"{STY_NAME}-data.tex": render(
-            "identitybook-data.tex.jinja", items=exported, withheld=withheld
-        ),
+        f"{STY_NAME}-data.tex": render("identitybook-data.tex.jinja", items=exported, withheld=withheld),
         f"{STY_NAME}.bib": bibtex(exported),
     }
     for name, content in files.items():
@@ -249,9 +243,7 @@ def write_latex_package(items: list[Citation], out: Path, include_unverified: bo
 
 
 # -- command line ---------------------------------------------------------------------------------
-def _load(
-    args: argparse.Namespace, ids: list[str] | None = None
-) -> tuple[list[Citation], list[str]]:
+def _load(args: argparse.Namespace, ids: list[str] | None = None) -> tuple[list[Citation], list[str]]:
     """Citations for ``ids`` (every identity when None), verified; and the unknown ids."""
     catalogue = load_catalogue([Path(p) for p in args.catalogue] or [Path("identities")])
     wanted = [i for i in catalogue if ids is None or i.id in ids]
@@ -329,13 +321,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_commands(
-    subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]
-) -> None:
+def add_commands(subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]) -> None:
     """Register ``cite`` and ``export`` on the ``identity-book`` command line."""
-    p = subparsers.add_parser(
-        "cite", help="print a citation of one identity (BibTeX, LaTeX or text)"
-    )
+    p = subparsers.add_parser("cite", help="print a citation of one identity (BibTeX, LaTeX or text)")
     p.add_argument("id")
     p.add_argument("--format", choices=FORMATS, default="bibtex", help="default: bibtex")
     _common(p, add_verify_options)
@@ -347,19 +335,13 @@ def add_commands(
         choices=("bibtex", "latex"),
         help="bibtex: one .bib file; latex: identitybook.sty, its data file and a .bib",
     )
-    p.add_argument(
-        "--out", help="bibtex: a file (default: stdout); latex: a folder (default: identitybook/)"
-    )
+    p.add_argument("--out", help="bibtex: a file (default: stdout); latex: a folder (default: identitybook/)")
     _common(p, add_verify_options)
     p.set_defaults(func=cmd_export)
 
 
-def _common(
-    p: argparse.ArgumentParser, add_verify_options: Callable[[argparse.ArgumentParser], None]
-) -> None:
-    p.add_argument(
-        "--catalogue", action="append", default=[], help="catalogue folder (default: identities/)"
-    )
+def _common(p: argparse.ArgumentParser, add_verify_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    p.add_argument("--catalogue", action="append", default=[], help="catalogue folder (default: identities/)")
     p.add_argument(
         "--include-unverified",
         action="store_true",

@@ -15,9 +15,7 @@ from identity_book.cli import main
 
 ROOTS = Path(__file__).parent / "roots"
 BASIC = ROOTS / "test-identity-basic" / "identities"  # all verified
-FALSE = (
-    ROOTS / "test-identity-false" / "identities"
-)  # trace-cyclic verified, trace-of-product refuted
+FALSE = ROOTS / "test-identity-false" / "identities"  # trace-cyclic verified, trace-of-product refuted
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -28,10 +26,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def fields(entry: str) -> dict[str, str]:
     """``name = {value}`` pairs of one BibTeX entry (values may hold one level of braces)."""
-    return {
-        m[1]: m[2]
-        for m in re.finditer(r"^\s*(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\},$", entry, re.M)
-    }
+    return {m[1]: m[2] for m in re.finditer(r"^\s*(\w+)\s*=\s*\{((?:[^{}]|\{[^{}]*\})*)\},$", entry, re.M)}
 
 
 def balanced(text: str) -> bool:
@@ -111,17 +106,11 @@ def test_hostile_title_cannot_break_the_entry(tmp_path: Path) -> None:
 
 
 def test_text_and_latex_formats(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(
-        capsys, "cite", "trace-cyclic", "--format", "text", "--catalogue", str(FALSE)
-    )
+    code, out, _ = run(capsys, "cite", "trace-cyclic", "--format", "text", "--catalogue", str(FALSE))
     assert code == 0
-    assert out.startswith(
-        f'{cite.config.BOOK_AUTHOR}. "Identity 1.1.1: The trace of AB equals the trace of BA"'
-    )
+    assert out.startswith(f'{cite.config.BOOK_AUTHOR}. "Identity 1.1.1: The trace of AB equals the trace of BA"')
     assert "#trace-cyclic" in out and "verified (proved for m = 2, n = 3, not for all sizes)" in out
-    code, out, _ = run(
-        capsys, "cite", "trace-cyclic", "--format", "latex", "--catalogue", str(FALSE)
-    )
+    code, out, _ = run(capsys, "cite", "trace-cyclic", "--format", "latex", "--catalogue", str(FALSE))
     assert code == 0
     assert (
         r"\operatorname{tr}\left(\mathbf{A} \mathbf{B}\right) = "
@@ -136,9 +125,7 @@ def test_citing_a_refuted_identity_says_so_loudly(capsys: pytest.CaptureFixture[
     assert "identity trace-of-product (1.1.2) is REFUTED: NOT a verified statement" in err
     assert "trace.yaml:10" in err
     assert "REFUTED" in fields(out)["note"]
-    code, out, err = run(
-        capsys, "cite", "trace-of-product", "--format", "latex", "--catalogue", str(FALSE)
-    )
+    code, out, err = run(capsys, "cite", "trace-of-product", "--format", "latex", "--catalogue", str(FALSE))
     assert code == 1 and out == ""
     assert "refusing to print an unverified statement" in err
     code, out, _ = run(
@@ -163,17 +150,13 @@ def test_citing_an_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_export_bibtex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     out_file = tmp_path / "refs" / "identities.bib"
-    code, _, err = run(
-        capsys, "export", "bibtex", "--out", str(out_file), "--catalogue", str(FALSE)
-    )
+    code, _, err = run(capsys, "export", "bibtex", "--out", str(out_file), "--catalogue", str(FALSE))
     assert code == 0
     bib = out_file.read_text()
     assert "@misc{idb:trace-cyclic," in bib
     assert "idb:trace-of-product" not in bib
     assert "trace-of-product: not exported: REFUTED" in err
-    code, out, _ = run(
-        capsys, "export", "bibtex", "--include-unverified", "--catalogue", str(FALSE)
-    )
+    code, out, _ = run(capsys, "export", "bibtex", "--include-unverified", "--catalogue", str(FALSE))
     assert code == 0
     assert out.count("@misc{") == 2 and balanced(out)
 
@@ -191,10 +174,7 @@ def test_export_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     assert r"\idb@withhold{trace-of-product}{1.1.2}{REFUTED}" in data
     assert r"\idb@statement{trace-of-product}" not in data
     sty = (tmp_path / "identitybook.sty").read_text()
-    assert (
-        r"\ProvidesPackage{identitybook}" in sty
-        and r"\PackageError{identitybook}{Unknown identity" in sty
-    )
+    assert r"\ProvidesPackage{identitybook}" in sty and r"\PackageError{identitybook}{Unknown identity" in sty
 
 
 # -- a paper ---------------------------------------------------------------------------------------
@@ -241,9 +221,7 @@ def paper_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         "    variables:\n      A: {shape: [n, n]}\n      B: {shape: [n, n]}\n"
         "    lhs: tr(A @ B)\n    rhs: tr(A) * tr(B)\n"
     )
-    code, _, err = run(
-        capsys, "export", "latex", "--out", str(tmp_path), "--catalogue", str(catalogue)
-    )
+    code, _, err = run(capsys, "export", "latex", "--out", str(tmp_path), "--catalogue", str(catalogue))
     assert code == 0, err
     return tmp_path
 
@@ -263,9 +241,7 @@ def test_paper_cites_two_identities_and_compiles(paper_folder: Path) -> None:
     assert "tr (AB) = tr (BA) (1.1.2)" in flat  # the verified statement with our number
     assert "(2.1.1)" in flat
     assert "Identity 1.1.2: The trace of AB equals the trace of BA" in flat  # the bibliography
-    assert re.search(r"Identity 2\.1\.1: Gradient of \S*XT W\S* \S* ?with respect to W", flat), (
-        flat
-    )  # ᵀ typeset
+    assert re.search(r"Identity 2\.1\.1: Gradient of \S*XT W\S* \S* ?with respect to W", flat), flat  # ᵀ typeset
 
 
 @pytest.mark.slow

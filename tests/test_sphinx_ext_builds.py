@@ -42,17 +42,13 @@ def html(app: Any, docname: str) -> str:
 
 # -- incremental builds ---------------------------------------------------------------------------
 @pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-incremental")
-def test_editing_one_catalogue_file_rereads_only_the_pages_that_use_it(
-    app: Any, make_app: Any
-) -> None:
+def test_editing_one_catalogue_file_rereads_only_the_pages_that_use_it(app: Any, make_app: Any) -> None:
     assert read_docs(app) == ["derivatives", "index", "myst", "plain"]
     same = next_app(make_app, app)
     assert read_docs(same) == []  # nothing changed
 
     gradients = Path(app.srcdir) / "identities" / "02-derivatives" / "gradients.yaml"
-    gradients.write_text(
-        gradients.read_text().replace("Gradient of tr(AX)", "Gradient of the trace of AX")
-    )
+    gradients.write_text(gradients.read_text().replace("Gradient of tr(AX)", "Gradient of the trace of AX"))
     touch_later(gradients)
     again = next_app(make_app, same)
     assert read_docs(again) == ["derivatives"]
@@ -61,9 +57,7 @@ def test_editing_one_catalogue_file_rereads_only_the_pages_that_use_it(
 
 
 @pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-renumbered")
-def test_renumbering_by_a_new_file_rereads_the_pages_whose_numbers_changed(
-    app: Any, make_app: Any
-) -> None:
+def test_renumbering_by_a_new_file_rereads_the_pages_whose_numbers_changed(app: Any, make_app: Any) -> None:
     read_docs(app)
     assert "Identity 1.1.1" in html(app, "index")
     # a new section that sorts before trace.yaml: trace.yaml's identities become 1.2.n
@@ -151,9 +145,7 @@ def test_sphinx_build_j2_fails_on_a_false_identity_and_names_it(tmp_path: Path) 
 
 # -- a stranger's project: two lines of conf.py and one directive --------------------------------
 def test_new_project_with_two_conf_lines_and_one_directive(tmp_path: Path) -> None:
-    (tmp_path / "conf.py").write_text(
-        'extensions = ["identity_book.sphinx"]\nidentity_book_catalogue = "identities"\n'
-    )
+    (tmp_path / "conf.py").write_text('extensions = ["identity_book.sphinx"]\nidentity_book_catalogue = "identities"\n')
     (tmp_path / "index.rst").write_text("Notes\n=====\n\n.. identity:: trace-of-transpose\n")
     (tmp_path / "identities").mkdir()
     yaml = tmp_path / "identities" / "trace.yaml"
@@ -164,23 +156,16 @@ def test_new_project_with_two_conf_lines_and_one_directive(tmp_path: Path) -> No
     )
     out = tmp_path / "_build"
     cmd = [*SPHINX_BUILD, "-W", "-b", "html", str(tmp_path), str(out)]
-    done = subprocess.run(
-        cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
-    )
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     page = (out / "index.html").read_text()
     assert "Identity 1.1.1" in page and "verified (proved for all sizes)" in page
 
     yaml.write_text(yaml.read_text().replace("rhs: tr(A.T)", "rhs: 2 * tr(A.T)"))
     touch_later(yaml)
-    done = subprocess.run(
-        cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
-    )
+    done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 1
-    assert (
-        "index.rst:4: WARNING: identities/trace.yaml:2: identity 'trace-of-transpose'"
-        in done.stderr
-    )
+    assert "index.rst:4: WARNING: identities/trace.yaml:2: identity 'trace-of-transpose'" in done.stderr
     assert "[identity_book.refuted]" in done.stderr
     assert "Not verified: refuted" in (out / "index.html").read_text()
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
-from identity_book.errors import Diagnostic, ExpressionError, Location
+from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
 from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
 from identity_book.expr.parser import Scope, dim_symbol, parse
 
@@ -139,8 +139,6 @@ def compile_identity(identity: Identity) -> Compiled:
         except ExpressionError as exc:
             problems.append(Diagnostic(step.location.shifted(exc.offset), f"step {i + 1}: {exc.message}", identity.id))
     if problems:
-        from identity_book.errors import CatalogueError
-
         raise CatalogueError(problems)
     return Compiled(identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps))
 

@@ -47,9 +47,7 @@ class Strict(BaseModel):
 
 
 class VariableSpec(Strict):
-    shape: list[Dimension] | None = (
-        Field(default=None, max_length=2)
-    )
+    shape: list[Dimension] | None = Field(default=None, max_length=2)
     properties: list[Property] = Field(default_factory=list, max_length=8)
     integer: tuple[StrictInt, StrictInt] | None = None
     rank: Dimension | None = None

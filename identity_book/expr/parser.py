@@ -303,9 +303,7 @@ def _describe(node: ast.AST) -> str:
 
 def _need_integer(node: Node, what: str) -> None:
     ok = all(n.op in ("const", "int", "add", "sub", "neg", "mul") for n in node.walk()) and all(
-        n.value.denominator == 1
-        for n in node.walk()
-        if n.op == "const"
+        n.value.denominator == 1 for n in node.walk() if n.op == "const"
     )
     if not ok:
         raise ExpressionError(f"{what} must be an integer expression", node.offset)

@@ -12,6 +12,8 @@ from typing import Any
 
 
 def setup(app: Any) -> dict[str, Any]:
+    """The Sphinx entry point; imported here, so that the handbook's modules do not import Sphinx's
+    side through their package (the one late import, see tests/test_architecture.py)."""
     from identity_book.handbook.sphinxext import setup as _setup
 
     return _setup(app)

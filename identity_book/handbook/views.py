@@ -233,7 +233,6 @@ def counterexample(data: Counterexample | None) -> CounterexampleView | None:
     )
 
 
-
 def references(n: Numbered) -> list[ReferenceView]:
     return [
         ReferenceView(source(r.source).name, r.eq or "", r.note or "", source(r.source).short)

@@ -77,9 +77,7 @@ class IdentityDomain(Domain):
     def outdated(self, state: CatalogueState) -> set[str]:
         """Documents whose identities changed since they were read, and those that warned."""
         changed = {
-            docname
-            for docname, used in self.uses.items()
-            if any(state.fingerprint(i) != fp for i, fp in used.items())
+            docname for docname, used in self.uses.items() if any(state.fingerprint(i) != fp for i, fp in used.items())
         }
         return changed | set(self.data.get("warned", {}))
 
@@ -96,9 +94,7 @@ class IdentityDomain(Domain):
         found = self.target(target)
         if found is not None:
             docname, (node_id, number, title) = found
-            return make_refnode(
-                builder, fromdocname, docname, node_id, contnode, f"{number} {title}"
-            )
+            return make_refnode(builder, fromdocname, docname, node_id, contnode, f"{number} {title}")
         url = node.get("idb_url")
         if url:
             ref = nodes.reference("", "", internal=False, refuri=url, reftitle=target)

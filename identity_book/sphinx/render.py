@@ -33,17 +33,13 @@ class Options:
     ref_format: str
 
 
-
-
 def reference_text(numbered: Numbered, ref_format: str) -> str:
     """What the ``identity`` role prints, e.g. ``Identity 2.1.3: Gradient of tr(AXB)``."""
     ident = numbered.identity
     return ref_format.format(number=numbered.number, title=ident.title, id=ident.id)
 
 
-def identity_block(
-    numbered: Numbered, result: Result, docname: str, options: Options
-) -> nodes.container:
+def identity_block(numbered: Numbered, result: Result, docname: str, options: Options) -> nodes.container:
     """The whole embedded identity: header, problem box, statement, variables, extras."""
     ident = numbered.identity
     compiled = compile_identity(ident)
@@ -111,12 +107,8 @@ def problem(numbered: Numbered, result: Result) -> nodes.warning:
         box += nodes.paragraph("", result.message)
     if result.counterexample:
         shown = textwrap.dedent(format_counterexample(result.counterexample))
-        box += nodes.literal_block(
-            shown, shown, language="text", classes=["identity-counterexample"]
-        )
-    box += nodes.paragraph(
-        "", f"Catalogue entry: {ident.location.file}:{ident.location.line} ({ident.id})."
-    )
+        box += nodes.literal_block(shown, shown, language="text", classes=["identity-counterexample"])
+    box += nodes.paragraph("", f"Catalogue entry: {ident.location.file}:{ident.location.line} ({ident.id}).")
     return box
 
 

@@ -40,7 +40,5 @@ class IdentityRole(XRefRole):
             node["idb_url"] = permalink(numbered, base)
         out: list[nodes.Node] = [node]
         if not verdict(result).verified:
-            out.append(
-                nodes.inline(" (not verified)", " (not verified)", classes=["identity-unverified"])
-            )
+            out.append(nodes.inline(" (not verified)", " (not verified)", classes=["identity-unverified"]))
         return out, []

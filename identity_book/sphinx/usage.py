@@ -34,9 +34,7 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def look_up(
-    env: BuildEnvironment, identity_id: str, location: Any
-) -> tuple[Numbered, Result] | None:
+def look_up(env: BuildEnvironment, identity_id: str, location: Any) -> tuple[Numbered, Result] | None:
     """The identity and its verification; ``None`` (after a warning) when it cannot be shown."""
     state = get_state(env)
     docname = env.docname

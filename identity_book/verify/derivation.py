@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from identity_book.catalogue.compile import Compiled, CompiledStep
 from identity_book.expr.nodes import ONE, Node
+from identity_book.expr.text import to_text
 from identity_book.verify.checks import Settings, exact_check, numeric_check, small_counterexample
 from identity_book.verify.generator import GRADIENTS, Unsupported, const, derivation_steps, eye, is_derivative, mm, tp
 from identity_book.verify.results import DerivationReport, LevelResult, StepReport
@@ -110,8 +111,6 @@ def check_steps(c: Compiled, steps: list[CompiledStep], settings: Settings, sour
 
 
 def _text(step: CompiledStep) -> str:
-    from identity_book.expr.text import to_text
-
     return to_text(step.node)
 
 
