@@ -25,8 +25,8 @@ from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, pdf
 from identity_book.handbook.book import make_book
 from identity_book.handbook.policy import HandbookError, unpublishable
-from identity_book.handbook.templates import template_dir
 from identity_book.report import Progress
+from identity_book.templates import template_dir
 
 DEFAULT_CATALOGUE = Path("identities")
 DEFAULT_DOCS = Path("docs")

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from identity_book import config, texunicode
+from identity_book import config, templates, texunicode
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
@@ -37,24 +35,6 @@ from identity_book.verify.runner import verify_many
 KEY_PREFIX = "idb:"
 FORMATS = ("bibtex", "latex", "text")
 STY_NAME = "identitybook"
-
-# Unicode in titles as text-mode LaTeX: the handbook's table, plus typographic punctuation.
-UNICODE_LATEX: dict[str, str] = {**texunicode.declarations(), "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
-# Symbols pdflatex's utf8 input already typesets (no declaration needed).
-KNOWN_TO_LATEX = frozenset("±²³¹×·–—’“”")
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "^": r"\^{}",
-    "~": r"\~{}",
-}
-_BIBTEX_SPECIALS = {k: v for k, v in _LATEX_SPECIALS.items() if k not in "\\{}"}
 
 
 # -- what a citation says -----------------------------------------------------------------------
@@ -73,17 +53,6 @@ def permalink(numbered: Numbered, base: str | None = None) -> str:
 
 def bibtex_key(identity_id: str) -> str:
     return f"{KEY_PREFIX}{identity_id}"
-
-
-def bibtex_text(text: str) -> str:
-    """A plain-text BibTeX field: source braces and backslashes dropped, specials escaped."""
-    text = " ".join(re.sub(r"[{}\\]", "", text).split())
-    return "".join(_BIBTEX_SPECIALS.get(ch, ch) for ch in text)
-
-
-def latex_text(text: str) -> str:
-    """Text for LaTeX: specials escaped, known Unicode symbols as LaTeX commands."""
-    return "".join(_LATEX_SPECIALS.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in " ".join(text.split()))
 
 
 def _url_text(url: str) -> str:
@@ -149,34 +118,6 @@ def citations(catalogue: Catalogue, results: Iterable[Result] | None = None) -> 
 
 
 # -- rendering through templates/cite/ ----------------------------------------------------------
-def template_dir() -> Path:
-    """``templates/cite`` in a wheel (package data) or in a source checkout."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates" / "cite", here.parent / "templates" / "cite"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError("templates/cite not found next to the identity_book package")
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir()),
-        undefined=jinja2.StrictUndefined,
-        block_start_string="<%",
-        block_end_string="%>",
-        variable_start_string="<<",
-        variable_end_string=">>",
-        comment_start_string="<#",
-        comment_end_string="#>",
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-    env.filters.update(bib=bibtex_text, tex=latex_text)
-    return env
-
-
 def render(template: str, **context: Any) -> str:
     today = _today()
     book = {
@@ -188,7 +129,7 @@ def render(template: str, **context: Any) -> str:
         "year": today.year,
         "date": today.strftime("%Y/%m/%d"),
     }
-    return _environment().get_template(template).render(book=book, key=bibtex_key, **context)
+    return templates.render(f"cite/{template}", book=book, key=bibtex_key, **context)
 
 
 def _today() -> datetime.date:
@@ -211,17 +152,9 @@ def latex_snippet(item: Citation) -> str:
     return render("statement.tex.jinja", c=item)
 
 
-def unicode_declarations(chars: Iterable[str]) -> list[tuple[str, str, str, bool]]:
-    """``(hex code point, character, LaTeX, also for Unicode engines)`` for the symbols in
-    ``chars`` that LaTeX does not know by itself. Unicode engines keep Greek letters (their
-    fonts have them, and a document may use them elsewhere)."""
-    used = {ch for ch in chars if ch in UNICODE_LATEX and ch not in KNOWN_TO_LATEX}
-    return [(f"{ord(ch):04X}", ch, UNICODE_LATEX[ch], not "Ͱ" <= ch <= "Ͽ") for ch in sorted(used)]
-
-
 def unicode_package() -> str:
     """``identitybook-sphinx.sty``: every symbol of the table, for a Sphinx LaTeX build."""
-    return render("identitybook-sphinx.sty.jinja", unicode=unicode_declarations(UNICODE_LATEX))
+    return render("identitybook-sphinx.sty.jinja", unicode=texunicode.sty_declarations(texunicode.UNICODE_LATEX))
 
 
 def write_latex_package(items: list[Citation], out: Path, include_unverified: bool) -> list[Path]:
@@ -232,7 +165,7 @@ def write_latex_package(items: list[Citation], out: Path, include_unverified: bo
     files = {
         f"{STY_NAME}.sty": render(
             "identitybook.sty.jinja",
-            unicode=unicode_declarations(ch for c in items for ch in c.title),
+            unicode=texunicode.sty_declarations(ch for c in items for ch in c.title),
         ),
         f"{STY_NAME}-data.tex": render("identitybook-data.tex.jinja", items=exported, withheld=withheld),
         f"{STY_NAME}.bib": bibtex(exported),

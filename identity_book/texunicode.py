@@ -8,6 +8,7 @@ any other character at its file, line and identity before LaTeX sees it.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 _GREEK_NAMES = {
     "α": "alpha",
@@ -174,6 +175,20 @@ def declarations() -> dict[str, str]:
     out.update({ch: rf"\ensuremath{{^{{{tex}}}}}" for ch, tex in _SUPER_LETTERS.items()})
     out.update({ch: rf"\ensuremath{{_{{{tex}}}}}" for ch, tex in _SUB_LETTERS.items()})
     return out
+
+
+# Unicode in text as LaTeX, for citations: the table above, plus typographic punctuation.
+UNICODE_LATEX: dict[str, str] = {**declarations(), "–": "--", "—": "---", "’": "'", "“": "``", "”": "''"}
+# Symbols pdflatex's utf8 input already typesets (no declaration needed).
+KNOWN_TO_LATEX = frozenset("±²³¹×·–—’“”")
+
+
+def sty_declarations(chars: Iterable[str]) -> list[tuple[str, str, str, bool]]:
+    """``(hex code point, character, LaTeX, also for Unicode engines)`` for the symbols in
+    ``chars`` that LaTeX does not know by itself. Unicode engines keep Greek letters (their
+    fonts have them, and a document may use them elsewhere)."""
+    used = {ch for ch in chars if ch in UNICODE_LATEX and ch not in KNOWN_TO_LATEX}
+    return [(f"{ord(ch):04X}", ch, UNICODE_LATEX[ch], not "Ͱ" <= ch <= "Ͽ") for ch in sorted(used)]
 
 
 def preamble() -> str:

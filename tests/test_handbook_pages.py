@@ -20,7 +20,7 @@ from identity_book.handbook.book import Book, make_book
 from identity_book.handbook.concordance import load_concordance
 from identity_book.handbook.pages import MARKER, render_pages, write_pages
 from identity_book.handbook.policy import HandbookError
-from identity_book.handbook.templates import TemplateError, render, template_dir
+from identity_book.templates import TemplateError, render, template_dir
 from identity_book.verify.results import Counterexample, DerivationReport, LevelResult, Result, StepReport
 
 HERE = Path(__file__).parent
@@ -349,7 +349,7 @@ def test_generated_derivation_is_shown_only_when_every_step_passed(reproducible:
 
 
 def test_templates_of_an_installed_wheel_come_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from identity_book.handbook import templates
+    from identity_book import templates
 
     package = tmp_path / "site-packages" / "identity_book"
     (package / "templates" / "handbook").mkdir(parents=True)

@@ -11,10 +11,10 @@ from identity_book import texunicode
 from identity_book.catalogue.latexcheck import check_identity_latex, check_latex
 from identity_book.catalogue.records import Identity
 from identity_book.errors import Location
+from identity_book.escape import Raw, finalize_for, md_escape, raw_id, tex_escape
 from identity_book.expr.latex import to_latex
 from identity_book.handbook import mathtex
 from identity_book.handbook.derivation import broken, wrap_rules
-from identity_book.handbook.escape import Raw, finalize_for, md_escape, raw_id, tex_escape
 from identity_book.handbook.pdf import log_problems
 from identity_book.handbook.policy import UnpublishableError, check_publishable
 from identity_book.verdict import level_lines, step_marks, verdict

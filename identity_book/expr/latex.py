@@ -6,28 +6,7 @@ import re
 from fractions import Fraction
 
 from identity_book.expr.nodes import Node, block_rows, scalar_like
-
-# Binding strength: higher binds tighter.
-_PREC = {
-    "add": 1,
-    "sub": 1,
-    "neg": 2,
-    "mul": 3,
-    "scale": 3,
-    "matmul": 3,
-    "hadamard": 3,
-    "kron": 3,
-    "div": 3,
-    "divide": 3,
-    "ediv": 3,
-    "pow": 5,
-    "T": 6,
-    "inv": 6,
-    "pinv": 6,
-    "mpow": 6,
-    "J": 6,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
-}
-_ATOM = 9
+from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, PRECEDENCE, PRODUCT
 
 _NAMED = {
     "tr": r"\operatorname{tr}",
@@ -69,12 +48,12 @@ def _without_leading_neg(node: Node) -> Node:
 
 def _prec(node: Node) -> int:
     if _leading_neg(node):
-        return 2
+        return NEGATION
     if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:
-        return 3
+        return PRODUCT
     if node.op == "const" and Fraction(node.value) < 0:  # type: ignore[arg-type]
-        return 2
-    return _PREC.get(node.op, _ATOM)
+        return NEGATION
+    return PRECEDENCE.get(node.op, ATOM)
 
 
 def _wrap(node: Node, minimum: int) -> str:
@@ -108,43 +87,43 @@ def to_latex(node: Node) -> str:
     if op == "int":
         return symbol(str(node.value))
     if op == "neg":
-        return f"-{_wrap(a[0], 3)}"
+        return f"-{_wrap(a[0], PRODUCT)}"
     if op in ("add", "sub"):
-        right = to_latex(a[1]) if op == "add" else _wrap(a[1], 3)
+        right = to_latex(a[1]) if op == "add" else _wrap(a[1], PRODUCT)
         sign = "+" if op == "add" else "-"
         if op == "add" and right.startswith("-"):
             return f"{to_latex(a[0])} {right}"
         return f"{to_latex(a[0])} {sign} {right}"
     if _leading_neg(node):
-        return f"-{_wrap(_without_leading_neg(node), 3)}"
+        return f"-{_wrap(_without_leading_neg(node), PRODUCT)}"
     if op in ("mul", "scale", "matmul"):
         # a Kronecker or Hadamard product inside a matrix product is bracketed: (A ⊗ B)(C ⊗ D)
         mixed = ("kron", "hadamard")
-        left = _wrap(a[0], 4 if a[0].op in mixed else 3)
-        right = _wrap(a[1], 4 if op == "mul" or a[1].op in mixed else 3)
+        left = _wrap(a[0], PRODUCT + 1 if a[0].op in mixed else PRODUCT)
+        right = _wrap(a[1], PRODUCT + 1 if op == "mul" or a[1].op in mixed else PRODUCT)
         sep = " \\cdot " if (left[-1:].isdigit() and right[:1].isdigit()) else " "
         return f"{left}{sep}{right}"
     if op in ("div", "divide", "ediv"):
         num, den = (a[0], a[1]) if op != "divide" else (a[1], a[0])
         frac = f"\\frac{{{to_latex(num)}}}{{{to_latex(den)}}}"
-        return frac if op != "ediv" else f"{_wrap(num, 4)} \\oslash {_wrap(den, 4)}"
+        return frac if op != "ediv" else f"{_wrap(num, PRODUCT + 1)} \\oslash {_wrap(den, PRODUCT + 1)}"
     if op == "hadamard":
-        return f"{_wrap(a[0], 4)} \\circ {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT + 1)} \\circ {_wrap(a[1], PRODUCT + 1)}"
     if op == "kron":
-        return f"{_wrap(a[0], 4)} \\otimes {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT + 1)} \\otimes {_wrap(a[1], PRODUCT + 1)}"
     if op == "pow":
         exponent = to_latex(a[1])
         if a[1].op == "const" and Fraction(a[1].value) == Fraction(1, 2):  # type: ignore[arg-type]
             return f"\\sqrt{{{to_latex(a[0])}}}"
-        return f"{_wrap(a[0], 7)}^{{{exponent}}}"
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{{exponent}}}"
     if op == "T":
-        return f"{_wrap(a[0], 7)}^{{\\top}}"
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{\\top}}"
     if op == "inv":
-        return f"{_wrap(a[0], 7)}^{{-1}}"
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{-1}}"
     if op == "pinv":
-        return f"{_wrap(a[0], 7)}^{{+}}"
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{+}}"
     if op == "mpow":
-        return f"{_wrap(a[0], 7)}^{{{to_latex(a[1])}}}"
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{{to_latex(a[1])}}}"
     if op in _NAMED:
         return f"{_NAMED[op]}\\left({to_latex(a[0])}\\right)"
     if op == "logdet":
@@ -161,9 +140,9 @@ def to_latex(node: Node) -> str:
         sub = "_F" if not scalar_like(a[0].shape) and a[0].shape is not None and str(a[0].shape[1]) != "1" else ""
         return f"\\left\\|{to_latex(a[0])}\\right\\|{sub}"
     if op == "inner":
-        return f"{_wrap(a[0], 4)} : {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT + 1)} : {_wrap(a[1], PRODUCT + 1)}"
     if op == "outer":
-        return f"{_wrap(a[0], 7)} {_wrap(a[1], 7)}^{{\\top}}"
+        return f"{_wrap(a[0], POSTFIX + 1)} {_wrap(a[1], POSTFIX + 1)}^{{\\top}}"
     if op == "I":
         return f"\\mathbf{{I}}_{{{to_latex(a[0])}}}"
     if op in ("zeros", "ones"):
@@ -189,7 +168,7 @@ def to_latex(node: Node) -> str:
         return f"\\boldsymbol{{\\lambda}}\\left({to_latex(a[0])}\\right)"
     if op in ("sum", "prod"):
         lo, hi, body = a
-        return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{_last(hi)}}} {_wrap(body, 3)}"
+        return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{_last(hi)}}} {_wrap(body, PRODUCT)}"
     if op in ("grad", "grad_sym", "grad_distinct"):
         x = to_latex(a[1])
         mark = {"grad": "", "grad_sym": r"_{\mathrm{sym}}", "grad_distinct": r"_{\mathrm{distinct}}"}[op]

@@ -5,10 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from identity_book.expr.nodes import Node, block_rows
+from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT
 
-_PREC = {"add": 1, "sub": 1, "neg": 2, "mul": 3, "scale": 3, "div": 3, "divide": 3, "ediv": 3, "hadamard": 3}
-_PREC |= {"matmul": 3, "pow": 6, "T": 7}  # *, / and @ share one level in Python
-_ATOM = 9
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank"}
@@ -17,8 +15,8 @@ _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "ra
 def _prec(node: Node) -> int:
     if node.op == "const":
         value = Fraction(node.value)  # type: ignore[arg-type]
-        return _ATOM if value.denominator == 1 and value >= 0 else 2
-    return _PREC.get(node.op, _ATOM)
+        return ATOM if value.denominator == 1 and value >= 0 else NEGATION
+    return ATOM if node.op in _CALLS else PRECEDENCE.get(node.op, ATOM)
 
 
 def _wrap(node: Node, minimum: int) -> str:
@@ -34,21 +32,21 @@ def to_text(node: Node) -> str:
     if op in ("var", "int"):
         return str(node.value)
     if op == "neg":
-        return f"-{_wrap(a[0], 3)}"
+        return f"-{_wrap(a[0], PRODUCT)}"
     if op in ("add", "sub"):
-        return f"{to_text(a[0])} {'+' if op == 'add' else '-'} {_wrap(a[1], 2)}"
+        return f"{to_text(a[0])} {'+' if op == 'add' else '-'} {_wrap(a[1], NEGATION)}"
     if op in ("mul", "scale", "hadamard"):
-        return f"{_wrap(a[0], 3)} * {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT)} * {_wrap(a[1], PRODUCT + 1)}"
     if op in ("div", "ediv"):
-        return f"{_wrap(a[0], 3)} / {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT)} / {_wrap(a[1], PRODUCT + 1)}"
     if op == "divide":
-        return f"{_wrap(a[1], 3)} / {_wrap(a[0], 4)}"
+        return f"{_wrap(a[1], PRODUCT)} / {_wrap(a[0], PRODUCT + 1)}"
     if op == "matmul":
-        return f"{_wrap(a[0], 3)} @ {_wrap(a[1], 4)}"
+        return f"{_wrap(a[0], PRODUCT)} @ {_wrap(a[1], PRODUCT + 1)}"
     if op == "pow":
-        return f"{_wrap(a[0], 7)} ** {_wrap(a[1], 6)}"
+        return f"{_wrap(a[0], POWER + 1)} ** {_wrap(a[1], POWER)}"
     if op == "T":
-        return f"{_wrap(a[0], 8)}.T"
+        return f"{_wrap(a[0], POSTFIX + 1)}.T"
     if op == "diag" or op == "diagvec":
         return f"diag({to_text(a[0])})"
     if op in ("sum", "prod"):

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.numbering import Numbered, number_catalogue, slug_of
 from identity_book.catalogue.records import Catalogue
+from identity_book.escape import Raw, raw_number
 from identity_book.handbook import mathtex
 from identity_book.handbook.concordance import Concordance
-from identity_book.handbook.escape import Raw, raw_number
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.views import Context, IdentityView, identity_view
 from identity_book.verdict import verdict

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from identity_book.handbook.escape import Raw
+from identity_book.escape import Raw
 from identity_book.handbook.indexes import Status
-from identity_book.handbook.templates import render
+from identity_book.templates import render
 
 LABEL_WIDTH = 210
 BAR_WIDTH = 360

@@ -21,11 +21,11 @@ import textwrap
 from dataclasses import dataclass
 
 from identity_book.catalogue.compile import Compiled
+from identity_book.escape import Raw, one_line
 from identity_book.expr.latex import to_latex
 from identity_book.expr.nodes import Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import mathtex
-from identity_book.handbook.escape import Raw, one_line
 from identity_book.verdict import StepMark
 from identity_book.verify.derivation import first_reference
 from identity_book.verify.generator import is_derivative

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from identity_book.escape import Raw, raw_id, raw_number
 from identity_book.handbook.book import Book, ChapterView, short_state
 from identity_book.handbook.concordance import CorrectedRecord, EntryRecord, OutOfScopeRecord
-from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import COOKBOOK
 from identity_book.handbook.views import IdentityView, LinkView, link
 from identity_book.verdict import verdict

@@ -15,9 +15,9 @@ import sympy
 
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.records import Variable
+from identity_book.escape import Raw, one_line
 from identity_book.expr.latex import symbol, to_latex
 from identity_book.expr.nodes import Node
-from identity_book.handbook.escape import Raw, one_line
 
 _FRACTION = re.compile(r"^(-?)(\d+)/(\d+)$")
 _DECIMAL = re.compile(r"^-?[0-9]+(\.[0-9]*)?(e[-+]?[0-9]+)?$")

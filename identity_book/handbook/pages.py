@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from identity_book.escape import Raw
 from identity_book.handbook import chart, indexes
 from identity_book.handbook.book import Book
-from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.sources import COOKBOOK, source
-from identity_book.handbook.templates import render
+from identity_book.templates import render
 from identity_book.verify.results import STRENGTHS, Strength
 
 FOLDERS = ("chapters", "indexes")

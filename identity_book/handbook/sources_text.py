@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from identity_book.catalogue.records import Identity
-from identity_book.handbook.escape import Raw
+from identity_book.escape import Raw
 
 _ENTRY = re.compile(r"^(\s*)- ")
 _BACKTICKS = re.compile(r"`{3,}")

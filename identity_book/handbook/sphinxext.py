@@ -25,12 +25,12 @@ from sphinx.util import logging
 from identity_book import __version__, texunicode
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
+from identity_book.escape import Raw
 from identity_book.handbook import generate, nodes
 from identity_book.handbook.book import SPLIT_OVER
-from identity_book.handbook.escape import Raw
 from identity_book.handbook.policy import unpublishable
-from identity_book.handbook.templates import render
 from identity_book.search.index import index_catalogue, index_json, write_index
+from identity_book.templates import render
 
 logger = logging.getLogger(__name__)
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.numbering import Numbered
 from identity_book.catalogue.records import Variable
+from identity_book.escape import Raw, raw_id, raw_number
 from identity_book.expr.nodes import Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import bibtex, mathtex, sources_text
 from identity_book.handbook import derivation as display
-from identity_book.handbook.escape import Raw, raw_id, raw_number
 from identity_book.handbook.sources import source
 from identity_book.verdict import (
     LevelLine,

@@ -1,4 +1,5 @@
-"""Escaping for the three output languages of the handbook templates.
+"""Escaping for the output languages of the templates (Markdown, LaTeX, BibTeX, HTML): the one
+place catalogue text is made safe, for the handbook, citations and the Sphinx extension.
 
 Every value a template prints is escaped for the template's language unless it is a
 :class:`Raw` string, which only code in this package creates (generated LaTeX, ids checked
@@ -11,6 +12,8 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
+
+from identity_book.texunicode import UNICODE_LATEX
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _NUMBER = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -83,6 +86,21 @@ def tex_escape(value: object) -> str:
 
 
 _BIB_REPLACE = {**_TEX_REPLACE, "@": r"\char64{}", '"': r"\char34{}"}
+
+
+def tex_text(value: object) -> str:
+    """LaTeX text mode with the Unicode symbols as LaTeX commands (a citation pasted into any
+    document; the handbook's preamble declares them instead)."""
+    if isinstance(value, Raw):
+        return str(value)
+    return "".join(_TEX_REPLACE.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in one_line(str(value)))
+
+
+def bibtex_plain(value: object) -> str:
+    """A plain-text BibTeX field: the source's braces and backslashes dropped, specials escaped
+    (Unicode stays; identitybook.sty declares it for pdflatex)."""
+    text = one_line(re.sub(r"[{}\\]", "", str(value))).strip()
+    return "".join(_TEX_REPLACE.get(ch, ch) for ch in text)
 
 
 def bibtex_escape(value: object) -> str:

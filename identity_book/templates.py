@@ -1,8 +1,12 @@
-"""Find the Jinja templates and render them with the escaping of their language.
+"""Find the Jinja templates and render them with the escaping of their language: the one way
+the handbook, citations and the Sphinx extension render a template.
 
 Templates live in the repository's ``templates/`` folder; a wheel carries the same folder as
 ``identity_book/templates`` (see pyproject's force-include). Names end in their language:
-``.md`` (MyST Markdown), ``.tex`` (LaTeX), ``.html``/``.svg`` (HTML autoescaping).
+``.md`` (MyST Markdown), ``.tex`` (LaTeX), ``.html``/``.svg`` (HTML autoescaping), and
+``.jinja`` for the citation files (``.bib``, ``.sty``, ``.tex``, ``.txt`` under ``cite/``),
+which use ``<< >>`` and ``<% %>`` so that TeX's braces and ``#1`` need no escaping, and whose
+filters ``tex`` and ``bib`` escape explicitly.
 """
 
 from __future__ import annotations
@@ -14,9 +18,19 @@ from typing import Any
 import jinja2
 
 from identity_book.errors import IdentityBookError
-from identity_book.handbook.escape import bibtex_escape, finalize_for, md_escape, tex_escape
+from identity_book.escape import bibtex_escape, bibtex_plain, finalize_for, md_escape, tex_escape, tex_text
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent  # identity_book/
+
+
+CITE_DELIMITERS = {
+    "block_start_string": "<%",
+    "block_end_string": "%>",
+    "variable_start_string": "<<",
+    "variable_end_string": ">>",
+    "comment_start_string": "<#",
+    "comment_end_string": "#>",
+}
 
 
 class TemplateError(IdentityBookError):
@@ -33,11 +47,13 @@ def template_dir() -> Path:
 
 def _kind(name: str) -> str:
     suffix = name.rsplit(".", 1)[-1]
+    if suffix == "jinja":
+        return "cite"
     if suffix in ("html", "svg"):
         return "html"
     if suffix in ("md", "tex", "bib"):
         return "tex" if suffix == "bib" else suffix
-    raise TemplateError(f"{name}: unknown template language (want .md, .tex, .html or .svg)")
+    raise TemplateError(f"{name}: unknown template language (want .md, .tex, .html, .svg or .jinja)")
 
 
 @cache
@@ -52,6 +68,11 @@ def environment(kind: str, folder: str | None = None) -> jinja2.Environment:
         "lstrip_blocks": True,
         "autoescape": kind == "html",
     }
+    if kind == "cite":
+        options |= CITE_DELIMITERS
+        env = jinja2.Environment(**options)
+        env.filters.update(bib=bibtex_plain, tex=tex_text)
+        return env
     if kind != "html":
         options["finalize"] = finalize_for(kind)
     env = jinja2.Environment(**options)
@@ -77,7 +98,7 @@ def _line(exc: BaseException) -> str:
     tb = exc.__traceback__
     line = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith((".md", ".tex", ".html", ".svg", ".bib")):
+        if tb.tb_frame.f_code.co_filename.endswith((".md", ".tex", ".html", ".svg", ".bib", ".jinja")):
             line = tb.tb_lineno
         tb = tb.tb_next
     return f":{line}" if line else ""

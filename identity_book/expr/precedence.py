@@ -1,0 +1,34 @@
+"""How tightly each operator binds (higher binds tighter): one table for the LaTeX and text printers.
+
+The printers put brackets around an operand whose level is below the one its place needs. The
+text printer writes ``kron``, ``inv``, ``mpow``, ... as calls, which are atoms there.
+"""
+
+from __future__ import annotations
+
+SUM = 1  # a + b, a - b
+NEGATION = 2  # -a
+PRODUCT = 3  # a * b, a @ b, a / b, Hadamard and Kronecker products (one level, as in Python)
+POWER = 5  # a ** b
+POSTFIX = 6  # a.T, a⁻¹, a⁺, aᵏ, Jⁱʲ (a superscript)
+ATOM = 9  # names, numbers, calls, bracketed forms
+
+PRECEDENCE = {
+    "add": SUM,
+    "sub": SUM,
+    "neg": NEGATION,
+    "mul": PRODUCT,
+    "scale": PRODUCT,
+    "matmul": PRODUCT,
+    "hadamard": PRODUCT,
+    "kron": PRODUCT,
+    "div": PRODUCT,
+    "divide": PRODUCT,
+    "ediv": PRODUCT,
+    "pow": POWER,
+    "T": POSTFIX,
+    "inv": POSTFIX,
+    "pinv": POSTFIX,
+    "mpow": POSTFIX,
+    "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
+}
