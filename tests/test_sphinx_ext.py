@@ -293,3 +293,22 @@ def test_a_verifier_failure_is_a_warning_not_a_crash(app: Any, monkeypatch: pyte
     warnings = warnings_of(app)
     assert "the verifier failed: ZeroDivisionError: boom [identity_book.error]" in warnings
     assert "Not verified: error" in page(app, "index")
+
+
+def test_settings_are_one_typed_object_and_a_wrong_type_names_the_setting(tmp_path: Path) -> None:
+    from dataclasses import fields
+
+    from sphinx.config import Config
+    from sphinx.errors import ConfigError
+
+    from identity_book.sphinx.settings import PREFIX, ExtensionSettings, settings_of
+
+    config = Config({"identity_book_ref_format": "{number}", "identity_book_url": 3})
+    for f in fields(ExtensionSettings):
+        config.add(PREFIX + f.name, f.default, f.metadata["rebuild"], frozenset(f.metadata["types"]))
+    with pytest.raises(ConfigError, match=r"identity_book_url must be str or NoneType, not int \(3\)"):
+        settings_of(config)
+    config.identity_book_url = "https://example.org/"
+    settings = settings_of(config)
+    assert settings.ref_format == "{number}" and settings.catalogue == "identities"
+    assert settings.url == "https://example.org/"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from identity_book.handbook import generate, nodes
 from identity_book.handbook.book import SPLIT_OVER
 from identity_book.handbook.policy import unpublishable
 from identity_book.search.index import index_catalogue, index_json, write_index
+from identity_book.sphinxconfig import meta, read, register
 from identity_book.templates import render
 
 logger = logging.getLogger(__name__)
@@ -59,21 +61,39 @@ class HandbookBuildError(SphinxError):
     category = "identity-book handbook error"
 
 
+@dataclass(frozen=True)
+class HandbookConfig:
+    """The handbook extension's settings (``identity_book_handbook_*`` in ``conf.py``)."""
+
+    catalogue: list[str] | tuple[str, ...] = field(  # a list, so that -D a,b overrides it
+        default_factory=list, metadata=meta((list, tuple), doc="catalogue folders, relative to conf.py")
+    )
+    cache: str = field(default="", metadata=meta((str,), rebuild="", doc='"": identity_book.config.cache_folder'))
+    jobs: int = field(default=0, metadata=meta((int,), rebuild="", doc="verification processes; 0: one per core"))
+    seed: int = field(default=0, metadata=meta((int,), doc="random seed of the sample points"))
+    symbolic: bool = field(default=True, metadata=meta((bool,), doc="run the symbolic level"))
+    allow_unverified: bool = field(default=False, metadata=meta((bool,), doc="publish failures, marked"))
+    concordance: str = field(
+        default="", metadata=meta((str,), doc='"": concordance/matrix-cookbook.yaml beside the catalogue, if any')
+    )
+    split_over: int = field(default=SPLIT_OVER, metadata=meta((int,), doc="a page per section above this many"))
+
+
 def settings_from(app: Sphinx) -> generate.HandbookSettings:
-    c = app.config
+    c = read(app.config, HandbookConfig, PREFIX)
 
     def path(value: str) -> Path:
         return (Path(app.confdir) / value).resolve()
 
     return generate.HandbookSettings(
-        catalogue=tuple(path(p) for p in c[PREFIX + "catalogue"]),
-        cache=cache_folder(c[PREFIX + "cache"] or None, Path(app.confdir)),
-        jobs=int(c[PREFIX + "jobs"]),
-        seed=int(c[PREFIX + "seed"]),
-        symbolic=bool(c[PREFIX + "symbolic"]),
-        allow_unverified=bool(c[PREFIX + "allow_unverified"]),
-        concordance=path(c[PREFIX + "concordance"]) if c[PREFIX + "concordance"] else None,
-        split_over=int(c[PREFIX + "split_over"]),
+        catalogue=tuple(path(p) for p in c.catalogue),
+        cache=cache_folder(c.cache or None, Path(app.confdir)),
+        jobs=c.jobs,
+        seed=c.seed,
+        symbolic=c.symbolic,
+        allow_unverified=c.allow_unverified,
+        concordance=path(c.concordance) if c.concordance else None,
+        split_over=c.split_over,
     )
 
 
@@ -155,16 +175,7 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinx.ext.mathjax")
     app.setup_extension("myst_parser")
-    app.add_config_value(PREFIX + "catalogue", [], "env", types=frozenset({list, tuple}))
-    # "" means the shared rule of identity_book.config.cache_folder ($IDENTITY_BOOK_CACHE, ...)
-    app.add_config_value(PREFIX + "cache", "", "", types=frozenset({str}))
-    app.add_config_value(PREFIX + "jobs", 0, "", types=frozenset({int}))
-    app.add_config_value(PREFIX + "seed", 0, "env", types=frozenset({int}))
-    app.add_config_value(PREFIX + "symbolic", True, "env", types=frozenset({bool}))
-    app.add_config_value(PREFIX + "allow_unverified", False, "env", types=frozenset({bool}))
-    # "" means concordance/matrix-cookbook.yaml next to the catalogue folder, when it exists
-    app.add_config_value(PREFIX + "concordance", "", "env", types=frozenset({str}))
-    app.add_config_value(PREFIX + "split_over", SPLIT_OVER, "env", types=frozenset({int}))
+    register(app, HandbookConfig, PREFIX)
     app.setup_extension("sphinx_copybutton")
     app.add_directive("ib-anchor", nodes.AnchorDirective)
     app.add_directive("ib-details", nodes.DetailsDirective)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -28,6 +28,7 @@ from identity_book.sphinx.derive_directive import DeriveDirective
 from identity_book.sphinx.directive import IdentityDirective
 from identity_book.sphinx.domain import IdentityDomain
 from identity_book.sphinx.role import IdentityRole
+from identity_book.sphinx.settings import PREFIX, ExtensionSettings, settings_of
 from identity_book.sphinx.state import (
     CatalogueState,
     catalogue_roots,
@@ -36,26 +37,19 @@ from identity_book.sphinx.state import (
 )
 from identity_book.sphinx.usage import domain_of, shown
 from identity_book.sphinx.warning_types import warn
+from identity_book.sphinxconfig import register
 from identity_book.verify.cache import Cache
 
 LATEX_PACKAGE = "identitybook-sphinx"
 CSS_FILE = "identity-book.css"
-CONFIG: dict[str, tuple[Any, Literal["", "env"], Any]] = {
-    # name: (default, rebuild, types)
-    "identity_book_catalogue": ("identities", "env", (str, list, tuple)),
-    "identity_book_cache": (None, "", (str, bool, type(None))),
-    "identity_book_show_derivation": (False, "env", (bool,)),
-    "identity_book_show_verification": (True, "env", (bool,)),
-    "identity_book_ref_format": ("Identity {number}: {title}", "env", (str,)),
-    "identity_book_url": (None, "env", (str, type(None))),
-}
 
 
 def load_catalogue(app: Sphinx) -> None:
     """``builder-inited``: load the catalogue once, and report its problems at their files."""
     confdir = Path(app.confdir)
-    roots = catalogue_roots(app.config.identity_book_catalogue, confdir)
-    folder = cache_folder(app.config.identity_book_cache, confdir)
+    settings = settings_of(app.config)
+    roots = catalogue_roots(settings.catalogue, confdir)
+    folder = cache_folder(settings.cache, confdir)
     state = CatalogueState.load(roots, Cache(folder) if folder else None)
     set_state(app.env, state)
     for problem in state.problems:
@@ -91,8 +85,7 @@ def outdated_documents(
 
 
 def setup_config(app: Sphinx) -> None:
-    for name, (default, rebuild, types) in CONFIG.items():
-        app.add_config_value(name, default, rebuild, types=types)
+    register(app, ExtensionSettings, PREFIX)
 
 
 def setup_markup(app: Sphinx) -> None:

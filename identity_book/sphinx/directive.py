@@ -25,6 +25,7 @@ from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
 from identity_book.sphinx.render import Options, identity_block
+from identity_book.sphinx.settings import settings_of
 from identity_book.sphinx.usage import domain_of, look_up
 
 SHOW_HIDE = ("show", "hide")
@@ -55,11 +56,11 @@ class IdentityDirective(SphinxDirective):
         if found is None:
             return [self._placeholder(identity_id)]
         numbered, result = found
-        config = self.env.config
+        settings = settings_of(self.env.config)
         options = Options(
-            derivation=self._flag("derivation", config.identity_book_show_derivation),
-            verification=self._flag("verification", config.identity_book_show_verification),
-            ref_format=config.identity_book_ref_format,
+            derivation=self._flag("derivation", settings.show_derivation),
+            verification=self._flag("verification", settings.show_verification),
+            ref_format=settings.ref_format,
         )
         box = identity_block(numbered, result, self.env.docname, options)
         box["classes"].extend(self.options.get("class", []))

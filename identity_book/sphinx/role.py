@@ -14,6 +14,7 @@ from sphinx.roles import XRefRole
 
 from identity_book.cite import permalink
 from identity_book.sphinx.render import reference_text
+from identity_book.sphinx.settings import settings_of
 from identity_book.sphinx.usage import look_up
 from identity_book.verdict import verdict
 
@@ -31,11 +32,12 @@ class IdentityRole(XRefRole):
             text = self.title if self.has_explicit_title else f"{identity_id} (?)"
             return [nodes.inline(text, text, classes=["identity-ref", "identity-missing"])], []
         numbered, result = found
+        settings = settings_of(env.config)
         inner = node.children[0]
         if not self.has_explicit_title:
-            text = reference_text(numbered, env.config.identity_book_ref_format)
+            text = reference_text(numbered, settings.ref_format)
             node.replace(inner, self.innernodeclass(text, text, classes=inner["classes"]))
-        base = env.config.identity_book_url
+        base = settings.url
         if base:
             node["idb_url"] = permalink(numbered, base)
         out: list[nodes.Node] = [node]
