@@ -1,0 +1,391 @@
+"""Simplification of tensors: sound rewrite rules on terms, then canonical forms, then like
+terms merged.
+
+A *context* is the set of variables whose stated properties must not be used (the variable a
+derivative is taken with respect to: ``grad`` differentiates over all matrices of its shape, so
+a symmetric X is not symmetric there). Atoms are built for one context; :func:`simplify` rebuilds
+atoms that come from another.
+
+Rules on terms (each true for every size, under the variables' stated properties):
+
+- a diagonal D: D_ab = D_aa δ_ab; a skew-symmetric S: S_aa = 0;
+- unit vectors: e[i]_a e[i]_a = e[i]_a, and Σ_a e[i]_a = 1;
+- inverses: Σ_b M_ab inv(M)_bc = δ_ac and Σ_b inv(M)_ab M_bc = δ_ac;
+- an orthogonal Q: Σ_b Q_ab Q_cb = δ_ac and Σ_a Q_ab Q_ac = δ_bc;
+- a summed index in no factor counts its dimension (tr I_n = n);
+- a closed sub-network (no free index) is a scalar factor, and equal scalar factors are powers.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from identity_book.verify.prover import canonical
+from identity_book.verify.prover.network import (
+    Atom,
+    Dim,
+    Session,
+    Tensor,
+    Term,
+    Unsupported,
+    atom_tensor,
+    einsum,
+    scalar,
+)
+
+Ctx = frozenset[str]
+
+SYMMETRIC = ("symmetric", "spd")
+
+
+def active(s: Session, ctx: Ctx, name: str, prop: str) -> bool:
+    return name not in ctx and prop in s.props.get(name, ())
+
+
+def var_atom(s: Session, name: str, ctx: Ctx) -> Atom:
+    memo = ("var", name, ctx)
+    hit = s.memo.get(memo)
+    if isinstance(hit, Atom):
+        return hit
+    legs, nrows = s.var_legs[name]
+    sym = 0
+    if nrows == 1 and len(legs) == 2 and legs[0] == legs[1]:
+        if any(active(s, ctx, name, p) for p in (*SYMMETRIC, "diagonal")):
+            sym = 1
+        elif active(s, ctx, name, "skew_symmetric"):
+            sym = -1
+    atom = Atom("var", f"v:{name}", legs, nrows, name, None, sym, frozenset({name}), ctx)
+    s.memo[memo] = atom
+    return atom
+
+
+def int_atom(name: str) -> Atom:
+    return Atom("int", f"n:{name}", name=name)
+
+
+def unit_atom(label: str, dim: Dim) -> Atom:
+    return Atom("unit", f"e:{label}:{dim}", (dim,), 1, label)
+
+
+def tensor_key(t: Tensor) -> str:
+    """The canonical form of a simplified tensor (its terms are in key order)."""
+    return repr((tuple(repr(d) for d in t.legs), t.nrows, tuple((u.key, str(u.coef)) for u in t.terms)))
+
+
+# -- simplify ----------------------------------------------------------------------------------
+def simplify(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
+    if t.simplified == ctx:
+        return t
+    merged: dict[str, Term] = {}
+    for term in t.terms:
+        for raw in _expand(s, term, ctx):
+            for done in _normalize(s, raw, t.legs, ctx):
+                key = done.key
+                assert key is not None
+                old = merged.get(key)
+                merged[key] = done if old is None else old.with_coef(old.coef + done.coef)
+    terms = tuple(merged[k] for k in sorted(merged) if merged[k].coef != 0)
+    return Tensor(t.legs, t.nrows, terms, ctx)
+
+
+def _current(atom: Atom, ctx: Ctx) -> bool:
+    return atom.ctx is None or atom.ctx == ctx
+
+
+def _expand(s: Session, term: Term, ctx: Ctx) -> list[Term]:
+    """The term with every atom rebuilt for ``ctx`` (which may turn one term into several)."""
+    if all(_current(a, ctx) for a, _ in term.factors) and all(
+        _current(a, ctx) and not _reducible(a, p) for a, p in term.scalars
+    ):
+        return [term]
+    parts: list[tuple[Tensor, tuple[int, ...] | list[int]]] = []
+    for atom, legs in term.factors:
+        parts.append((rebuild(s, atom, ctx) if not _current(atom, ctx) else atom_tensor(s, atom), legs))
+    for atom, p in term.scalars:
+        base = rebuild(s, atom, ctx) if not _current(atom, ctx) else None
+        parts.append((power_of_atom(s, atom, p, ctx, base), []))
+    parts.append((Tensor((), 0, (Term(term.coef),)), []))
+    dims = tuple(s.dims[i] for i in term.free)
+    out = einsum(s, parts, list(term.free), dims, 0).terms
+    return [Term(u.coef, u.factors, u.scalars, u.free, extra=u.extra + term.extra) for u in out]
+
+
+def _reducible(atom: Atom, power: int) -> bool:
+    return atom.kind == "func" and atom.name == "sqrt" and abs(power) >= 2
+
+
+def power_of_atom(s: Session, atom: Atom, p: int, ctx: Ctx, base: Tensor | None = None) -> Tensor:
+    """atom ** p as a scalar tensor (sqrt(x) ** 2 = x where sqrt(x) is real)."""
+    if base is not None:
+        return power(s, base, p, ctx)
+    if _reducible(atom, p) and atom.arg is not None:
+        s.rule("sqrt(x)² = x")
+        q, r = divmod(abs(p), 2)
+        inner = power(s, simplify(s, atom.arg, ctx), q if p > 0 else -q, ctx)
+        if r:
+            inner = einsum(s, [(inner, []), (power(s, atom_tensor(s, atom), 1 if p > 0 else -1, ctx), [])], [], (), 0)
+        return inner
+    return Tensor((), 0, (Term(Fraction(1), (), ((atom, p),), ()),))
+
+
+def power(s: Session, t: Tensor, p: int, ctx: Ctx) -> Tensor:
+    if p < 0:
+        t, p = reciprocal(s, simplify(s, t, ctx), ctx), -p
+    out = scalar(1)
+    for _ in range(p):
+        out = einsum(s, [(out, []), (t, [])], [], (), 0)
+    return simplify(s, out, ctx)
+
+
+def reciprocal(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
+    """1 / t for a scalar tensor: exact for a monomial, else an opaque 1/(sum)."""
+    t = simplify(s, t, ctx)
+    if not t.terms:
+        raise Unsupported("division by zero")
+    if len(t.terms) == 1 and not t.terms[0].factors:
+        u = t.terms[0]
+        return Tensor((), 0, (Term(1 / u.coef, (), tuple((a, -p) for a, p in u.scalars), ()),))
+    atom = Atom("recip", f"recip({tensor_key(t)})", arg=t, variables=variables_of(t), ctx=ctx)
+    return atom_tensor(s, atom)
+
+
+def variables_of(t: Tensor) -> frozenset[str]:
+    out: set[str] = set()
+    for u in t.terms:
+        for a, _ in u.factors:
+            out |= a.variables
+        for a, _ in u.scalars:
+            out |= a.variables
+    return frozenset(out)
+
+
+def rebuild(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
+    """The atom, built for ``ctx`` (its positions are the atom's legs)."""
+    memo = ("rebuild", id(atom), ctx)
+    hit = s.memo.get(memo)
+    if hit is not None:
+        return hit[1]  # type: ignore[index]
+    from identity_book.verify.prover import atoms
+
+    if atom.kind == "var":
+        out = atom_tensor(s, var_atom(s, atom.name, ctx))
+    elif atom.kind == "net":
+        assert atom.arg is not None
+        out = simplify(s, Tensor((), 0, atom.arg.terms), ctx)
+    else:
+        assert atom.arg is not None
+        arg = simplify(s, Tensor(atom.arg.legs, atom.arg.nrows, atom.arg.terms), ctx)
+        out = atoms.build(s, atom.kind, atom.name, arg, ctx)
+    if out.legs != atom.legs:
+        raise Unsupported("internal: a rebuilt atom changed its legs")
+    s.memo[memo] = (atom, out)
+    return out
+
+
+# -- rules on one term -------------------------------------------------------------------------
+class _Work:
+    def __init__(self, term: Term) -> None:
+        self.coef = term.coef
+        self.factors: list[tuple[Atom, tuple[int, ...]]] = list(term.factors)
+        self.scalars: dict[str, list[object]] = {}
+        for a, p in term.scalars:
+            self.add_scalar(a, p)
+        self.free = term.free
+        self.alive = term.indices()  # every index still in use (summed or free)
+
+    def add_scalar(self, atom: Atom, p: int) -> None:
+        entry = self.scalars.get(atom.key)
+        if entry is None:
+            self.scalars[atom.key] = [atom, p]
+        else:
+            entry[1] = int(entry[1]) + p  # type: ignore[call-overload]
+
+    def occurrences(self) -> dict[int, list[tuple[int, int]]]:
+        occ: dict[int, list[tuple[int, int]]] = {}
+        for k, (_, legs) in enumerate(self.factors):
+            for slot, i in enumerate(legs):
+                occ.setdefault(i, []).append((k, slot))
+        return occ
+
+    def merge(self, keep: int, gone: int) -> None:
+        if keep == gone:
+            return
+        self.alive.discard(gone)
+        self.factors = [(a, tuple(keep if i == gone else i for i in legs)) for a, legs in self.factors]
+        self.free = tuple(keep if i == gone else i for i in self.free)
+
+    def drop(self, *positions: int) -> None:
+        self.factors = [f for k, f in enumerate(self.factors) if k not in positions]
+
+
+def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[Term]:
+    w = _Work(term)
+    while _apply_one(s, w, ctx):
+        s.tick()
+        if w.coef == 0:
+            return []
+    used = {i for _, lg in w.factors for i in lg}
+    for i in w.alive - used - set(w.free):
+        _count_dimension(w, s.dims[i])
+    if not _closed_components(s, w, ctx):
+        return []
+    for entry in w.scalars.values():
+        if entry[0].kind == "sign" and int(entry[1]) % 2 == 0:  # type: ignore[attr-defined, call-overload]
+            s.rule("det(Q)² = 1 for an orthogonal Q")
+            entry[1] = 0
+        elif entry[0].kind == "sign":  # type: ignore[attr-defined]
+            entry[1] = 1
+    if any(_reducible(a, int(p)) for a, p in w.scalars.values()):  # type: ignore[arg-type]
+        again = Term(w.coef, tuple(w.factors), tuple((a, int(p)) for a, p in w.scalars.values() if p), w.free)  # type: ignore[misc]
+        out: list[Term] = []
+        for raw in _expand(s, again, ctx):
+            out.extend(_normalize(s, raw, legs, ctx))
+        return out
+    scalars = tuple((a, int(p)) for a, p in w.scalars.values() if p)  # type: ignore[misc]
+    done = Term(w.coef, tuple(w.factors), scalars, w.free)
+    key, sign, shown = canonical.term_key(s, done, legs)
+    if sign == 0:
+        s.rule("a term equal to its negative is 0")
+        return []
+    return [Term(w.coef * sign, done.factors, scalars, w.free, key, shown)]
+
+
+def _count_dimension(w: _Work, dim: Dim) -> None:
+    if isinstance(dim, int):
+        w.coef *= dim
+    else:
+        w.add_scalar(int_atom(dim), 1)
+
+
+def _closed_components(s: Session, w: _Work, ctx: Ctx) -> bool:
+    """Turn every sub-network without a free index into a scalar factor; False if one is 0."""
+    if not w.factors:
+        return True
+    parent = list(range(len(w.factors)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first: dict[int, int] = {}
+    for k, (_, legs) in enumerate(w.factors):
+        for i in legs:
+            if i in first:
+                parent[find(k)] = find(first[i])
+            else:
+                first[i] = k
+    groups: dict[int, list[int]] = {}
+    for k in range(len(w.factors)):
+        groups.setdefault(find(k), []).append(k)
+    free = set(w.free)
+    closed = [g for g in groups.values() if not any(i in free for k in g for i in w.factors[k][1])]
+    if not closed:
+        return True
+    for g in closed:
+        comp = Term(Fraction(1), tuple(w.factors[k] for k in g))
+        key, sign, shown = canonical.term_key(s, comp, ())
+        if sign == 0:
+            return False
+        w.coef *= sign
+        inner = Tensor((), 0, (Term(Fraction(1), comp.factors, (), (), key, shown),), ctx)
+        varset: set[str] = set()
+        for k in g:
+            varset |= w.factors[k][0].variables
+        w.add_scalar(Atom("net", f"net({key})", arg=inner, variables=frozenset(varset), ctx=ctx), 1)
+    gone = {k for g in closed for k in g}
+    w.factors = [f for k, f in enumerate(w.factors) if k not in gone]
+    return True
+
+
+def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
+    occ = w.occurrences()
+    free = set(w.free)
+    for k, (atom, legs) in enumerate(w.factors):
+        if atom.kind == "var" and len(legs) == 2:
+            if active(s, ctx, atom.name, "diagonal") and legs[0] != legs[1]:
+                s.rule("a diagonal D has D_ab = D_aa δ_ab")
+                w.merge(min(legs), max(legs))
+                return True
+            if active(s, ctx, atom.name, "skew_symmetric") and legs[0] == legs[1]:
+                s.rule("a skew-symmetric S has S_aa = 0")
+                w.coef = Fraction(0)
+                return True
+        if atom.kind == "unit":
+            i = legs[0]
+            if i not in free and len(occ[i]) == 1:
+                s.rule("Σ_a e[i]_a = 1")
+                w.drop(k)
+                w.alive.discard(i)
+                return True
+            for k2, slot in occ[i]:
+                if k2 > k and w.factors[k2][0].key == atom.key:
+                    s.rule("e[i]_a e[i]_a = e[i]_a")
+                    w.drop(k2)
+                    return True
+        if atom.kind == "inv" and _inverse_pair(s, w, k, occ, free):
+            return True
+        if atom.kind == "var" and len(legs) == 2 and active(s, ctx, atom.name, "orthogonal"):
+            for slot in (0, 1):
+                i = legs[slot]
+                if i in free or len(occ[i]) != 2:
+                    continue
+                (k1, s1), (k2, s2) = occ[i]
+                if k1 == k2 or s1 != s2 or w.factors[k1][0].key != w.factors[k2][0].key:
+                    continue
+                s.rule("QᵀQ = QQᵀ = I for an orthogonal Q")
+                a, b = w.factors[k1][1][1 - slot], w.factors[k2][1][1 - slot]
+                w.drop(k1, k2)
+                w.alive.discard(i)
+                w.merge(min(a, b), max(a, b))
+                return True
+    return False
+
+
+def _single_factor(m: Tensor) -> tuple[str, list[int], int] | None:
+    """When ``m`` is one atom read in some orientation: (its key, the atom slot of each of m's
+    positions, its sym)."""
+    if len(m.terms) != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 1 or len(set(u.free)) != len(u.free):
+        return None
+    atom, legs = u.factors[0]
+    if sorted(legs) != sorted(u.free):
+        return None
+    return atom.key, [legs.index(f) for f in u.free], atom.sym
+
+
+def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:
+    atom, legs = w.factors[k]
+    assert atom.arg is not None
+    found = _single_factor(atom.arg)
+    if found is None:
+        return False
+    key, slot_of, sym = found
+    n = atom.nrows  # inv rows = M's columns
+    nm = len(atom.arg.rows)
+    inv_rows, inv_cols = legs[:n], legs[n:]
+    for j, (other, olegs) in enumerate(w.factors):
+        if j == k or other.key != key:
+            continue
+        orientations = [olegs]
+        if sym == 1 and len(olegs) == 2:
+            orientations.append((olegs[1], olegs[0]))
+        for ol in orientations:
+            at = [ol[slot_of[p]] for p in range(len(slot_of))]
+            m_rows, m_cols = at[:nm], at[nm:]
+            for shared, keep_a, keep_b in ((m_cols, m_rows, inv_cols), (inv_cols, inv_rows, m_cols)):
+                other_side = inv_rows if shared is m_cols else m_rows
+                if list(shared) != list(other_side):
+                    continue
+                if any(i in free or len(occ[i]) != 2 for i in shared):
+                    continue
+                s.rule("M inv(M) = inv(M) M = I")
+                w.drop(k, j)
+                w.alive.difference_update(shared)
+                for a, b in zip(keep_a, keep_b, strict=True):
+                    w.merge(min(a, b), max(a, b))
+                return True
+    return False
