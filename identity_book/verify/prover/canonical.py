@@ -40,9 +40,12 @@ def _token(key: str, legs: tuple[int, ...], names: dict[int, int], nxt: int) -> 
     return (key, tuple(out)), new, nxt
 
 
-def term_key(s: Session, term: Term, dims: tuple[Dim, ...]) -> tuple[str, int, str]:
-    """(canonical form, sign, index notation) of ``term``; the sign is 0 when the term is zero
-    (it equals its own negative through skew-symmetric factors)."""
+def term_key(
+    s: Session, term: Term, dims: tuple[Dim, ...]
+) -> tuple[str, int, str, tuple[tuple[Atom, tuple[int, ...]], ...]]:
+    """(canonical form, sign, index notation, factors in canonical order and orientation) of
+    ``term``; the term equals sign × the term with those factors. The sign is 0 when the term is
+    zero (it equals its own negative through skew-symmetric factors)."""
     names: dict[int, int] = {}
     for f in term.free:
         if f not in names:
@@ -85,8 +88,9 @@ def term_key(s: Session, term: Term, dims: tuple[Dim, ...]) -> tuple[str, int, s
     scalars = tuple(sorted((a.key, p) for a, p in term.scalars))
     key = repr((tuple(repr(d) for d in dims), free_token, tuple(tokens), scalars))
     final = states[0]
+    oriented = tuple((factors[pos][0], vlegs) for pos, vlegs in final[4])
     shown = _show(term, final[0], final[4], free_token)
-    return key, (0 if len(signs) > 1 else signs.pop()), shown
+    return key, (0 if len(signs) > 1 else final[3]), shown, oriented
 
 
 _FREE = "ijklpqrs"

@@ -243,11 +243,11 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
         return out
     scalars = tuple((a, int(p)) for a, p in w.scalars.values() if p)  # type: ignore[misc]
     done = Term(w.coef, tuple(w.factors), scalars, w.free)
-    key, sign, shown = canonical.term_key(s, done, legs)
+    key, sign, shown, oriented = canonical.term_key(s, done, legs)
     if sign == 0:
         s.rule("a term equal to its negative is 0")
         return []
-    return [Term(w.coef * sign, done.factors, scalars, w.free, key, shown)]
+    return [Term(w.coef * sign, oriented, scalars, w.free, key, shown)]
 
 
 def _count_dimension(w: _Work, dim: Dim) -> None:
@@ -285,11 +285,11 @@ def _closed_components(s: Session, w: _Work, ctx: Ctx) -> bool:
         return True
     for g in closed:
         comp = Term(Fraction(1), tuple(w.factors[k] for k in g))
-        key, sign, shown = canonical.term_key(s, comp, ())
+        key, sign, shown, oriented = canonical.term_key(s, comp, ())
         if sign == 0:
             return False
         w.coef *= sign
-        inner = Tensor((), 0, (Term(Fraction(1), comp.factors, (), (), key, shown),), ctx)
+        inner = Tensor((), 0, (Term(Fraction(1), oriented, (), (), key, shown),), ctx)
         varset: set[str] = set()
         for k in g:
             varset |= w.factors[k][0].variables
