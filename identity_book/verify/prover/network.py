@@ -247,10 +247,38 @@ def transpose(t: Tensor) -> Tensor:
     return permute(t, [*range(t.nrows, n), *range(t.nrows)], n - t.nrows)
 
 
-def add(a: Tensor, b: Tensor) -> Tensor:
+def add(a: Tensor, b: Tensor, s: Session | None = None) -> Tensor:
+    if (a.legs != b.legs or (a.legs and a.nrows != b.nrows)) and s is not None:
+        b = conform(s, b, a.legs, a.nrows) or b
+        a = conform(s, a, b.legs, b.nrows) or a
     if a.legs != b.legs or (a.legs and a.nrows != b.nrows):
         raise Unsupported("terms with differently ordered combined indices are added")
     return Tensor(a.legs, a.nrows, a.terms + b.terms)
+
+
+def conform(s: Session, t: Tensor, legs: tuple[Dim, ...], nrows: int) -> Tensor | None:
+    """``t`` read with its combined indices factored in another order, when that reading is the
+    same matrix: zeros, multiples of ones and of the identity (I(m*n) = I(n*m)). Else None."""
+    if t.legs == legs and t.nrows == nrows:
+        return t
+    same = sorted(map(repr, t.rows)) == sorted(map(repr, legs[:nrows])) and sorted(map(repr, t.cols)) == sorted(
+        map(repr, legs[nrows:])
+    )
+    if not same:
+        return None
+    terms = []
+    for u in t.terms:
+        if u.factors or u.extra:
+            return None
+        if len(set(u.free)) == len(u.free):
+            terms.append(Term(u.coef, (), u.scalars, tuple(s.fresh(legs))))
+        elif u.free[: t.nrows] == u.free[t.nrows :] and len(set(u.free)) == t.nrows and legs[:nrows] == legs[nrows:]:
+            ids = tuple(s.fresh(legs[:nrows]))
+            terms.append(Term(u.coef, (), u.scalars, ids + ids))
+        else:
+            return None
+    s.rule("I(m·n) = I(n·m), and likewise zeros and ones")
+    return Tensor(legs, nrows, tuple(terms))
 
 
 def scale(t: Tensor, c: Fraction | int) -> Tensor:

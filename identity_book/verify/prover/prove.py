@@ -9,7 +9,7 @@ from typing import Any
 
 from identity_book.compile import Compiled
 from identity_book.verify.prover.canonical import show_sum
-from identity_book.verify.prover.network import BudgetExceeded, Session, Tensor, Unsupported, add, scale
+from identity_book.verify.prover.network import BudgetExceeded, Session, Tensor, Unsupported, add, conform, scale
 from identity_book.verify.prover.rewrite import simplify
 from identity_book.verify.prover.translate import Builder, legs_of
 
@@ -40,6 +40,8 @@ def prove(c: Compiled, max_ops: int = MAX_OPS) -> Proof:
     try:
         lhs = builder.build(c.lhs, empty)
         rhs = builder.build(c.rhs, empty)
+        rhs = conform(s, rhs, lhs.legs, lhs.nrows) or rhs
+        lhs = conform(s, lhs, rhs.legs, rhs.nrows) or lhs
         if lhs.legs != rhs.legs or (lhs.legs and lhs.nrows != rhs.nrows):
             return _no(s, start, "the sides order their combined indices differently")
         difference = simplify(s, add(lhs, scale(rhs, -1)), empty)

@@ -18,6 +18,7 @@ Rules on terms (each true for every size, under the variables' stated properties
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 
 from identity_book.verify.prover import canonical
@@ -343,49 +344,82 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
     return False
 
 
-def _single_factor(m: Tensor) -> tuple[str, list[int], int] | None:
-    """When ``m`` is one atom read in some orientation: (its key, the atom slot of each of m's
-    positions, its sym)."""
-    if len(m.terms) != 1:
-        return None
-    u = m.terms[0]
-    if u.coef != 1 or u.scalars or len(u.factors) != 1 or len(set(u.free)) != len(u.free):
-        return None
-    atom, legs = u.factors[0]
-    if sorted(legs) != sorted(u.free):
-        return None
-    return atom.key, [legs.index(f) for f in u.free], atom.sym
-
-
 def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:
+    """Σ M_ab inv(M)_bc = δ_ac (and on the left), where M is one term whose factors occur in
+    this term joined exactly as in M, and touch nothing else through M's summed indices."""
     atom, legs = w.factors[k]
-    assert atom.arg is not None
-    found = _single_factor(atom.arg)
-    if found is None:
+    m = atom.arg
+    if m is None or len(m.terms) != 1:
         return False
-    key, slot_of, sym = found
-    n = atom.nrows  # inv rows = M's columns
-    nm = len(atom.arg.rows)
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or not u.factors or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
+        return False
+    n, nm = atom.nrows, len(m.rows)
     inv_rows, inv_cols = legs[:n], legs[n:]
-    for j, (other, olegs) in enumerate(w.factors):
-        if j == k or other.key != key:
+    internal = {i for _, lg in u.factors for i in lg} - set(u.free)
+    count: dict[int, int] = {}
+    for _, lg in u.factors:
+        for i in lg:
+            count[i] = count.get(i, 0) + 1
+    for right in (True, False):
+        shared_m = u.free[nm:] if right else u.free[:nm]
+        targets = inv_rows if right else inv_cols
+        if len(set(targets)) != len(targets) or any(t in free for t in targets):
             continue
-        orientations = [olegs]
-        if sym == 1 and len(olegs) == 2:
-            orientations.append((olegs[1], olegs[0]))
-        for ol in orientations:
-            at = [ol[slot_of[p]] for p in range(len(slot_of))]
-            m_rows, m_cols = at[:nm], at[nm:]
-            for shared, keep_a, keep_b in ((m_cols, m_rows, inv_cols), (inv_cols, inv_rows, m_cols)):
-                other_side = inv_rows if shared is m_cols else m_rows
-                if list(shared) != list(other_side):
-                    continue
-                if any(i in free or len(occ[i]) != 2 for i in shared):
-                    continue
-                s.rule("M inv(M) = inv(M) M = I")
-                w.drop(k, j)
-                w.alive.difference_update(shared)
-                for a, b in zip(keep_a, keep_b, strict=True):
-                    w.merge(min(a, b), max(a, b))
-                return True
+        fixed = dict(zip(shared_m, targets, strict=True))
+        for mapping, used in _match(u.factors, w.factors, fixed, k):
+            s.tick()
+            allowed = used | {k}
+            checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
+            checks += [(mapping[b], count[b]) for b in internal]
+            if any(t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t]) for t, c in checks):
+                continue
+            s.rule("M inv(M) = inv(M) M = I")
+            keep_m = u.free[:nm] if right else u.free[nm:]
+            other = inv_cols if right else inv_rows
+            w.drop(k, *used)
+            w.alive.difference_update(t for t, _ in checks)
+            for mid, b in zip(keep_m, other, strict=True):
+                a = mapping[mid]
+                w.merge(min(a, b), max(a, b))
+            return True
     return False
+
+
+def _match(
+    pattern: tuple[tuple[Atom, tuple[int, ...]], ...],
+    factors: list[tuple[Atom, tuple[int, ...]]],
+    fixed: dict[int, int],
+    skip: int,
+) -> Iterator[tuple[dict[int, int], set[int]]]:
+    """Every way the pattern's factors occur among ``factors`` (injective on indices)."""
+
+    def go(p: int, mapping: dict[int, int], used: set[int]) -> Iterator[tuple[dict[int, int], set[int]]]:
+        if p == len(pattern):
+            yield mapping, used
+            return
+        atom, legs = pattern[p]
+        for j, (other, olegs) in enumerate(factors):
+            if j == skip or j in used or other.key != atom.key:
+                continue
+            variants = [olegs]
+            if atom.sym == 1 and len(olegs) == 2:
+                variants.append((olegs[1], olegs[0]))
+            for ol in variants:
+                new = dict(mapping)
+                taken = set(new.values())
+                ok = True
+                for a, b in zip(legs, ol, strict=True):
+                    if a in new:
+                        ok = new[a] == b
+                    elif b in taken:
+                        ok = False
+                    else:
+                        new[a] = b
+                        taken.add(b)
+                    if not ok:
+                        break
+                if ok:
+                    yield from go(p + 1, new, used | {j})
+
+    yield from go(0, dict(fixed), set())

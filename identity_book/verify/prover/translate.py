@@ -89,11 +89,11 @@ class Builder:
 
     def _add(self, node: Node, ctx: Ctx) -> Tensor:
         a, b = self.args(node, ctx)
-        return add(a, b)
+        return add(a, b, self.s)
 
     def _sub(self, node: Node, ctx: Ctx) -> Tensor:
         a, b = self.args(node, ctx)
-        return add(a, scale(b, -1))
+        return add(a, scale(b, -1), self.s)
 
     def _times(self, a: Tensor, b: Tensor) -> Tensor:
         if a.legs and b.legs:
