@@ -70,6 +70,10 @@ def build(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx) -> Tensor:
         return reciprocal(s, arg, ctx)
     if kind == "sign":
         return det(s, arg, ctx)
+    if kind in ("projL", "projR"):
+        p = pinv(s, arg, ctx)
+        pair = matmul(s, arg, p) if kind == "projL" else matmul(s, p, arg)
+        return simplify(s, pair, ctx)
     raise Unsupported(f"no rule builds {kind}")
 
 
@@ -200,6 +204,16 @@ def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
 
 # -- pseudo-inverse ----------------------------------------------------------------------------
 def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    if len(m.terms) == 1 and (m.terms[0].coef != 1 or m.terms[0].scalars) and m.legs:
+        u = m.terms[0]
+        s.rule("pinv(cA) = pinv(A)/c")
+        rest = Tensor(m.legs, m.nrows, (Term(Fraction(1), u.factors, (), u.free),))
+        return _times(s, reciprocal(s, _scalar_factor(u.coef, u.scalars), ctx), pinv(s, simplify(s, rest, ctx), ctx), ctx)
+    if m.legs and (not m.rows or not m.cols):
+        s.rule("pinv(v) = vᵀ/(vᵀv) for a vector v")
+        ids = s.fresh(m.legs)
+        norm2 = simplify(s, einsum(s, [(m, ids), (m, ids)], [], (), 0), ctx)
+        return _times(s, reciprocal(s, norm2, ctx), transpose(m), ctx)
     single = _one_var(m)
     if single is not None:
         atom, flipped = single

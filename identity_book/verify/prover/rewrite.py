@@ -327,6 +327,8 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                     return True
         if atom.kind == "inv" and _inverse_pair(s, w, k, occ, free):
             return True
+        if atom.kind in ("pinv", "projL", "projR") and _penrose(s, w, k, occ, free, ctx):
+            return True
         if atom.kind == "var" and len(legs) == 2 and active(s, ctx, atom.name, "orthogonal"):
             for slot in (0, 1):
                 i = legs[slot]
@@ -384,6 +386,92 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
                 w.merge(min(a, b), max(a, b))
             return True
     return False
+
+
+def _one_factor(m: Tensor) -> tuple[str, tuple[int, int], int] | None:
+    """When ``m`` (2 positions) is one atom read in some orientation: its key, the atom slots of
+    m's row and column, its sym."""
+    if len(m.legs) != 2 or m.nrows != 1 or len(m.terms) != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 1 or u.free[0] == u.free[1]:
+        return None
+    atom, legs = u.factors[0]
+    if sorted(legs) != sorted(u.free) or len(legs) != 2:
+        return None
+    return atom.key, (legs.index(u.free[0]), legs.index(u.free[1])), atom.sym
+
+
+PENROSE = "the Penrose equations: M pinv(M) M = M, pinv(M) M pinv(M) = pinv(M), M pinv(M) and pinv(M) M symmetric"
+
+
+def _penrose(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int], ctx: Ctx) -> bool:
+    """The Penrose equations for P = pinv(M), with L = M P and R = P M (both symmetric):
+    M P → L, P M → R; then L M = M, M R = M, R P = P, P L = P, L L = L, R R = R."""
+    atom, legs = w.factors[k]
+    m = atom.arg
+    assert m is not None
+    found = _one_factor(m)
+    if found is None:
+        return False
+    key, (sr, sc), sym = found
+    pinv_key = atom.key if atom.kind == "pinv" else atom.key.split(":", 1)[1]
+
+    def m_views(j: int) -> list[tuple[int, int]]:
+        other, ol = w.factors[j]
+        if other.key != key:
+            return []
+        return [(ol[sr], ol[sc])] + ([(ol[sc], ol[sr])] if sym == 1 else [])
+
+    def joined(i: int, j: int) -> bool:
+        return i not in free and len(occ.get(i, [])) == 2 and {kk for kk, _ in occ[i]} == {k, j}
+
+    def absorb(j: int, joint: int, leg: int) -> bool:
+        """Drop factor k; factor j takes k's other leg where it met k."""
+        s.rule(PENROSE)
+        other, ol = w.factors[j]
+        w.factors[j] = (other, tuple(leg if i == joint else i for i in ol))
+        w.drop(k)
+        w.alive.discard(joint)
+        return True
+
+    if atom.kind == "pinv":
+        pr, pc = legs
+        for j in range(len(w.factors)):
+            for mr, mc in m_views(j) if j != k else []:
+                if mc == pr and joined(pr, j):  # M P = L
+                    s.rule(PENROSE)
+                    w.drop(k, j)
+                    w.alive.discard(pr)
+                    w.factors.append((_projector(s, "projL", m, pinv_key, ctx), (mr, pc)))
+                    return True
+                if pc == mr and joined(pc, j):  # P M = R
+                    s.rule(PENROSE)
+                    w.drop(k, j)
+                    w.alive.discard(pc)
+                    w.factors.append((_projector(s, "projR", m, pinv_key, ctx), (pr, mc)))
+                    return True
+        return False
+    left = atom.kind == "projL"
+    for j, (other, ol) in enumerate(w.factors):
+        if j == k:
+            continue
+        for a, r in ((legs[0], legs[1]), (legs[1], legs[0])):  # k read as K(a, r), or K(r, a)
+            if not joined(r, j):
+                continue
+            for mr, mc in m_views(j):
+                if (left and mr == r) or (not left and mc == r):  # L M = M, M R = M
+                    return absorb(j, r, a)
+            if other.key == pinv_key and ((not left and ol[0] == r) or (left and ol[1] == r)):
+                return absorb(j, r, a)  # R P = P, P L = P
+            if other.key == atom.key:
+                return absorb(j, r, a)  # L L = L, R R = R
+    return False
+
+
+def _projector(s: Session, kind: str, m: Tensor, pinv_key: str, ctx: Ctx) -> Atom:
+    legs = (m.rows[0], m.rows[0]) if kind == "projL" else (m.cols[0], m.cols[0])
+    return Atom(kind, f"{kind}:{pinv_key}", legs, 1, "", m, 1, variables_of(m), ctx)
 
 
 def _match(
