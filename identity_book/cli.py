@@ -80,6 +80,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for derivation in (results[0].derivation, results[0].generated_derivation):
         if derivation:
             print(format_derivation(derivation))
+    if results[0].proof:
+        from identity_book.verify.prover.show import format_proof
+
+        print(format_proof(results[0].proof))
     print_report(results, verbose=True, levels=True)
     return exit_code(results)
 

@@ -13,7 +13,7 @@ from identity_book.model import Identity
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 
-VERIFIER_VERSION = "6"
+VERIFIER_VERSION = "7"  # 7: the prover for all sizes, and Result.proof
 
 
 class Cache:

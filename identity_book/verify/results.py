@@ -12,7 +12,7 @@ STATUSES = ("verified", "refuted", "inconclusive", "error")
 class Strength(StrEnum):
     """What a verification showed, strongest first."""
 
-    PROVED = "proved"  # a symbolic proof for all sizes
+    PROVED = "proved"  # a proof for all sizes (the prover, or SymPy's matrix algebra)
     PROVED_AT_SIZES = "proved-at-sizes"  # a symbolic proof at the concrete sizes it names
     EXACT = "exact"  # equality in exact arithmetic at random points
     NUMERIC = "numeric"  # only a floating-point check could decide
@@ -29,7 +29,7 @@ class Strength(StrEnum):
 
 
 STRENGTHS = tuple(s.value for s in Strength)
-LEVELS = ("shapes", "numeric", "exact", "symbolic", "derivation")
+LEVELS = ("shapes", "numeric", "exact", "prover", "symbolic", "derivation")
 
 
 @dataclass
@@ -61,6 +61,7 @@ class Result:
     seed: int = 0
     derivation: dict[str, Any] | None = None  # source, outcome, detail, steps (each with its outcome)
     generated_derivation: dict[str, Any] | None = None  # shown beside a written derivation
+    proof: dict[str, Any] | None = None  # the prover's certificate: both normal forms, the rules used
     cached: bool = False
 
     @property

@@ -39,8 +39,8 @@ from identity_book.verify.prover.rewrite import (
     reciprocal,
     simplify,
     tensor_key,
-    variables_of,
     var_atom,
+    variables_of,
 )
 
 INVERTIBLE = ("invertible", "spd", "orthogonal")
@@ -208,7 +208,9 @@ def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         u = m.terms[0]
         s.rule("pinv(cA) = pinv(A)/c")
         rest = Tensor(m.legs, m.nrows, (Term(Fraction(1), u.factors, (), u.free),))
-        return _times(s, reciprocal(s, _scalar_factor(u.coef, u.scalars), ctx), pinv(s, simplify(s, rest, ctx), ctx), ctx)
+        return _times(
+            s, reciprocal(s, _scalar_factor(u.coef, u.scalars), ctx), pinv(s, simplify(s, rest, ctx), ctx), ctx
+        )
     if m.legs and (not m.rows or not m.cols):
         s.rule("pinv(v) = vᵀ/(vᵀv) for a vector v")
         ids = s.fresh(m.legs)
@@ -271,7 +273,7 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
     if found is not None:
         coef, scalars, links = found
         dim = m.rows[0]
-        if coef == 1 and not scalars or isinstance(dim, int):
+        if (coef == 1 and not scalars) or isinstance(dim, int):
             if len(links) > 1:
                 s.rule("det(AB) = det(A) det(B) for square A, B")
             out = scalar(1)

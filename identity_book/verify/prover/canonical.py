@@ -13,6 +13,8 @@ term with many interchangeable factors costs more, and the session's budget boun
 
 from __future__ import annotations
 
+from typing import Any
+
 from identity_book.verify.prover.network import Atom, Dim, Session, Term
 
 Token = tuple[str, tuple[int, ...]]
@@ -59,7 +61,7 @@ def term_key(
     tokens: list[Token] = []
     for _depth in range(len(factors)):
         best: Token | None = None
-        children = []
+        children: list[tuple[Any, ...]] = []
         for nm, nxt, left, sign, order in states:
             for pos in left:
                 atom, legs = factors[pos]
@@ -70,7 +72,9 @@ def term_key(
                         continue
                     if best is None or tok < best:
                         best, children = tok, []
-                    children.append((nm, new, nxt2, tuple(p for p in left if p != pos), sign * vsign, order, pos, vlegs))
+                    children.append(
+                        (nm, new, nxt2, tuple(p for p in left if p != pos), sign * vsign, order, pos, vlegs)
+                    )
         assert best is not None
         tokens.append(best)
         seen: set[tuple[object, ...]] = set()
@@ -111,7 +115,9 @@ def _letters(free: tuple[int, ...]) -> tuple[dict[int, str], list[str]]:
     return letters, deltas
 
 
-def _show(term: Term, names: dict[int, int], order: tuple[tuple[int, tuple[int, ...]], ...], free: tuple[int, ...]) -> str:
+def _show(
+    term: Term, names: dict[int, int], order: tuple[tuple[int, tuple[int, ...]], ...], free: tuple[int, ...]
+) -> str:
     """The term in index notation (without its coefficient): 'Σ_{a} A_{ia} B_{aj}'."""
     letters, deltas = _letters(free)
     nfree = len(letters)

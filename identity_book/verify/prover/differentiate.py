@@ -38,7 +38,7 @@ def derivative(s: Session, t: Tensor, x: str, ctx: Ctx) -> Tensor:
     """∂t/∂x with positions t's then x's legs (rows count: t's), simplified in ``ctx``."""
     if x not in ctx:
         raise Unsupported("internal: a derivative taken with the variable's properties on")
-    xlegs = s.var_legs[x][0]
+    xlegs: tuple[Dim, ...] = s.var_legs[x][0]
     t = simplify(s, t, ctx)
     out: list[Term] = []
     for u in t.terms:
@@ -57,8 +57,7 @@ def derivative(s: Session, t: Tensor, x: str, ctx: Ctx) -> Tensor:
             da = atom_derivative(s, atom, x, ctx)
             out.extend(_attach(s, u, rest, da, xs, xs))
         s.tick()
-    legs = t.legs + xlegs
-    return simplify(s, Tensor(legs, t.nrows, tuple(out)), ctx)
+    return simplify(s, Tensor(t.legs + xlegs, t.nrows, tuple(out)), ctx)
 
 
 def _attach(s: Session, u: Term, rest: Term, da: Tensor, da_ids: list[int], xs: list[int]) -> tuple[Term, ...]:

@@ -236,9 +236,7 @@ def einsum(
 def permute(t: Tensor, order: Sequence[int], nrows: int) -> Tensor:
     """The positions of ``t`` in a new order (a transpose, vec, a Jacobian's layout)."""
     legs = tuple(t.legs[p] for p in order)
-    terms = tuple(
-        Term(u.coef, u.factors, u.scalars, tuple(u.free[p] for p in order), extra=u.extra) for u in t.terms
-    )
+    terms = tuple(Term(u.coef, u.factors, u.scalars, tuple(u.free[p] for p in order), extra=u.extra) for u in t.terms)
     return Tensor(legs, nrows, terms)
 
 

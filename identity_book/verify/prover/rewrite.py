@@ -188,7 +188,7 @@ class _Work:
     def __init__(self, term: Term) -> None:
         self.coef = term.coef
         self.factors: list[tuple[Atom, tuple[int, ...]]] = list(term.factors)
-        self.scalars: dict[str, list[object]] = {}
+        self.scalars: dict[str, tuple[Atom, int]] = {}
         for a, p in term.scalars:
             self.add_scalar(a, p)
         self.free = term.free
@@ -196,10 +196,7 @@ class _Work:
 
     def add_scalar(self, atom: Atom, p: int) -> None:
         entry = self.scalars.get(atom.key)
-        if entry is None:
-            self.scalars[atom.key] = [atom, p]
-        else:
-            entry[1] = int(entry[1]) + p  # type: ignore[call-overload]
+        self.scalars[atom.key] = (atom, p) if entry is None else (entry[0], entry[1] + p)
 
     def occurrences(self) -> dict[int, list[tuple[int, int]]]:
         occ: dict[int, list[tuple[int, int]]] = {}
@@ -230,19 +227,19 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
         _count_dimension(w, s.dims[i])
     if not _closed_components(s, w, ctx):
         return []
-    for entry in w.scalars.values():
-        if entry[0].kind == "sign" and int(entry[1]) % 2 == 0:  # type: ignore[attr-defined, call-overload]
+    for key, (a, p) in list(w.scalars.items()):
+        if a.kind == "sign" and p % 2 == 0 and p:
             s.rule("det(Q)² = 1 for an orthogonal Q")
-            entry[1] = 0
-        elif entry[0].kind == "sign":  # type: ignore[attr-defined]
-            entry[1] = 1
-    if any(_reducible(a, int(p)) for a, p in w.scalars.values()):  # type: ignore[arg-type]
-        again = Term(w.coef, tuple(w.factors), tuple((a, int(p)) for a, p in w.scalars.values() if p), w.free)  # type: ignore[misc]
+            w.scalars[key] = (a, 0)
+        elif a.kind == "sign":
+            w.scalars[key] = (a, p % 2)
+    if any(_reducible(a, p) for a, p in w.scalars.values()):
+        again = Term(w.coef, tuple(w.factors), tuple((a, p) for a, p in w.scalars.values() if p), w.free)
         out: list[Term] = []
         for raw in _expand(s, again, ctx):
             out.extend(_normalize(s, raw, legs, ctx))
         return out
-    scalars = tuple((a, int(p)) for a, p in w.scalars.values() if p)  # type: ignore[misc]
+    scalars = tuple((a, p) for a, p in w.scalars.values() if p)
     done = Term(w.coef, tuple(w.factors), scalars, w.free)
     key, sign, shown, oriented = canonical.term_key(s, done, legs)
     if sign == 0:
@@ -320,7 +317,7 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                 w.drop(k)
                 w.alive.discard(i)
                 return True
-            for k2, slot in occ[i]:
+            for k2, _slot in occ[i]:
                 if k2 > k and w.factors[k2][0].key == atom.key:
                     s.rule("e[i]_a e[i]_a = e[i]_a")
                     w.drop(k2)
@@ -374,7 +371,9 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
             allowed = used | {k}
             checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
             checks += [(mapping[b], count[b]) for b in internal]
-            if any(t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t]) for t, c in checks):
+            if any(
+                t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t]) for t, c in checks
+            ):
                 continue
             s.rule("M inv(M) = inv(M) M = I")
             keep_m = u.free[:nm] if right else u.free[nm:]

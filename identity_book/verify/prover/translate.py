@@ -25,14 +25,23 @@ from identity_book.verify.prover.network import (
     matmul,
     ones,
     permute,
-    scale,
     scalar,
+    scale,
     trace,
     transpose,
     vec,
     zero,
 )
-from identity_book.verify.prover.rewrite import Ctx, int_atom, power, reciprocal, simplify, tensor_key, unit_atom, var_atom
+from identity_book.verify.prover.rewrite import (
+    Ctx,
+    int_atom,
+    power,
+    reciprocal,
+    simplify,
+    tensor_key,
+    unit_atom,
+    var_atom,
+)
 
 MAX_POWER = 12
 MAX_UNROLL = 24
@@ -341,7 +350,9 @@ class Builder:
         if len(dim) != 1:
             raise Unsupported("a unit vector of a combined index")
         a = self.s.fresh(dim)
-        return Tensor(dim, 1, (Term(Fraction(1), ((unit_atom(self.index_label(index), dim[0]), tuple(a)),), (), tuple(a)),))
+        return Tensor(
+            dim, 1, (Term(Fraction(1), ((unit_atom(self.index_label(index), dim[0]), tuple(a)),), (), tuple(a)),)
+        )
 
     def _e(self, node: Node, ctx: Ctx) -> Tensor:
         return self.unit(node.args[0], self.dim_legs(node.args[1]))
