@@ -19,6 +19,7 @@ from identity_book.report import Progress, errors_to_json, exit_code, format_der
 from identity_book.search import find
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
+from identity_book.verify.prover.show import format_proof
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_many
 
@@ -83,6 +84,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     for derivation in (results[0].derivation, results[0].generated_derivation):
         if derivation:
             print(format_derivation(derivation))
+    if results[0].proof:
+        print(format_proof(results[0].proof))
     print_report(results, verbose=True, levels=True)
     return exit_code(results)
 

@@ -18,6 +18,7 @@ LEVEL_NAMES = {
     "shapes": "Shapes",
     "numeric": "Numeric",
     "exact": "Exact arithmetic",
+    "prover": "Prover (all sizes)",
     "symbolic": "Symbolic",
     "derivation": "Derivation",
 }
@@ -127,7 +128,7 @@ def _sizes(sizes: list[dict[str, int]]) -> str:
 def level_text(name: str, level: LevelResult) -> str:
     """One line about one level: what was done and what it found."""
     parts: list[str] = []
-    if name in ("shapes", "symbolic") and level.detail:
+    if name in ("shapes", "symbolic", "prover") and level.detail:
         return level.detail
     if level.points:
         parts.append(f"{level.points} point{'s' if level.points != 1 else ''}")

@@ -281,7 +281,8 @@ def test_copy_buttons_copy_the_yaml_and_the_latex(server: str, browser: Any, lan
     )
     open_page(browser, server + "chapters/derivatives/gradients.html#trace-axb")
     entry = browser.find_element("id", "trace-axb")
-    browser.execute_script("arguments[0].open = true", entry.find_element("css selector", "details.ib-details"))
+    for details in entry.find_elements("css selector", "details.ib-details"):  # the proof's and the sources'
+        browser.execute_script("arguments[0].open = true", details)
     block = entry.find_element("css selector", f"div.highlight-{language}")
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", block)
     browser.execute_script("navigator.clipboard.writeText('')")

@@ -69,8 +69,9 @@ def test_json_output(project: Path) -> None:
     data = json.loads(out.stdout)
     (result,) = data["results"]
     assert {"id", "file", "status", "checks", "max_rel_error", "counterexample", "message"} <= set(result)
-    assert result["status"] == "verified" and result["strength"] == "proved-at-sizes"
-    assert set(result["checks"]) >= {"shapes", "numeric", "exact", "symbolic"}
+    assert result["status"] == "verified" and result["strength"] == "proved"
+    assert set(result["checks"]) >= {"shapes", "numeric", "exact", "prover", "symbolic"}
+    assert result["checks"]["prover"]["outcome"] == "passed" and result["proof"]["lhs"] == result["proof"]["rhs"]
     assert result["checks"]["numeric"]["sizes"]
     assert data["summary"]["verified"] == 1 and data["summary"]["ok"] is True
 

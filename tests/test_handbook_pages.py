@@ -96,6 +96,11 @@ def fixed_result(ident_id: str, file: str, line: int, expected: str | None) -> R
     result.derivation = report
     if ident_id == "trace-axb":
         result.generated_derivation = generated_report(BESIDE)
+        # the prover's certificate, as the prover level writes it
+        checks["prover"] = LevelResult("passed", [], 1, 0.0, 0.0, detail="proved for all sizes")
+        checks["symbolic"] = LevelResult("skipped", detail="not needed: proved for all sizes by the prover")
+        form = "[i;j] Σ_{a} A_{ai} B_{ja}"
+        result.proof = {"lhs": form, "rhs": form, "terms": 1, "rules": [], "ops": 20}
     return result
 
 

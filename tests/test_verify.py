@@ -84,8 +84,15 @@ def test_exact_level_has_no_tolerance(catalogue) -> None:  # type: ignore[no-unt
 
 
 def test_symbolic_level_says_what_was_proved(results: dict[str, Result]) -> None:
-    detail = results["jacobian-axb"].checks["symbolic"].detail
+    detail = results["geometric-series"].checks["symbolic"].detail  # beyond the prover: a sum up to k
     assert detail is not None and detail.startswith("proved for ")
+
+
+def test_a_prover_proof_skips_the_symbolic_level_and_keeps_its_certificate(results: dict[str, Result]) -> None:
+    result = results["jacobian-axb"]
+    assert result.checks["prover"].outcome == "passed" and result.strength == "proved"
+    assert result.checks["symbolic"].outcome == "skipped" and result.checks["exact"].outcome == "passed"
+    assert result.proof is not None and result.proof["lhs"] == result.proof["rhs"]
 
 
 def test_seed_changes_the_points_not_the_verdict(catalogue) -> None:  # type: ignore[no-untyped-def]

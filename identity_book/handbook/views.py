@@ -90,6 +90,25 @@ class LinkView:
 
 
 @dataclass(frozen=True)
+class ProofView:
+    """The prover's certificate: both sides' normal form in index notation, and the rules used."""
+
+    lhs: Raw  # fenced code blocks
+    rhs: Raw
+    rules: list[str]
+    same: bool  # whether the two printed forms are the same text
+
+
+def proof_view(result: Result) -> ProofView | None:
+    data = getattr(result, "proof", None)
+    if not isinstance(data, dict) or result.status != "verified":
+        return None
+    lhs, rhs = str(data.get("lhs", "")), str(data.get("rhs", ""))
+    rules = [str(r) for r in data.get("rules", [])]
+    return ProofView(sources_text.fenced(lhs, "text"), sources_text.fenced(rhs, "text"), rules, lhs == rhs)
+
+
+@dataclass(frozen=True)
 class IdentityView:
     id: Raw
     number: Raw
@@ -105,6 +124,7 @@ class IdentityView:
     also_generated: DerivationView | None  # a generated derivation beside a written one
     verdict: Verdict
     levels: list[LevelLine]
+    proof: ProofView | None  # the prover's certificate, for an identity proved for all sizes
     seed: int
     counterexample: CounterexampleView | None
     references: list[ReferenceView]
@@ -266,6 +286,7 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         also_generated=generated_beside(c, result),
         verdict=verdict(result),
         levels=level_lines(result),
+        proof=proof_view(result),
         seed=result.seed,
         counterexample=counterexample(result.counterexample),
         references=references(n),

@@ -45,6 +45,8 @@ class Settings:
     budget_exact: float = 10.0
     budget_symbolic: float = 0.5
     budget_derivation: float = 10.0
+    prover: bool = True  # the prover for all sizes (identity_book.verify.prover)
+    budget_prover: float = 2.0  # a safety net: the prover's own limit is an operation count
 
     def key(self) -> str:
         return repr(self)

@@ -22,7 +22,7 @@ STATUSES = tuple(s.value for s in Status)
 class Strength(StrEnum):
     """What a verification showed, strongest first."""
 
-    PROVED = "proved"  # a symbolic proof for all sizes
+    PROVED = "proved"  # a proof for all sizes (the prover, or SymPy's matrix algebra)
     PROVED_AT_SIZES = "proved-at-sizes"  # a symbolic proof at the concrete sizes it names
     EXACT = "exact"  # equality in exact arithmetic at random points
     NUMERIC = "numeric"  # only a floating-point check could decide
@@ -39,7 +39,7 @@ class Strength(StrEnum):
 
 
 STRENGTHS = tuple(s.value for s in Strength)
-LEVELS = ("shapes", "numeric", "exact", "symbolic", "derivation")
+LEVELS = ("shapes", "numeric", "exact", "prover", "symbolic", "derivation")
 
 
 @dataclass
@@ -128,6 +128,7 @@ class Result:
     seed: int = 0
     derivation: DerivationReport | None = None  # the written one, or else the generated one
     generated_derivation: DerivationReport | None = None  # shown beside a written derivation
+    proof: dict[str, Any] | None = None  # the prover's certificate: both normal forms, the rules used
     cached: bool = False
 
     @property

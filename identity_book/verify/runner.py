@@ -22,6 +22,7 @@ from identity_book.verify.checks import (
     timed,
 )
 from identity_book.verify.derivation import derivations_for
+from identity_book.verify.prover.level import prover_check
 from identity_book.verify.results import LevelResult, Result, Status, Strength
 
 
@@ -59,7 +60,10 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
         result.counterexample = small.counterexample or failed[0].counterexample
         result.message = failed[0].detail or "refuted"
         return result
-    if settings.symbolic and exact_level.outcome == "passed":
+    proved = _run_prover(c, settings, result, numeric.outcome == "passed")
+    if proved:
+        result.checks["symbolic"] = LevelResult("skipped", detail="not needed: proved for all sizes by the prover")
+    elif settings.symbolic and exact_level.outcome == "passed":
         symbolic = timed("symbolic", settings.budget_symbolic, symbolic_check, c, settings)
         result.checks["symbolic"] = symbolic
         if symbolic.outcome == "failed":
@@ -75,6 +79,10 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
         result.status, result.strength = Status.VERIFIED, Strength.EXACT
         if symbolic.outcome == "passed":
             result.strength = Strength.PROVED_AT_SIZES if any(symbolic.sizes) else Strength.PROVED
+        if proved:
+            result.strength = Strength.PROVED
+    elif numeric.outcome == "passed" and proved:
+        result.status, result.strength = Status.VERIFIED, Strength.PROVED
     elif numeric.outcome == "passed":
         result.status, result.strength = Status.VERIFIED, Strength.NUMERIC
         result.message = f"exact level: {exact_level.detail}"
@@ -84,6 +92,27 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
             f"{name}: {lv.detail}" for name, lv in (("numeric", numeric), ("exact", exact_level)) if lv.detail
         )
     return result
+
+
+def _run_prover(c: Compiled, settings: Settings, result: Result, numeric_passed: bool) -> bool:
+    """The prover for all sizes (beside the exact level, never instead of it): True when it proved
+    the identity; its certificate goes in ``result.proof``."""
+    if not settings.prover or not numeric_passed:
+        result.checks["prover"] = LevelResult("skipped", detail="needs a numeric pass first")
+        return False
+    found: list[dict | None] = []
+
+    def run() -> LevelResult:
+        level, certificate = prover_check(c)
+        found.append(certificate)
+        return level
+
+    level = timed("prover", settings.budget_prover, run)
+    result.checks["prover"] = level
+    if level.outcome == "passed" and found and found[0] is not None:
+        result.proof = found[0]
+        return True
+    return False
 
 
 def _run_derivation(c: Compiled, settings: Settings, result: Result) -> None:

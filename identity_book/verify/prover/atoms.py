@@ -1,0 +1,365 @@
+"""Opaque atoms (inverse, determinant, log-determinant, pseudo-inverse, functions) and the
+sound rules used when one is built:
+
+- inv: inv(Mᵀ) = inv(M)ᵀ; inv(c·A₁⋯A_k) = (1/c)·inv(A_k)⋯inv(A₁) when every A_i is square
+  (then each is invertible when the product is); inv(inv(A)) = A; inv(Q) = Qᵀ for an orthogonal
+  Q; inv(I) = I; the inverse of a 1×1 matrix is the reciprocal;
+- det: det(Mᵀ) = det M; det(A₁⋯A_k) = Π det A_i for square factors; det(inv A) = 1/det A;
+  det(c·M) = c^k det M only for a literal size k; det of a 1×1 matrix is its entry;
+  det(Q)² = 1 for an orthogonal Q;
+- logdet: logdet(Mᵀ) = logdet M; logdet(inv A) = −logdet A; logdet(A₁⋯A_k) = Σ logdet A_i when
+  every factor is symmetric positive definite (or the inverse of one);
+- logabsdet: the same without positivity, and logabsdet(Q) = 0 for an orthogonal Q;
+- pinv: pinv(Mᵀ) = pinv(M)ᵀ; pinv(pinv M) = M; pinv(A) = inv(A) for an invertible A,
+  (AᵀA)⁻¹Aᵀ for full column rank, Aᵀ(AAᵀ)⁻¹ for full row rank;
+- elementwise functions, expm, logm: f(Mᵀ) = f(M)ᵀ; eigvals(Mᵀ) = eigvals(M); rank(Mᵀ) = rank(M).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from identity_book.verify.prover.network import (
+    Atom,
+    Session,
+    Tensor,
+    Term,
+    Unsupported,
+    atom_tensor,
+    einsum,
+    identity,
+    matmul,
+    scalar,
+    transpose,
+)
+from identity_book.verify.prover.rewrite import (
+    Ctx,
+    active,
+    power_of_atom,
+    reciprocal,
+    simplify,
+    tensor_key,
+    var_atom,
+    variables_of,
+)
+
+INVERTIBLE = ("invertible", "spd", "orthogonal")
+
+Link = tuple[Atom, bool]  # a chain factor, and whether it is read transposed
+
+
+def build(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx) -> Tensor:
+    arg = simplify(s, arg, ctx)
+    if kind == "inv":
+        return inverse(s, arg, ctx)
+    if kind == "pinv":
+        return pinv(s, arg, ctx)
+    if kind == "det":
+        return det(s, arg, ctx)
+    if kind in ("logdet", "logabsdet"):
+        return logdet(s, arg, ctx, kind)
+    if kind == "func":
+        return func(s, name, arg, ctx)
+    if kind in ("expm", "logm"):
+        return _oriented(s, kind, "", arg, ctx, arg.legs, arg.nrows)
+    if kind == "eigvals":
+        return _invariant(s, kind, arg, ctx, (arg.rows[0],) if arg.rows else (), 1 if arg.rows else 0)
+    if kind == "rank":
+        return _invariant(s, kind, arg, ctx, (), 0)
+    if kind == "recip":
+        return reciprocal(s, arg, ctx)
+    if kind == "sign":
+        return det(s, arg, ctx)
+    if kind in ("projL", "projR"):
+        p = pinv(s, arg, ctx)
+        pair = matmul(s, arg, p) if kind == "projL" else matmul(s, p, arg)
+        return simplify(s, pair, ctx)
+    raise Unsupported(f"no rule builds {kind}")
+
+
+def _atom(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx, legs: tuple, nrows: int, sym: int) -> Atom:
+    label = f"{kind}:{name}" if name else kind
+    return Atom(kind, f"{label}({tensor_key(arg)})", legs, nrows, name, arg, sym, variables_of(arg), ctx)
+
+
+def _oriented(s: Session, kind: str, name: str, m: Tensor, ctx: Ctx, legs: tuple, nrows: int) -> Tensor:
+    """An atom f(M) with f(Mᵀ) = f(M)ᵀ, built on whichever of M and Mᵀ has the smaller form."""
+    mt = simplify(s, transpose(m), ctx)
+    k1, k2 = tensor_key(m), tensor_key(mt)
+    square = m.rows == m.cols
+    sym = 1 if square and k1 == k2 else 0
+    if k2 < k1 and square:
+        s.rule(f"{kind}(Mᵀ) = {kind}(M)ᵀ")
+        return transpose(atom_tensor(s, _atom(s, kind, name, mt, ctx, legs, nrows, sym)))
+    if k2 < k1 and not square:
+        flipped = legs[nrows:] + legs[:nrows]
+        s.rule(f"{kind}(Mᵀ) = {kind}(M)ᵀ")
+        return transpose(atom_tensor(s, _atom(s, kind, name, mt, ctx, flipped, len(legs) - nrows, 0)))
+    return atom_tensor(s, _atom(s, kind, name, m, ctx, legs, nrows, sym))
+
+
+def _invariant(s: Session, kind: str, m: Tensor, ctx: Ctx, legs: tuple, nrows: int) -> Tensor:
+    """An atom f(M) with f(Mᵀ) = f(M)."""
+    mt = simplify(s, transpose(m), ctx)
+    if tensor_key(mt) < tensor_key(m):
+        s.rule(f"{kind}(Mᵀ) = {kind}(M)")
+        m = mt
+    return atom_tensor(s, _atom(s, kind, "", m, ctx, legs, nrows, 0))
+
+
+def chain(m: Tensor) -> tuple[Fraction, tuple[tuple[Atom, int], ...], list[Link]] | None:
+    """When ``m`` (a square matrix, one leg each side) is one term c·s·A₁⋯A_k of square factors:
+    (c, the scalar factors s, the factors in order, each with whether it is read transposed)."""
+    if len(m.terms) != 1 or len(m.rows) != 1 or m.rows != m.cols:
+        return None
+    u = m.terms[0]
+    dim = m.rows[0]
+    start, end = u.free
+    occ: dict[int, list[tuple[int, int]]] = {}
+    for k, (atom, legs) in enumerate(u.factors):
+        if len(legs) != 2 or atom.legs != (dim, dim) or legs[0] == legs[1]:
+            return None
+        for slot, i in enumerate(legs):
+            occ.setdefault(i, []).append((k, slot))
+    if not u.factors:
+        return (u.coef, u.scalars, []) if start == end else None
+    if start == end or len(occ.get(start, [])) != 1 or len(occ.get(end, [])) != 1:
+        return None
+    links: list[Link] = []
+    at, used = start, set()
+    for _ in range(len(u.factors)):
+        here = [(k, slot) for k, slot in occ[at] if k not in used]
+        if len(here) != 1:
+            return None
+        k, slot = here[0]
+        used.add(k)
+        atom, legs = u.factors[k]
+        links.append((atom, slot == 1))
+        at = legs[1 - slot]
+        if at == end:
+            break
+        if at == start or len(occ[at]) != 2:
+            return None
+    if at != end or len(used) != len(u.factors):
+        return None
+    return u.coef, u.scalars, links
+
+
+def _link_tensor(s: Session, link: Link) -> Tensor:
+    t = atom_tensor(s, link[0])
+    return transpose(t) if link[1] else t
+
+
+def _product(s: Session, tensors: list[Tensor], dim: object, ctx: Ctx) -> Tensor:
+    out = identity(s, (dim,))  # type: ignore[arg-type]
+    for t in tensors:
+        out = matmul(s, out, t)
+    return simplify(s, out, ctx)
+
+
+def _scalar_factor(coef: Fraction, scalars: tuple[tuple[Atom, int], ...]) -> Tensor:
+    return Tensor((), 0, (Term(coef, (), scalars, ()),))
+
+
+def _times(s: Session, a: Tensor, b: Tensor, ctx: Ctx) -> Tensor:
+    ids = s.fresh(b.legs)
+    return simplify(s, einsum(s, [(a, []), (b, ids)], ids, b.legs, b.nrows), ctx)
+
+
+# -- inverse -----------------------------------------------------------------------------------
+def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    if not m.legs:
+        return reciprocal(s, m, ctx)
+    if m.rows != m.cols:
+        raise Unsupported("the inverse of a matrix whose combined indices are ordered differently")
+    found = chain(m)
+    if found is not None:
+        coef, scalars, links = found
+        if not links:
+            s.rule("inv(I) = I")
+        elif len(links) > 1:
+            s.rule("inv(AB) = inv(B) inv(A) for square A, B")
+        parts = [_inverse_link(s, link, ctx) for link in reversed(links)]
+        out = _product(s, parts, m.rows[0], ctx)
+        if coef != 1 or scalars:
+            s.rule("inv(cA) = inv(A)/c")
+            out = _times(s, reciprocal(s, _scalar_factor(coef, scalars), ctx), out, ctx)
+        return out
+    return _oriented(s, "inv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
+    atom, flipped = link
+    if atom.kind == "inv" and atom.arg is not None:
+        s.rule("inv(inv(A)) = A")
+        out = atom.arg
+    elif atom.kind == "var" and active(s, ctx, atom.name, "orthogonal"):
+        s.rule("inv(Q) = Qᵀ for an orthogonal Q")
+        out = transpose(atom_tensor(s, atom))
+    else:
+        one = atom_tensor(s, atom)
+        out = _oriented(s, "inv", "", simplify(s, one, ctx), ctx, atom.legs[atom.nrows :] + atom.legs[: atom.nrows], 1)
+    return transpose(out) if flipped else out
+
+
+# -- pseudo-inverse ----------------------------------------------------------------------------
+def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    if len(m.terms) == 1 and (m.terms[0].coef != 1 or m.terms[0].scalars) and m.legs:
+        u = m.terms[0]
+        s.rule("pinv(cA) = pinv(A)/c")
+        rest = Tensor(m.legs, m.nrows, (Term(Fraction(1), u.factors, (), u.free),))
+        return _times(
+            s, reciprocal(s, _scalar_factor(u.coef, u.scalars), ctx), pinv(s, simplify(s, rest, ctx), ctx), ctx
+        )
+    if m.legs and (not m.rows or not m.cols):
+        s.rule("pinv(v) = vᵀ/(vᵀv) for a vector v")
+        ids = s.fresh(m.legs)
+        norm2 = simplify(s, einsum(s, [(m, ids), (m, ids)], [], (), 0), ctx)
+        return _times(s, reciprocal(s, norm2, ctx), transpose(m), ctx)
+    single = _one_var(m)
+    if single is not None:
+        atom, flipped = single
+        props = s.props.get(atom.name, frozenset())
+        base = atom_tensor(s, atom)
+        out: Tensor | None = None
+        if props & set(INVERTIBLE) and atom.legs[0] == atom.legs[-1]:
+            s.rule("pinv(A) = inv(A) for an invertible A")
+            out = inverse(s, simplify(s, base, ctx), ctx)
+        elif "full_column_rank" in props and atom.nrows == 1 and len(atom.legs) == 2:
+            s.rule("pinv(A) = inv(AᵀA)Aᵀ for full column rank")
+            gram = simplify(s, matmul(s, transpose(base), base), ctx)
+            out = simplify(s, matmul(s, inverse(s, gram, ctx), transpose(base)), ctx)
+        elif "full_row_rank" in props and atom.nrows == 1 and len(atom.legs) == 2:
+            s.rule("pinv(A) = Aᵀinv(AAᵀ) for full row rank")
+            gram = simplify(s, matmul(s, base, transpose(base)), ctx)
+            out = simplify(s, matmul(s, transpose(base), inverse(s, gram, ctx)), ctx)
+        if out is not None:
+            return transpose(out) if flipped else out
+    one = _one_atom(m)
+    if one is not None and one[0].kind == "pinv" and one[0].arg is not None:
+        s.rule("pinv(pinv(A)) = A")
+        return transpose(one[0].arg) if one[1] else one[0].arg
+    return _oriented(s, "pinv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _one_atom(m: Tensor) -> tuple[Atom, bool] | None:
+    """When ``m`` is exactly one two-legged atom (or its transpose)."""
+    if len(m.terms) != 1 or len(m.legs) != 2 or m.nrows != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 1 or u.free[0] == u.free[1]:
+        return None
+    atom, legs = u.factors[0]
+    if atom.nrows != 1 or len(legs) != 2:
+        return None
+    if tuple(legs) == u.free:
+        return atom, False
+    if tuple(reversed(legs)) == u.free:
+        return atom, True
+    return None
+
+
+def _one_var(m: Tensor) -> tuple[Atom, bool] | None:
+    one = _one_atom(m)
+    return one if one is not None and one[0].kind == "var" else None
+
+
+# -- determinants ------------------------------------------------------------------------------
+def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    if not m.legs:
+        s.rule("det of a 1×1 matrix is its entry")
+        return m
+    found = chain(m)
+    if found is not None:
+        coef, scalars, links = found
+        dim = m.rows[0]
+        if (coef == 1 and not scalars) or isinstance(dim, int):
+            if len(links) > 1:
+                s.rule("det(AB) = det(A) det(B) for square A, B")
+            out = scalar(1)
+            if coef != 1 or scalars:
+                assert isinstance(dim, int)
+                s.rule("det(cA) = c^n det(A) for a literal size n")
+                out = Tensor((), 0, (Term(coef**dim, (), tuple((a, p * dim) for a, p in scalars), ()),))
+            for atom, _flipped in links:
+                out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
+            return out
+    return _invariant(s, "det", m, ctx, (), 0)
+
+
+def _mul_scalars(s: Session, a: Tensor, b: Tensor, ctx: Ctx) -> Tensor:
+    return simplify(s, einsum(s, [(a, []), (b, [])], [], (), 0), ctx)
+
+
+def _det_link(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
+    if atom.kind == "inv" and atom.arg is not None:
+        s.rule("det(inv(A)) = 1/det(A)")
+        return reciprocal(s, det(s, atom.arg, ctx), ctx)
+    one = simplify(s, atom_tensor(s, atom), ctx)
+    t = _invariant(s, "det", one, ctx, (), 0)
+    if atom.kind == "var" and active(s, ctx, atom.name, "orthogonal"):
+        d = t.terms[0].scalars[0][0]
+        return Tensor((), 0, (Term(Fraction(1), (), ((_orthogonal_det(d), 1),), ()),))
+    return t
+
+
+def _orthogonal_det(atom: Atom) -> Atom:
+    """det(Q) of an orthogonal Q: its powers reduce mod 2 (det(Q)² = 1)."""
+    return Atom("sign", atom.key, name=atom.key, arg=atom.arg, variables=atom.variables, ctx=atom.ctx)
+
+
+def logdet(s: Session, m: Tensor, ctx: Ctx, kind: str) -> Tensor:
+    if not m.legs:
+        return func(s, "log" if kind == "logdet" else "logabs", m, ctx)
+    found = chain(m)
+    if found is not None:
+        coef, scalars, links = found
+        ok = not scalars and (coef == 1 or (kind == "logabsdet" and coef == -1))
+        if ok and (kind == "logabsdet" or len(links) <= 1 or all(_positive(s, a, ctx) for a, _ in links)):
+            if len(links) > 1:
+                s.rule(f"{kind}(AB) = {kind}(A) + {kind}(B)")
+            out = scalar(0)
+            for atom, _ in links:
+                out = _sum(out, _logdet_link(s, atom, ctx, kind))
+            return simplify(s, out, ctx)
+    return _invariant(s, kind, m, ctx, (), 0)
+
+
+def _sum(a: Tensor, b: Tensor) -> Tensor:
+    return Tensor((), 0, a.terms + b.terms)
+
+
+def _positive(s: Session, atom: Atom, ctx: Ctx) -> bool:
+    if atom.kind == "inv" and atom.arg is not None:
+        one = _one_var(atom.arg)
+        return one is not None and _positive(s, one[0], ctx)
+    return atom.kind == "var" and active(s, ctx, atom.name, "spd")
+
+
+def _logdet_link(s: Session, atom: Atom, ctx: Ctx, kind: str) -> Tensor:
+    if atom.kind == "inv" and atom.arg is not None:
+        s.rule(f"{kind}(inv(A)) = -{kind}(A)")
+        inner = logdet(s, atom.arg, ctx, kind)
+        return Tensor((), 0, tuple(u.with_coef(-u.coef) for u in inner.terms))
+    if kind == "logabsdet" and atom.kind == "var" and active(s, ctx, atom.name, "orthogonal"):
+        s.rule("logabsdet(Q) = 0 for an orthogonal Q")
+        return scalar(0)
+    return _invariant(s, kind, simplify(s, atom_tensor(s, atom), ctx), ctx, (), 0)
+
+
+# -- functions ---------------------------------------------------------------------------------
+def func(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor:
+    """An elementwise (or scalar) function: log, exp, sqrt, abs, recip, logabs, pow:q."""
+    if not m.legs:
+        if name == "recip":
+            return reciprocal(s, m, ctx)
+        atom = Atom("func", f"func:{name}({tensor_key(m)})", (), 0, name, m, 0, variables_of(m), ctx)
+        return power_of_atom(s, atom, 1, ctx)
+    if name == "recip" and len(m.terms) == 1 and not m.terms[0].factors and len(set(m.terms[0].free)) == len(m.legs):
+        s.rule("1/(c·1) elementwise")
+        u = m.terms[0]
+        return Tensor(m.legs, m.nrows, (Term(1 / u.coef, (), tuple((a, -p) for a, p in u.scalars), u.free),))
+    return _oriented(s, "func", name, m, ctx, m.legs, m.nrows)
+
+
+__all__ = ["build", "chain", "det", "func", "inverse", "logdet", "pinv", "var_atom"]

@@ -1,0 +1,512 @@
+"""Simplification of tensors: sound rewrite rules on terms, then canonical forms, then like
+terms merged.
+
+A *context* is the set of variables whose stated properties must not be used (the variable a
+derivative is taken with respect to: ``grad`` differentiates over all matrices of its shape, so
+a symmetric X is not symmetric there). Atoms are built for one context; :func:`simplify` rebuilds
+atoms that come from another.
+
+Rules on terms (each true for every size, under the variables' stated properties):
+
+- a diagonal D: D_ab = D_aa δ_ab; a skew-symmetric S: S_aa = 0;
+- unit vectors: e[i]_a e[i]_a = e[i]_a, and Σ_a e[i]_a = 1;
+- inverses: Σ_b M_ab inv(M)_bc = δ_ac and Σ_b inv(M)_ab M_bc = δ_ac;
+- an orthogonal Q: Σ_b Q_ab Q_cb = δ_ac and Σ_a Q_ab Q_ac = δ_bc;
+- a summed index in no factor counts its dimension (tr I_n = n);
+- a closed sub-network (no free index) is a scalar factor, and equal scalar factors are powers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+
+from identity_book.verify.prover import canonical
+from identity_book.verify.prover.network import (
+    Atom,
+    Dim,
+    Session,
+    Tensor,
+    Term,
+    Unsupported,
+    atom_tensor,
+    einsum,
+    scalar,
+)
+
+Ctx = frozenset[str]
+
+SYMMETRIC = ("symmetric", "spd")
+
+
+def active(s: Session, ctx: Ctx, name: str, prop: str) -> bool:
+    return name not in ctx and prop in s.props.get(name, ())
+
+
+def var_atom(s: Session, name: str, ctx: Ctx) -> Atom:
+    memo = ("var", name, ctx)
+    hit = s.memo.get(memo)
+    if isinstance(hit, Atom):
+        return hit
+    legs, nrows = s.var_legs[name]
+    sym = 0
+    if nrows == 1 and len(legs) == 2 and legs[0] == legs[1]:
+        if any(active(s, ctx, name, p) for p in (*SYMMETRIC, "diagonal")):
+            sym = 1
+        elif active(s, ctx, name, "skew_symmetric"):
+            sym = -1
+    atom = Atom("var", f"v:{name}", legs, nrows, name, None, sym, frozenset({name}), ctx)
+    s.memo[memo] = atom
+    return atom
+
+
+def int_atom(name: str) -> Atom:
+    return Atom("int", f"n:{name}", name=name)
+
+
+def unit_atom(label: str, dim: Dim) -> Atom:
+    return Atom("unit", f"e:{label}:{dim}", (dim,), 1, label)
+
+
+def tensor_key(t: Tensor) -> str:
+    """The canonical form of a simplified tensor (its terms are in key order)."""
+    return repr((tuple(repr(d) for d in t.legs), t.nrows, tuple((u.key, str(u.coef)) for u in t.terms)))
+
+
+# -- simplify ----------------------------------------------------------------------------------
+def simplify(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
+    if t.simplified == ctx:
+        return t
+    merged: dict[str, Term] = {}
+    for term in t.terms:
+        for raw in _expand(s, term, ctx):
+            for done in _normalize(s, raw, t.legs, ctx):
+                key = done.key
+                assert key is not None
+                old = merged.get(key)
+                merged[key] = done if old is None else old.with_coef(old.coef + done.coef)
+    terms = tuple(merged[k] for k in sorted(merged) if merged[k].coef != 0)
+    return Tensor(t.legs, t.nrows, terms, ctx)
+
+
+def _current(atom: Atom, ctx: Ctx) -> bool:
+    return atom.ctx is None or atom.ctx == ctx
+
+
+def _expand(s: Session, term: Term, ctx: Ctx) -> list[Term]:
+    """The term with every atom rebuilt for ``ctx`` (which may turn one term into several)."""
+    if all(_current(a, ctx) for a, _ in term.factors) and all(
+        _current(a, ctx) and not _reducible(a, p) for a, p in term.scalars
+    ):
+        return [term]
+    parts: list[tuple[Tensor, tuple[int, ...] | list[int]]] = []
+    for atom, legs in term.factors:
+        parts.append((rebuild(s, atom, ctx) if not _current(atom, ctx) else atom_tensor(s, atom), legs))
+    for atom, p in term.scalars:
+        base = rebuild(s, atom, ctx) if not _current(atom, ctx) else None
+        parts.append((power_of_atom(s, atom, p, ctx, base), []))
+    parts.append((Tensor((), 0, (Term(term.coef),)), []))
+    dims = tuple(s.dims[i] for i in term.free)
+    out = einsum(s, parts, list(term.free), dims, 0).terms
+    return [Term(u.coef, u.factors, u.scalars, u.free, extra=u.extra + term.extra) for u in out]
+
+
+def _reducible(atom: Atom, power: int) -> bool:
+    return atom.kind == "func" and atom.name == "sqrt" and abs(power) >= 2
+
+
+def power_of_atom(s: Session, atom: Atom, p: int, ctx: Ctx, base: Tensor | None = None) -> Tensor:
+    """atom ** p as a scalar tensor (sqrt(x) ** 2 = x where sqrt(x) is real)."""
+    if base is not None:
+        return power(s, base, p, ctx)
+    if _reducible(atom, p) and atom.arg is not None:
+        s.rule("sqrt(x)² = x")
+        q, r = divmod(abs(p), 2)
+        inner = power(s, simplify(s, atom.arg, ctx), q if p > 0 else -q, ctx)
+        if r:
+            inner = einsum(s, [(inner, []), (power(s, atom_tensor(s, atom), 1 if p > 0 else -1, ctx), [])], [], (), 0)
+        return inner
+    return Tensor((), 0, (Term(Fraction(1), (), ((atom, p),), ()),))
+
+
+def power(s: Session, t: Tensor, p: int, ctx: Ctx) -> Tensor:
+    if p < 0:
+        t, p = reciprocal(s, simplify(s, t, ctx), ctx), -p
+    out = scalar(1)
+    for _ in range(p):
+        out = einsum(s, [(out, []), (t, [])], [], (), 0)
+    return simplify(s, out, ctx)
+
+
+def reciprocal(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
+    """1 / t for a scalar tensor: exact for a monomial, else an opaque 1/(sum)."""
+    t = simplify(s, t, ctx)
+    if not t.terms:
+        raise Unsupported("division by zero")
+    if len(t.terms) == 1 and not t.terms[0].factors:
+        u = t.terms[0]
+        return Tensor((), 0, (Term(1 / u.coef, (), tuple((a, -p) for a, p in u.scalars), ()),))
+    atom = Atom("recip", f"recip({tensor_key(t)})", arg=t, variables=variables_of(t), ctx=ctx)
+    return atom_tensor(s, atom)
+
+
+def variables_of(t: Tensor) -> frozenset[str]:
+    out: set[str] = set()
+    for u in t.terms:
+        for a, _ in u.factors:
+            out |= a.variables
+        for a, _ in u.scalars:
+            out |= a.variables
+    return frozenset(out)
+
+
+def rebuild(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
+    """The atom, built for ``ctx`` (its positions are the atom's legs)."""
+    memo = ("rebuild", id(atom), ctx)
+    hit = s.memo.get(memo)
+    if hit is not None:
+        return hit[1]  # type: ignore[index]
+    if atom.kind == "var":
+        out = atom_tensor(s, var_atom(s, atom.name, ctx))
+    elif atom.kind == "net":
+        assert atom.arg is not None
+        out = simplify(s, Tensor((), 0, atom.arg.terms), ctx)
+    else:
+        assert atom.arg is not None
+        arg = simplify(s, Tensor(atom.arg.legs, atom.arg.nrows, atom.arg.terms), ctx)
+        if s.build_atom is None:
+            raise Unsupported("internal: the session has no atom builder")
+        out = s.build_atom(s, atom.kind, atom.name, arg, ctx)
+    if out.legs != atom.legs:
+        raise Unsupported("internal: a rebuilt atom changed its legs")
+    s.memo[memo] = (atom, out)
+    return out
+
+
+# -- rules on one term -------------------------------------------------------------------------
+class _Work:
+    def __init__(self, term: Term) -> None:
+        self.coef = term.coef
+        self.factors: list[tuple[Atom, tuple[int, ...]]] = list(term.factors)
+        self.scalars: dict[str, tuple[Atom, int]] = {}
+        for a, p in term.scalars:
+            self.add_scalar(a, p)
+        self.free = term.free
+        self.alive = term.indices()  # every index still in use (summed or free)
+
+    def add_scalar(self, atom: Atom, p: int) -> None:
+        entry = self.scalars.get(atom.key)
+        self.scalars[atom.key] = (atom, p) if entry is None else (entry[0], entry[1] + p)
+
+    def occurrences(self) -> dict[int, list[tuple[int, int]]]:
+        occ: dict[int, list[tuple[int, int]]] = {}
+        for k, (_, legs) in enumerate(self.factors):
+            for slot, i in enumerate(legs):
+                occ.setdefault(i, []).append((k, slot))
+        return occ
+
+    def merge(self, keep: int, gone: int) -> None:
+        if keep == gone:
+            return
+        self.alive.discard(gone)
+        self.factors = [(a, tuple(keep if i == gone else i for i in legs)) for a, legs in self.factors]
+        self.free = tuple(keep if i == gone else i for i in self.free)
+
+    def drop(self, *positions: int) -> None:
+        self.factors = [f for k, f in enumerate(self.factors) if k not in positions]
+
+
+def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[Term]:
+    w = _Work(term)
+    while _apply_one(s, w, ctx):
+        s.tick()
+        if w.coef == 0:
+            return []
+    used = {i for _, lg in w.factors for i in lg}
+    for i in w.alive - used - set(w.free):
+        _count_dimension(w, s.dims[i])
+    if not _closed_components(s, w, ctx):
+        return []
+    for key, (a, p) in list(w.scalars.items()):
+        if a.kind == "sign" and p % 2 == 0 and p:
+            s.rule("det(Q)² = 1 for an orthogonal Q")
+            w.scalars[key] = (a, 0)
+        elif a.kind == "sign":
+            w.scalars[key] = (a, p % 2)
+    if any(_reducible(a, p) for a, p in w.scalars.values()):
+        again = Term(w.coef, tuple(w.factors), tuple((a, p) for a, p in w.scalars.values() if p), w.free)
+        out: list[Term] = []
+        for raw in _expand(s, again, ctx):
+            out.extend(_normalize(s, raw, legs, ctx))
+        return out
+    scalars = tuple((a, p) for a, p in w.scalars.values() if p)
+    done = Term(w.coef, tuple(w.factors), scalars, w.free)
+    key, sign, shown, oriented = canonical.term_key(s, done, legs)
+    if sign == 0:
+        s.rule("a term equal to its negative is 0")
+        return []
+    return [Term(w.coef * sign, oriented, scalars, w.free, key, shown)]
+
+
+def _count_dimension(w: _Work, dim: Dim) -> None:
+    if isinstance(dim, int):
+        w.coef *= dim
+    else:
+        w.add_scalar(int_atom(dim), 1)
+
+
+def _closed_components(s: Session, w: _Work, ctx: Ctx) -> bool:
+    """Turn every sub-network without a free index into a scalar factor; False if one is 0."""
+    if not w.factors:
+        return True
+    parent = list(range(len(w.factors)))
+
+    def find(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    first: dict[int, int] = {}
+    for k, (_, legs) in enumerate(w.factors):
+        for i in legs:
+            if i in first:
+                parent[find(k)] = find(first[i])
+            else:
+                first[i] = k
+    groups: dict[int, list[int]] = {}
+    for k in range(len(w.factors)):
+        groups.setdefault(find(k), []).append(k)
+    free = set(w.free)
+    closed = [g for g in groups.values() if not any(i in free for k in g for i in w.factors[k][1])]
+    if not closed:
+        return True
+    for g in closed:
+        comp = Term(Fraction(1), tuple(w.factors[k] for k in g))
+        key, sign, shown, oriented = canonical.term_key(s, comp, ())
+        if sign == 0:
+            return False
+        w.coef *= sign
+        inner = Tensor((), 0, (Term(Fraction(1), oriented, (), (), key, shown),), ctx)
+        varset: set[str] = set()
+        for k in g:
+            varset |= w.factors[k][0].variables
+        w.add_scalar(Atom("net", f"net({key})", arg=inner, variables=frozenset(varset), ctx=ctx), 1)
+    gone = {k for g in closed for k in g}
+    w.factors = [f for k, f in enumerate(w.factors) if k not in gone]
+    return True
+
+
+def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
+    occ = w.occurrences()
+    free = set(w.free)
+    for k, (atom, legs) in enumerate(w.factors):
+        if atom.kind == "var" and len(legs) == 2:
+            if active(s, ctx, atom.name, "diagonal") and legs[0] != legs[1]:
+                s.rule("a diagonal D has D_ab = D_aa δ_ab")
+                w.merge(min(legs), max(legs))
+                return True
+            if active(s, ctx, atom.name, "skew_symmetric") and legs[0] == legs[1]:
+                s.rule("a skew-symmetric S has S_aa = 0")
+                w.coef = Fraction(0)
+                return True
+        if atom.kind == "unit":
+            i = legs[0]
+            if i not in free and len(occ[i]) == 1:
+                s.rule("Σ_a e[i]_a = 1")
+                w.drop(k)
+                w.alive.discard(i)
+                return True
+            for k2, _slot in occ[i]:
+                if k2 > k and w.factors[k2][0].key == atom.key:
+                    s.rule("e[i]_a e[i]_a = e[i]_a")
+                    w.drop(k2)
+                    return True
+        if atom.kind == "inv" and _inverse_pair(s, w, k, occ, free):
+            return True
+        if atom.kind in ("pinv", "projL", "projR") and _penrose(s, w, k, occ, free, ctx):
+            return True
+        if atom.kind == "var" and len(legs) == 2 and active(s, ctx, atom.name, "orthogonal"):
+            for slot in (0, 1):
+                i = legs[slot]
+                if i in free or len(occ[i]) != 2:
+                    continue
+                (k1, s1), (k2, s2) = occ[i]
+                if k1 == k2 or s1 != s2 or w.factors[k1][0].key != w.factors[k2][0].key:
+                    continue
+                s.rule("QᵀQ = QQᵀ = I for an orthogonal Q")
+                a, b = w.factors[k1][1][1 - slot], w.factors[k2][1][1 - slot]
+                w.drop(k1, k2)
+                w.alive.discard(i)
+                w.merge(min(a, b), max(a, b))
+                return True
+    return False
+
+
+def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:
+    """Σ M_ab inv(M)_bc = δ_ac (and on the left), where M is one term whose factors occur in
+    this term joined exactly as in M, and touch nothing else through M's summed indices."""
+    atom, legs = w.factors[k]
+    m = atom.arg
+    if m is None or len(m.terms) != 1:
+        return False
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or not u.factors or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
+        return False
+    n, nm = atom.nrows, len(m.rows)
+    inv_rows, inv_cols = legs[:n], legs[n:]
+    internal = {i for _, lg in u.factors for i in lg} - set(u.free)
+    count: dict[int, int] = {}
+    for _, lg in u.factors:
+        for i in lg:
+            count[i] = count.get(i, 0) + 1
+    for right in (True, False):
+        shared_m = u.free[nm:] if right else u.free[:nm]
+        targets = inv_rows if right else inv_cols
+        if len(set(targets)) != len(targets) or any(t in free for t in targets):
+            continue
+        fixed = dict(zip(shared_m, targets, strict=True))
+        for mapping, used in _match(u.factors, w.factors, fixed, k):
+            s.tick()
+            allowed = used | {k}
+            checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
+            checks += [(mapping[b], count[b]) for b in internal]
+            if any(
+                t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t]) for t, c in checks
+            ):
+                continue
+            s.rule("M inv(M) = inv(M) M = I")
+            keep_m = u.free[:nm] if right else u.free[nm:]
+            other = inv_cols if right else inv_rows
+            w.drop(k, *used)
+            w.alive.difference_update(t for t, _ in checks)
+            for mid, b in zip(keep_m, other, strict=True):
+                a = mapping[mid]
+                w.merge(min(a, b), max(a, b))
+            return True
+    return False
+
+
+def _one_factor(m: Tensor) -> tuple[str, tuple[int, int], int] | None:
+    """When ``m`` (2 positions) is one atom read in some orientation: its key, the atom slots of
+    m's row and column, its sym."""
+    if len(m.legs) != 2 or m.nrows != 1 or len(m.terms) != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 1 or u.free[0] == u.free[1]:
+        return None
+    atom, legs = u.factors[0]
+    if sorted(legs) != sorted(u.free) or len(legs) != 2:
+        return None
+    return atom.key, (legs.index(u.free[0]), legs.index(u.free[1])), atom.sym
+
+
+PENROSE = "the Penrose equations: M pinv(M) M = M, pinv(M) M pinv(M) = pinv(M), M pinv(M) and pinv(M) M symmetric"
+
+
+def _penrose(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int], ctx: Ctx) -> bool:
+    """The Penrose equations for P = pinv(M), with L = M P and R = P M (both symmetric):
+    M P → L, P M → R; then L M = M, M R = M, R P = P, P L = P, L L = L, R R = R."""
+    atom, legs = w.factors[k]
+    m = atom.arg
+    assert m is not None
+    found = _one_factor(m)
+    if found is None:
+        return False
+    key, (sr, sc), sym = found
+    pinv_key = atom.key if atom.kind == "pinv" else atom.key.split(":", 1)[1]
+
+    def m_views(j: int) -> list[tuple[int, int]]:
+        other, ol = w.factors[j]
+        if other.key != key:
+            return []
+        return [(ol[sr], ol[sc])] + ([(ol[sc], ol[sr])] if sym == 1 else [])
+
+    def joined(i: int, j: int) -> bool:
+        return i not in free and len(occ.get(i, [])) == 2 and {kk for kk, _ in occ[i]} == {k, j}
+
+    def absorb(j: int, joint: int, leg: int) -> bool:
+        """Drop factor k; factor j takes k's other leg where it met k."""
+        s.rule(PENROSE)
+        other, ol = w.factors[j]
+        w.factors[j] = (other, tuple(leg if i == joint else i for i in ol))
+        w.drop(k)
+        w.alive.discard(joint)
+        return True
+
+    if atom.kind == "pinv":
+        pr, pc = legs
+        for j in range(len(w.factors)):
+            for mr, mc in m_views(j) if j != k else []:
+                if mc == pr and joined(pr, j):  # M P = L
+                    s.rule(PENROSE)
+                    w.drop(k, j)
+                    w.alive.discard(pr)
+                    w.factors.append((_projector(s, "projL", m, pinv_key, ctx), (mr, pc)))
+                    return True
+                if pc == mr and joined(pc, j):  # P M = R
+                    s.rule(PENROSE)
+                    w.drop(k, j)
+                    w.alive.discard(pc)
+                    w.factors.append((_projector(s, "projR", m, pinv_key, ctx), (pr, mc)))
+                    return True
+        return False
+    left = atom.kind == "projL"
+    for j, (other, ol) in enumerate(w.factors):
+        if j == k:
+            continue
+        for a, r in ((legs[0], legs[1]), (legs[1], legs[0])):  # k read as K(a, r), or K(r, a)
+            if not joined(r, j):
+                continue
+            for mr, mc in m_views(j):
+                if (left and mr == r) or (not left and mc == r):  # L M = M, M R = M
+                    return absorb(j, r, a)
+            if other.key == pinv_key and ((not left and ol[0] == r) or (left and ol[1] == r)):
+                return absorb(j, r, a)  # R P = P, P L = P
+            if other.key == atom.key:
+                return absorb(j, r, a)  # L L = L, R R = R
+    return False
+
+
+def _projector(s: Session, kind: str, m: Tensor, pinv_key: str, ctx: Ctx) -> Atom:
+    legs = (m.rows[0], m.rows[0]) if kind == "projL" else (m.cols[0], m.cols[0])
+    return Atom(kind, f"{kind}:{pinv_key}", legs, 1, "", m, 1, variables_of(m), ctx)
+
+
+def _match(
+    pattern: tuple[tuple[Atom, tuple[int, ...]], ...],
+    factors: list[tuple[Atom, tuple[int, ...]]],
+    fixed: dict[int, int],
+    skip: int,
+) -> Iterator[tuple[dict[int, int], set[int]]]:
+    """Every way the pattern's factors occur among ``factors`` (injective on indices)."""
+
+    def go(p: int, mapping: dict[int, int], used: set[int]) -> Iterator[tuple[dict[int, int], set[int]]]:
+        if p == len(pattern):
+            yield mapping, used
+            return
+        atom, legs = pattern[p]
+        for j, (other, olegs) in enumerate(factors):
+            if j == skip or j in used or other.key != atom.key:
+                continue
+            variants = [olegs]
+            if atom.sym == 1 and len(olegs) == 2:
+                variants.append((olegs[1], olegs[0]))
+            for ol in variants:
+                new = dict(mapping)
+                taken = set(new.values())
+                ok = True
+                for a, b in zip(legs, ol, strict=True):
+                    if a in new:
+                        ok = new[a] == b
+                    elif b in taken:
+                        ok = False
+                    else:
+                        new[a] = b
+                        taken.add(b)
+                    if not ok:
+                        break
+                if ok:
+                    yield from go(p + 1, new, used | {j})
+
+    yield from go(0, dict(fixed), set())
