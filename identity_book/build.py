@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from identity_book import config
+from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, pdf
@@ -28,7 +29,6 @@ from identity_book.handbook.policy import HandbookError, unpublishable
 from identity_book.report import Progress
 from identity_book.templates import template_dir
 
-DEFAULT_CATALOGUE = Path("identities")
 DEFAULT_DOCS = Path("docs")
 PDF_NAME = "identity-book.pdf"
 DETAILS_NAME = "identity-book-details.pdf"
@@ -70,7 +70,7 @@ def _source_dir(args: argparse.Namespace, out: Path) -> Path:
 
 
 def settings_for(args: argparse.Namespace, cache: Path | None) -> generate.HandbookSettings:
-    paths = [Path(p) for p in args.paths] or [DEFAULT_CATALOGUE]
+    paths = catalogue_paths(args.paths)
     return generate.HandbookSettings(
         catalogue=tuple(p.resolve() for p in paths),
         cache=cache,

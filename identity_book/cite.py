@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from identity_book import config, templates, texunicode
+from identity_book.catalogue import ledger
+from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.catalogue.compile import compile_identity
+from identity_book.catalogue.ledger import Version
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
@@ -65,6 +68,7 @@ class Citation:
 
     numbered: Numbered
     result: Result | None
+    published: Version | None = None  # this statement's version in the ledger of published ids
 
     @property
     def identity(self) -> Identity:
@@ -91,6 +95,11 @@ class Citation:
         return self.identity.content_hash()
 
     @property
+    def version(self) -> str:
+        """``version 2`` (of this identity, from the ledger), or ``unpublished``."""
+        return f"version {self.published.number}" if self.published else "unpublished"
+
+    @property
     def verified(self) -> bool:
         """Whether the statement may be printed as true."""
         return self.result is not None and verdict(self.result).verified
@@ -114,7 +123,11 @@ class Citation:
 def citations(catalogue: Catalogue, results: Iterable[Result] | None = None) -> list[Citation]:
     """Every identity of ``catalogue`` in number order, with its result when given."""
     by_id = {r.id: r for r in results or ()}
-    return [Citation(n, by_id.get(i)) for i, n in number_catalogue(catalogue).items()]
+    published = ledger.for_catalogue([Path(catalogue.root)])
+    return [
+        Citation(n, by_id.get(i), ledger.version_of(n.identity, published))
+        for i, n in number_catalogue(catalogue).items()
+    ]
 
 
 # -- rendering through templates/cite/ ----------------------------------------------------------
@@ -178,7 +191,7 @@ def write_latex_package(items: list[Citation], out: Path, include_unverified: bo
 # -- command line ---------------------------------------------------------------------------------
 def _load(args: argparse.Namespace, ids: list[str] | None = None) -> tuple[list[Citation], list[str]]:
     """Citations for ``ids`` (every identity when None), verified; and the unknown ids."""
-    catalogue = load_catalogue([Path(p) for p in args.catalogue] or [Path("identities")])
+    catalogue = load_catalogue(catalogue_paths(args.catalogue))
     wanted = [i for i in catalogue if ids is None or i.id in ids]
     unknown = [i for i in ids or () if catalogue.get(i) is None]
     chosen = {i.id for i in wanted}

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from identity_book import __version__, build, cite
+from identity_book.catalogue import ledger
+from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue
@@ -23,12 +25,11 @@ from identity_book.verify.prover.show import format_proof
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_many
 
-DEFAULT_CATALOGUE = Path("identities")
 DESCRIPTION = "Verify a catalogue of matrix identities, build its handbook, cite, find and derive identities."
 
 
 def _paths(values: list[str]) -> list[Path]:
-    return [Path(v) for v in values] if values else [DEFAULT_CATALOGUE]
+    return catalogue_paths(values)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -90,6 +91,27 @@ def cmd_show(args: argparse.Namespace) -> int:
     return exit_code(results)
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    paths = _paths(args.paths)
+    catalogue = load_catalogue(paths)
+    path = Path(args.ledger) if args.ledger else ledger.default_path(paths[0] if paths[0].is_dir() else paths[0].parent)
+    published = ledger.load_ledger(path)
+    if args.action == "update":
+        updated = ledger.update(catalogue, published)
+        added = sum(len(v) for v in updated.values()) - sum(len(v) for v in published.values())
+        ledger.write_ledger(updated, path)
+        print(f"{path}: {len(updated)} ids, {added} new version(s) published")
+        return 0
+    problems = ledger.check(catalogue, published)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) with the ledger {path}", file=sys.stderr)
+        return 1
+    print(f"{path}: every published id is in the catalogue, every statement is a published version")
+    return 0
+
+
 def _add_verify_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core)")
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
@@ -114,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalogue", action="append", default=[], help="catalogue folder (default: identities/)")
     _add_verify_options(p)
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("ledger", help="check or update the ledger of published ids (ids never disappear)")
+    p.add_argument("action", choices=("check", "update"))
+    p.add_argument("paths", nargs="*", help="catalogue folders (default: identities/, else the built-in one)")
+    p.add_argument("--ledger", help="the ledger file (default: ledger/published.yaml beside the catalogue)")
+    p.set_defaults(func=cmd_ledger)
 
     for add_commands in (build.add_commands, cite.add_commands, find.add_commands, command.add_commands):
         add_commands(sub, _add_verify_options)

@@ -32,6 +32,13 @@ def raw_id(value: str) -> Raw:
     return Raw(value)
 
 
+def raw_hash(value: str) -> Raw:
+    """A content hash: lowercase hexadecimal digits."""
+    if not re.fullmatch(r"[0-9a-f]{1,64}", value):
+        raise ValueError(f"not a content hash: {value!r}")
+    return Raw(value)
+
+
 def raw_number(value: str) -> Raw:
     if not _NUMBER.match(value):
         raise ValueError(f"not a number: {value!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from identity_book import cite
+from identity_book.catalogue.ledger import Version
 from identity_book.catalogue.numbering import Numbered
 from identity_book.verify.results import Result
 
@@ -26,8 +27,8 @@ def key(identity_id: str) -> str:
     return cite.bibtex_key(identity_id)
 
 
-def entry(n: Numbered, result: Result) -> str:
+def entry(n: Numbered, result: Result, published: Version | None = None) -> str:
     """The ``@misc`` entry alone (without the file header ``identity-book cite`` prints)."""
-    text = cite.bibtex([cite.Citation(n, result)])
+    text = cite.bibtex([cite.Citation(n, result, published)])
     lines = [line for line in text.splitlines() if not line.startswith("%")]
     return "\n".join(lines).strip()

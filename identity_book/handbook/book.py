@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from identity_book.catalogue import ledger
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.numbering import Numbered, number_catalogue, slug_of
 from identity_book.catalogue.records import Catalogue
@@ -87,7 +89,7 @@ def make_book(
     for ident in catalogue:
         if ident.corrects:
             corrects[ident.corrects].append(ident.id)
-    ctx = Context(numbered, dict(corrects))
+    ctx = Context(numbered, dict(corrects), ledger.for_catalogue([Path(catalogue.root)]))
     views: dict[str, IdentityView] = {}
     problems: list[str] = []
     for ident_id, n in numbered.items():

@@ -6,12 +6,13 @@ or result text and is escaped by the template language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from identity_book.catalogue.compile import Compiled
+from identity_book.catalogue.ledger import Ledger, Version, earlier_versions, version_of
 from identity_book.catalogue.numbering import Numbered
 from identity_book.catalogue.records import Variable
-from identity_book.escape import Raw, raw_id, raw_number
+from identity_book.escape import Raw, raw_hash, raw_id, raw_number
 from identity_book.expr.nodes import Node
 from identity_book.expr.text import to_text
 from identity_book.handbook import bibtex, mathtex, sources_text
@@ -137,6 +138,8 @@ class IdentityView:
     yaml: Raw  # the entry as written in its catalogue file, fenced for a code block
     tex: Raw  # the statement in plain LaTeX (no handbook macros), fenced for a code block
     page: Raw  # the page it is printed on (its chapter's, or its section's own)
+    version: str = ""  # "version 2" (from the ledger of published ids)
+    earlier: list[tuple[str, str, Raw]] = field(default_factory=list)  # earlier versions: number, statement, hash
 
     @property
     def qualified(self) -> list[VariableView]:
@@ -266,6 +269,11 @@ class Context:
 
     numbered: dict[str, Numbered]
     corrects: dict[str, list[str]]  # corrected id -> ids of errata it corrects
+    published: Ledger = field(default_factory=dict)  # the ledger of published ids and versions
+
+
+def _version_text(v: Version | None) -> str:
+    return f"version {v.number}" if v else "not yet published"
 
 
 def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> IdentityView:
@@ -294,7 +302,9 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         corrected_by=link(target) if target else None,
         corrects=[link(ctx.numbered[i]) for i in ctx.corrects.get(ident.id, []) if i in ctx.numbered],
         permalink=Raw(bibtex.permalink(n)),
-        bibtex=Raw(bibtex.entry(n, result)),
+        bibtex=Raw(bibtex.entry(n, result, version_of(ident, ctx.published))),
+        version=_version_text(version_of(ident, ctx.published)),
+        earlier=[(str(v.number), v.statement, raw_hash(v.hash)) for v in earlier_versions(ident, ctx.published)],
         cite_key=Raw(bibtex.key(ident.id)),
         yaml=sources_text.fenced(sources_text.entry_yaml(ident), "yaml"),
         tex=sources_text.fenced(mathtex.plain_statement(c), "latex"),

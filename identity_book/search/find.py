@@ -12,9 +12,9 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Identity, Variable
 from identity_book.catalogue.var_option import VarOptionError, compatible, parse_var
@@ -120,7 +120,7 @@ def cmd_find(args: argparse.Namespace) -> int:
     except ExpressionError as exc:
         print(show_error(args.expr, exc), file=sys.stderr)
         return 2
-    catalogue = load_catalogue([Path(p) for p in args.paths] or [Path("identities")], check_expressions=False)
+    catalogue = load_catalogue(catalogue_paths(args.paths), check_expressions=False)
     matches = find_matches(query, index_catalogue(catalogue), declared, args.min_score, args.limit)
     if args.json:
         print(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from identity_book import __version__
+from identity_book.catalogue.builtin import catalogue_path
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
 from identity_book.catalogue.records import Catalogue
@@ -103,4 +104,4 @@ def get_state(env: BuildEnvironment) -> CatalogueState:
 def catalogue_roots(setting: str | list[str] | tuple[str, ...], confdir: Path) -> tuple[Path, ...]:
     """``identity_book_catalogue`` (one folder or several) as absolute paths."""
     values = [setting] if isinstance(setting, str) else list(setting)
-    return tuple((confdir / v).resolve() for v in values)
+    return tuple(catalogue_path(v, confdir).resolve() for v in values)
