@@ -24,7 +24,6 @@ from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
 from identity_book.handbook import generate, pdf
-from identity_book.handbook.book import make_book
 from identity_book.handbook.policy import HandbookError, unpublishable
 from identity_book.report import Progress
 from identity_book.templates import template_dir
@@ -125,7 +124,7 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
     if problems:
         print(f"publishing {len(problems)} unverified identity(ies), marked as such", file=sys.stderr)
     try:
-        make_book(catalogue, results)
+        generate.build_book(catalogue, results, settings)  # kept for the Sphinx builds that follow
     except HandbookError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ledger", help="check or update the ledger of published ids (ids never disappear)")
     p.add_argument("action", choices=("check", "update"))
     p.add_argument("paths", nargs="*", help="catalogue folders (default: identities/, else the built-in one)")
-    p.add_argument("--ledger", help="the ledger file (default: ledger/published.yaml beside the catalogue)")
+    p.add_argument("--ledger", help="the ledger file (default: ledger/published.json beside the catalogue)")
     p.set_defaults(func=cmd_ledger)
 
     for add_commands in (build.add_commands, cite.add_commands, find.add_commands, command.add_commands):

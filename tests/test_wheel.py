@@ -48,7 +48,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         names = set(z.namelist())
     shipped = {f"identity_book/{p.relative_to(ROOT)}" for p in (ROOT / "identities").rglob("*.yaml")}
     assert shipped and shipped <= names, sorted(shipped - names)[:5]
-    for data in ("concordance/matrix-cookbook.yaml", "ledger/published.yaml", "templates/cite/entries.bib.jinja"):
+    for data in ("concordance/matrix-cookbook.yaml", "ledger/published.json", "templates/cite/entries.bib.jinja"):
         assert f"identity_book/{data}" in names, data
     site = out / "site"
     done = subprocess.run(

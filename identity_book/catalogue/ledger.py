@@ -1,7 +1,7 @@
 """The ledger of published ids: every id ever published, with each published version's hash.
 
 Ids never disappear: a citation made today must still resolve in every later edition. The
-ledger (``ledger/published.yaml`` beside the catalogue folder) records, per id, each version's
+ledger (``ledger/published.json`` beside the catalogue folder) records, per id, each version's
 content hash and statement. ``identity-book ledger check`` fails when a published id is missing
 from the catalogue (removed or renamed), when a statement changed without a new version, or
 when an id is not published yet; ``identity-book ledger update`` publishes new ids and new
@@ -11,6 +11,7 @@ and the statements of its earlier versions, so an old citation can be read as it
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterable
@@ -19,15 +20,14 @@ from pathlib import Path
 
 from identity_book import __version__
 from identity_book.catalogue.records import Catalogue, Identity
-from identity_book.catalogue.yamlsafe import read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
 
-LEDGER_FILE = Path("ledger") / "published.yaml"
-HEADER = """\
-# The ledger of published identity ids (identity_book/catalogue/ledger.py). Ids never disappear:
-# each version of an identity is kept with its content hash and statement. Written by
-# `identity-book ledger update`; checked in CI by `identity-book ledger check`. Do not edit.
-"""
+LEDGER_FILE = Path("ledger") / "published.json"
+ABOUT = (
+    "The ledger of published identity ids (identity_book/catalogue/ledger.py). Ids never disappear: each "
+    "version of an identity is kept with its content hash and statement. Written by `identity-book ledger "
+    "update`; checked in CI by `identity-book ledger check`. Do not edit."
+)
 
 
 @dataclass(frozen=True)
@@ -46,23 +46,21 @@ def statement(identity: Identity) -> str:
 
 
 def default_path(catalogue_root: Path) -> Path:
-    """``ledger/published.yaml`` beside the catalogue folder."""
+    """``ledger/published.json`` beside the catalogue folder."""
     return catalogue_root.resolve().parent / LEDGER_FILE
 
 
 def load_ledger(path: Path) -> Ledger:
-    """The ledger, or an empty one when the file does not exist."""
+    """The ledger, or an empty one when the file does not exist (JSON: fast to read, and data only)."""
     if not path.is_file():
         return {}
-    doc, problems = read_yaml(path.read_text(encoding="utf-8"), str(path))
-    if problems:
-        raise CatalogueError(problems)
-    data = doc.data if doc is not None else None
-    if data is None:
-        return {}
     where = Location(str(path))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogueError([Diagnostic(where, f"the ledger is not valid JSON: {exc}")]) from None
     if not isinstance(data, dict) or not isinstance(data.get("ids"), dict):
-        raise CatalogueError([Diagnostic(where, "a ledger is a mapping with 'ids:'")])
+        raise CatalogueError([Diagnostic(where, "a ledger is an object with 'ids'")])
     out: Ledger = {}
     for ident, versions in data["ids"].items():
         if not isinstance(versions, list) or not versions:
@@ -124,19 +122,11 @@ def earlier_versions(identity: Identity, ledger: Ledger) -> tuple[Version, ...]:
 
 
 def dump(ledger: Ledger) -> str:
-    lines = [HEADER.rstrip("\n"), "ids:"]
-    for ident in sorted(ledger):
-        lines.append(f"  {ident}:")
-        for v in ledger[ident]:
-            lines.append(f"    - version: {v.number}")
-            lines.append(f"      hash: {_quoted(v.hash)}")
-            lines.append(f"      statement: {_quoted(v.statement)}")
-            lines.append(f"      release: {_quoted(v.release)}")
-    return "\n".join(lines) + "\n"
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    ids = {
+        ident: [{"version": v.number, "hash": v.hash, "statement": v.statement, "release": v.release} for v in versions]
+        for ident, versions in sorted(ledger.items())
+    }
+    return json.dumps({"about": ABOUT, "ids": ids}, indent=1, ensure_ascii=False) + "\n"
 
 
 def write_ledger(ledger: Ledger, path: Path) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from identity_book import texunicode
+from identity_book.catalogue import ledger
 from identity_book.catalogue.latexcheck import check_catalogue_latex
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
@@ -19,6 +22,8 @@ from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 from identity_book.verify.runner import verify_many
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,11 +49,43 @@ class HandbookSettings:
         return self.concordance or default_path(self.catalogue)
 
 
+# One process often runs the pipeline several times on unchanged files (the CLI's check, then
+# Sphinx's HTML and PDF builds, or a live preview between edits): the catalogue, its results and
+# the book are kept for as long as no source file changed (same paths, sizes and mtimes).
+_MEMO: dict[tuple[object, ...], object] = {}
+
+
+def sources(settings: HandbookSettings) -> tuple[tuple[str, int, int], ...]:
+    """Every file the book is made from, with its size and mtime: the memo's key."""
+    files = [p for root in settings.catalogue for p in (sorted(root.rglob("*.y*ml")) if root.is_dir() else [root])]
+    files += [p for p in (settings.concordance_path(), *(ledger.default_path(r) for r in settings.catalogue)) if p]
+    out = []
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
+def _memo(key: tuple[object, ...], make: Callable[[], T]) -> T:
+    if key not in _MEMO:
+        if len(_MEMO) > 8:
+            _MEMO.clear()
+        _MEMO[key] = make()
+    return cast(T, _MEMO[key])
+
+
 def load(settings: HandbookSettings) -> Catalogue:
     """The catalogue, with every hand-written ``latex:`` display and the concordance checked.
 
     Raises CatalogueError with every problem at its file and line.
     """
+    return _memo(("load", settings.catalogue, settings.concordance, sources(settings)), lambda: _load(settings))
+
+
+def _load(settings: HandbookSettings) -> Catalogue:
     catalogue = load_catalogue(list(settings.catalogue))
     problems = check_catalogue_latex(catalogue)
     if problems:
@@ -75,7 +112,11 @@ def verify(
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     cache = Cache(settings.cache) if settings.cache else None
-    return verify_many(catalogue.identities, settings.verify_settings(), settings.jobs, cache, progress)
+
+    def run() -> list[Result]:
+        return verify_many(catalogue.identities, settings.verify_settings(), settings.jobs, cache, progress)
+
+    return list(_memo(("verify", catalogue, settings.verify_settings(), settings.cache), run))
 
 
 def unprintable_text(catalogue: Catalogue) -> list[Diagnostic]:
@@ -98,7 +139,13 @@ def _texts(ident: Identity) -> list[str]:
 def build_book(catalogue: Catalogue, results: list[Result], settings: HandbookSettings) -> Book:
     """Gate on the results (UnpublishableError) and lay out the book."""
     check_publishable(results, settings.allow_unverified)
-    return make_book(catalogue, results, concordance(settings, catalogue), settings.split_over)
+    key = ("book", catalogue, settings.concordance, settings.split_over, sources(settings))
+    kept = _MEMO.get(key)
+    if isinstance(kept, tuple) and len(kept[0]) == len(results) and all(map(operator.is_, kept[0], results)):
+        return cast(Book, kept[1])
+    book = make_book(catalogue, results, concordance(settings, catalogue), settings.split_over)
+    _memo(key, lambda: (list(results), book))
+    return book
 
 
 def generate(book: Book, srcdir: Path) -> list[str]:

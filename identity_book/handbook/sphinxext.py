@@ -30,7 +30,7 @@ from identity_book.escape import Raw
 from identity_book.handbook import generate, nodes
 from identity_book.handbook.book import SPLIT_OVER
 from identity_book.handbook.policy import unpublishable
-from identity_book.search.index import index_catalogue, index_json, write_index
+from identity_book.search.index import cached_index_json, write_index
 from identity_book.sphinxconfig import meta, read, register
 from identity_book.templates import render
 
@@ -151,7 +151,7 @@ def on_builder_inited(app: Sphinx) -> None:
         logger.info("published although not verified (marked on its page): %s", rel)
     if app.builder.format == "html":
         urls = {str(e.id): f"{e.page}.html#{e.id}" for e in book.entries}
-        FORMULAS[app] = index_json(index_catalogue(catalogue), urls)
+        FORMULAS[app] = cached_index_json(catalogue, urls, settings.cache)
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries
     }
