@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from identity_book import config
 from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
-from identity_book.handbook import generate, pdf
+from identity_book.handbook import generate, pages, pdf
 from identity_book.handbook.policy import HandbookError, unpublishable
 from identity_book.report import Progress
 from identity_book.templates import template_dir
@@ -53,6 +54,16 @@ def add_commands(subparsers: Any, add_verify_options: Callable[[argparse.Argumen
     p.add_argument("--verbose", "-v", action="store_true", help="show Sphinx's and LaTeX's progress")
     add_verify_options(p)
     p.set_defaults(func=cmd_build)
+
+    p = subparsers.add_parser("serve", help="live preview: rebuild the HTML handbook whenever a catalogue file changes")
+    p.add_argument("paths", nargs="*", help="catalogue files or folders (default: identities/)")
+    p.add_argument("--out", default="_build", help="output folder (default: _build; the site goes to OUT/live)")
+    p.add_argument("--docs", default=None, help="Sphinx project folder (default: docs/ if it exists)")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 for any free port)")
+    p.add_argument("--allow-unverified", action="store_true", help="publish failures, visibly marked")
+    add_verify_options(p)
+    p.set_defaults(func=cmd_serve)
 
 
 def _source_dir(args: argparse.Namespace, out: Path) -> Path:
@@ -168,6 +179,34 @@ def run_sphinx(
         )
         app.build()
         return int(app.statuscode)
+
+
+def serve_command(args: argparse.Namespace) -> list[str]:
+    """The sphinx-autobuild command line: the handbook's settings as -D overrides, the catalogue
+    and the templates watched, the generated pages ignored (they are written by the build)."""
+    out = Path(args.out).resolve()
+    settings = settings_for(args, cache_folder())
+    src = _source_dir(args, out)
+    command = [sys.executable, "-m", "sphinx_autobuild", str(src), str(out / "live"), "-q"]
+    command += ["--host", args.host, "--port", str(args.port)]
+    for name, value in overrides(settings).items():
+        shown = ",".join(value) if isinstance(value, list) else str(int(value) if isinstance(value, bool) else value)
+        command += ["-D", f"{name}={shown}"]
+    for folder in (*settings.catalogue, template_dir()):
+        command += ["--watch", str(folder)]
+    for generated in pages.FOLDERS:
+        command += ["--ignore", str(src / generated / "*")]
+    return command
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the HTML handbook and rebuild it on every change, until interrupted."""
+    command = serve_command(args)
+    print(f"serving on http://{args.host}:{args.port}/ (Ctrl-C stops)", file=sys.stderr)
+    try:
+        return subprocess.run(command, check=False).returncode
+    except KeyboardInterrupt:
+        return 130
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -51,7 +51,7 @@ def test_catalogue_reference_lists_every_field() -> None:
         assert f"`{prop}`" in page, prop
 
 
-@pytest.mark.parametrize("command", ["verify", "build", "show", "cite", "export", "find", "derive", "ledger"])
+@pytest.mark.parametrize("command", ["verify", "build", "show", "cite", "export", "find", "derive", "ledger", "serve"])
 def test_cli_reference_lists_every_option(command: str) -> None:
     page = (GUIDE / "cli.md").read_text()
     parser = build_parser()
