@@ -6,7 +6,7 @@ import re
 from fractions import Fraction
 
 from identity_book.expr.nodes import Node, block_rows, scalar_like
-from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, PRECEDENCE, PRODUCT
+from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, PRECEDENCE, PRODUCT, Bracketing
 
 _NAMED = {
     "tr": r"\operatorname{tr}",
@@ -57,8 +57,7 @@ def _prec(node: Node) -> int:
 
 
 def _wrap(node: Node, minimum: int) -> str:
-    text = to_latex(node)
-    return f"\\left({text}\\right)" if _prec(node) < minimum else text
+    return _BRACKETING.operand(node, minimum)
 
 
 def _const(value: Fraction) -> str:
@@ -195,3 +194,6 @@ def to_latex(node: Node) -> str:
         arg = inner if bare else f"\\!\\left({inner}\\right)"
         return f"\\mathinner{{\\mathrm{{d}}{arg}}}"
     raise ValueError(f"no LaTeX for {op}")
+
+
+_BRACKETING = Bracketing(to_latex, _prec, ("\\left(", "\\right)"))

@@ -1,10 +1,16 @@
-"""How tightly each operator binds (higher binds tighter): one table for the LaTeX and text printers.
+"""How tightly each operator binds (higher binds tighter), and when an operand is bracketed: one
+table and one rule for the LaTeX and text printers.
 
 The printers put brackets around an operand whose level is below the one its place needs. The
 text printer writes ``kron``, ``inv``, ``mpow``, ... as calls, which are atoms there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from identity_book.expr.nodes import Node
 
 SUM = 1  # a + b, a - b
 NEGATION = 2  # -a
@@ -32,3 +38,17 @@ PRECEDENCE = {
     "mpow": POSTFIX,
     "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
+
+
+@dataclass(frozen=True)
+class Bracketing:
+    """The one rule both printers bracket by: an operand whose level is below its place's minimum
+    is printed between ``brackets``. ``show`` prints a tree, ``level`` is its binding strength."""
+
+    show: Callable[[Node], str]
+    level: Callable[[Node], int]
+    brackets: tuple[str, str]
+
+    def operand(self, node: Node, minimum: int) -> str:
+        text = self.show(node)
+        return f"{self.brackets[0]}{text}{self.brackets[1]}" if self.level(node) < minimum else text

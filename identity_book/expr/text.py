@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from identity_book.expr.nodes import Node, block_rows
-from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT
+from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT, Bracketing
 
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
@@ -20,8 +20,7 @@ def _prec(node: Node) -> int:
 
 
 def _wrap(node: Node, minimum: int) -> str:
-    text = to_text(node)
-    return f"({text})" if _prec(node) < minimum else text
+    return _BRACKETING.operand(node, minimum)
 
 
 def to_text(node: Node) -> str:
@@ -58,3 +57,6 @@ def to_text(node: Node) -> str:
     if op in _CALLS:
         return f"{op}({', '.join(to_text(x) for x in a)})"
     raise ValueError(f"no text form for {op}")
+
+
+_BRACKETING = Bracketing(to_text, _prec, ("(", ")"))
