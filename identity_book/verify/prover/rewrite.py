@@ -9,7 +9,8 @@ atoms that come from another.
 Rules on terms (each true for every size, under the variables' stated properties):
 
 - a diagonal D: D_ab = D_aa δ_ab; a skew-symmetric S: S_aa = 0;
-- unit vectors: e[i]_a e[i]_a = e[i]_a, and Σ_a e[i]_a = 1;
+- unit vectors: e[i]_a e[i]_a = e[i]_a, Σ_a e[i]_a = 1, and e[i]_a e[j]_a = 0 for distinct
+  literal indices i, j (the integer parameters split into cases);
 - inverses: Σ_b M_ab inv(M)_bc = δ_ac and Σ_b inv(M)_ab M_bc = δ_ac;
 - an orthogonal Q: Σ_b Q_ab Q_cb = δ_ac and Σ_a Q_ab Q_ac = δ_bc;
 - a summed index in no factor counts its dimension (tr I_n = n);
@@ -318,9 +319,15 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                 w.alive.discard(i)
                 return True
             for k2, _slot in occ[i]:
-                if k2 > k and w.factors[k2][0].key == atom.key:
+                other = w.factors[k2][0]
+                if k2 > k and other.key == atom.key:
                     s.rule("e[i]_a e[i]_a = e[i]_a")
                     w.drop(k2)
+                    return True
+                if k2 != k and other.kind == "unit" and _literal(atom.name) and _literal(other.name):
+                    # distinct literal labels (equal ones have equal keys: handled above)
+                    s.rule("e[i]_a e[j]_a = 0 for distinct literal indices i, j")
+                    w.coef = Fraction(0)
                     return True
         if atom.kind == "inv" and _inverse_pair(s, w, k, occ, free):
             return True
@@ -341,6 +348,10 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                 w.merge(min(a, b), max(a, b))
                 return True
     return False
+
+
+def _literal(label: str) -> bool:
+    return label.isdigit()
 
 
 def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:

@@ -132,7 +132,7 @@ class Builder:
 
     def _pow(self, node: Node, ctx: Ctx) -> Tensor:
         base = self.build(node.args[0], ctx)
-        q = fold_constant(node.args[1])
+        q = self._exponent(node.args[1])
         if q is None:
             raise Unsupported("a power with a symbolic exponent")
         if q.denominator == 1:
@@ -141,6 +141,18 @@ class Builder:
             return power(self.s, base, int(q), ctx)
         name = "sqrt" if q == Fraction(1, 2) else f"pow:{q}"
         return atoms.func(self.s, name, base, ctx)
+
+    def _exponent(self, node: Node) -> Fraction | None:
+        """A constant exponent, or an integer expression of the parameters being unrolled or
+        split into cases (k - 1 at k = 3); None when it is symbolic."""
+        q = fold_constant(node)
+        if q is not None:
+            return q
+        try:
+            expr = self._index_expr(node)
+        except Unsupported:
+            return None
+        return Fraction(int(expr)) if expr.is_Integer else None
 
     def _T(self, node: Node, ctx: Ctx) -> Tensor:
         return transpose(self.build(node.args[0], ctx))
@@ -279,9 +291,7 @@ class Builder:
 
     def _mpow(self, node: Node, ctx: Ctx) -> Tensor:
         m = self.build(node.args[0], ctx)
-        k = fold_constant(node.args[1])
-        if k is None and node.args[1].op == "int" and str(node.args[1].value) in self.env:
-            k = Fraction(self.env[str(node.args[1].value)])
+        k = self._exponent(node.args[1])
         if k is None or k.denominator != 1 or abs(k) > MAX_POWER:
             raise Unsupported("a matrix power with a symbolic or large exponent")
         if k < 0:
