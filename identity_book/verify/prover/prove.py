@@ -18,6 +18,7 @@ from typing import Any
 from identity_book.catalogue.compile import Compiled
 from identity_book.verify.prover import atoms
 from identity_book.verify.prover.canonical import show_sum
+from identity_book.verify.prover.clear import multiply_out
 from identity_book.verify.prover.network import BudgetExceeded, Session, Tensor, Unsupported, add, conform, scale
 from identity_book.verify.prover.rewrite import simplify
 from identity_book.verify.prover.translate import Builder, legs_of
@@ -51,7 +52,9 @@ def prove(c: Compiled, max_ops: int = MAX_OPS) -> Proof:
     rules: set[str] = set()
     for env in cases:
         if used >= max_ops:
-            return Proof(False, f"the prover's budget of {max_ops} operations ran out", used, time.perf_counter() - start)
+            return Proof(
+                False, f"the prover's budget of {max_ops} operations ran out", used, time.perf_counter() - start
+            )
         case = _attempt(c, env, max_ops - used)
         used += case.ops
         label = ", ".join(f"{k} = {v}" for k, v in env.items())
@@ -117,6 +120,8 @@ def _attempt(c: Compiled, env: dict[str, int], max_ops: int) -> Proof:
         if lhs.legs != rhs.legs or (lhs.legs and lhs.nrows != rhs.nrows):
             return _no(s, start, "the sides order their combined indices differently")
         difference = simplify(s, add(lhs, scale(rhs, -1)), empty)
+        if difference.terms:
+            difference = multiply_out(s, difference, empty)
     except Unsupported as exc:
         return _no(s, start, f"not in the prover's algebra: {exc}")
     except BudgetExceeded:
