@@ -164,6 +164,19 @@ RULES_TRUE = [
     ("A @ inv(I(n) + B @ A)", "inv(I(m) + A @ B) @ A", {"A": ["m", "n"], "B": ["n", "m"]}),
     ("inv(I(n) + A)", "I(n) - inv(I(n) + A) @ A", {"A": SQ}),
     ("inv(A).T @ x", "inv(A.T) @ x", {"A": INV, "x": ["n"]}),
+    # literal sizes: det and inv by traces, Cayley–Hamilton on chains
+    ("mpow(A, 2) - tr(A) * A + det(A) * I(2)", "zeros(2, 2)", {"A": [2, 2]}),
+    (
+        "mpow(A, 3) - tr(A) * mpow(A, 2) + 0.5 * (tr(A) ** 2 - tr(A @ A)) * A",
+        "det(A) * I(3)",
+        {"A": [3, 3]},
+    ),
+    ("inv(A)", "(tr(A) * I(2) - A) / det(A)", {"A": ([2, 2], ["invertible"])}),
+    ("det(A)", "0.5 * (tr(A) ** 2 - tr(A @ A))", {"A": [2, 2]}),
+    ("grad(det(X), X)", "(tr(X) * I(2) - X).T", {"X": [2, 2]}),
+    ("W.T @ W", "det(W) * I(2)", {"W": ([2, 2], ["skew_symmetric"])}),
+    ("det(S)", "0", {"S": ([3, 3], ["skew_symmetric"])}),
+    ("tr(mpow(A, 4))", "tr(A) * tr(mpow(A, 3)) - det(A) * tr(A @ A)", {"A": [2, 2]}),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -200,6 +213,19 @@ RULES_FALSE = [
     ("inv(I(n) + A)", "I(n) - A @ inv(I(n) + A.T)", {"A": SQ}),
     ("inv(A).T @ x", "inv(A) @ x", {"A": INV, "x": ["n"]}),
     ("x / (1 + x.T @ x)", "x / (1 + 2 * x.T @ x)", {"x": ["n"]}),
+    # the 2×2 formulas at size 3, at a symbolic size, or with a wrong sign
+    ("mpow(A, 2) - tr(A) * A + det(A) * I(3)", "zeros(3, 3)", {"A": [3, 3]}),
+    ("mpow(A, 2) - tr(A) * A + det(A) * I(n)", "zeros(n, n)", {"A": SQ}),
+    ("mpow(A, 2) + tr(A) * A + det(A) * I(2)", "zeros(2, 2)", {"A": [2, 2]}),
+    ("det(A)", "0.5 * (tr(A) ** 2 - tr(A @ A))", {"A": [3, 3]}),
+    ("det(A)", "0.5 * (tr(A) ** 2 - tr(A @ A))", {"A": SQ}),
+    ("inv(A)", "(tr(A) * I(3) - A) / det(A)", {"A": ([3, 3], ["invertible"])}),
+    ("inv(A)", "(tr(A) * I(2) + A) / det(A)", {"A": ([2, 2], ["invertible"])}),
+    ("det(I(2) + A)", "1 + det(A) - tr(A)", {"A": [2, 2]}),
+    ("W.T @ W", "-det(W) * I(2)", {"W": ([2, 2], ["skew_symmetric"])}),
+    ("W @ W", "det(W) * I(2)", {"W": ([2, 2], ["skew_symmetric"])}),
+    ("det(A)", "0", {"A": ([3, 3], ["symmetric"])}),
+    ("A.T @ A", "det(A) * I(2)", {"A": [2, 2]}),
 ]
 
 

@@ -33,8 +33,12 @@ from identity_book.verify.prover.network import (
     transpose,
 )
 from identity_book.verify.prover.rewrite import (
+    LITERAL_CH,
+    LITERAL_DET,
     Ctx,
     active,
+    elementary,
+    mpower,
     power_of_atom,
     reciprocal,
     simplify,
@@ -172,6 +176,18 @@ def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         return reciprocal(s, m, ctx)
     if m.rows != m.cols:
         raise Unsupported("the inverse of a matrix whose combined indices are ordered differently")
+    k = _literal_size(s, m, LITERAL_CH)
+    if k:
+        # Cayley–Hamilton: inv(M) = (−1)^(k−1) / e_k · Σ_j (−1)^j e_j M^(k−1−j)
+        s.rule(f"inv(M) = adj(M)/det(M) for a {k}×{k} matrix, by Cayley–Hamilton")
+        e = elementary(s, m, k, ctx)
+        terms: tuple[Term, ...] = ()
+        for j in range(k):
+            part = _times(s, Tensor((), 0, scale_terms(e[j], (-1) ** j)), mpower(s, m, k - 1 - j, ctx), ctx)
+            terms += part.terms
+        adj = simplify(s, Tensor(m.legs, m.nrows, terms), ctx)
+        det_m = Tensor((), 0, scale_terms(e[k], (-1) ** (k - 1)))
+        return _times(s, reciprocal(s, det_m, ctx), adj, ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
@@ -269,6 +285,10 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
     if not m.legs:
         s.rule("det of a 1×1 matrix is its entry")
         return m
+    k = _literal_size(s, m, LITERAL_DET)
+    if k:
+        s.rule(f"det(M) = e_{k}(M) for a {k}×{k} matrix, by Newton's identities in tr(M^i)")
+        return elementary(s, m, k, ctx)[k]
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
@@ -285,6 +305,18 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
                 out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
             return out
     return _invariant(s, "det", m, ctx, (), 0)
+
+
+def _literal_size(s: Session, m: Tensor, sizes: tuple[int, ...]) -> int:
+    """k when literal sizes are on and ``m`` is k×k with k a number in ``sizes``; else 0."""
+    if not s.literal or len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1]:
+        return 0
+    k = m.legs[0]
+    return k if isinstance(k, int) and k in sizes else 0
+
+
+def scale_terms(t: Tensor, c: int) -> tuple[Term, ...]:
+    return tuple(u.with_coef(u.coef * c) for u in t.terms)
 
 
 def _mul_scalars(s: Session, a: Tensor, b: Tensor, ctx: Ctx) -> Tensor:

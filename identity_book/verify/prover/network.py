@@ -113,6 +113,9 @@ class Session:
         # builds a function atom (inverse, det, ...) from its simplified argument: atoms.build,
         # set by whoever starts the session, so that rewrite and atoms need not import each other
         self.build_atom: Callable[..., Any] | None = None
+        # literal sizes: det and inv of a k×k matrix (k a number) by traces of powers, and the
+        # Cayley–Hamilton theorem on chains of one factor (a second attempt; see prove)
+        self.literal = False
 
     def fresh(self, dims: Iterable[Dim]) -> list[int]:
         out = []

@@ -101,8 +101,28 @@ def _names(tree: ast.AST) -> set[str]:
 
 
 def _attempt(c: Compiled, env: dict[str, int], max_ops: int) -> Proof:
+    """One attempt; when it fails and a variable has a literal size, a second one with the
+    literal-size rules on (det and inv by traces, Cayley–Hamilton), within the same budget."""
+    first = _attempt_once(c, env, max_ops, literal=False)
+    if first.proved or not _literal_sizes(c) or first.ops >= max_ops:
+        return first
+    second = _attempt_once(c, env, max_ops - first.ops, literal=True)
+    second.ops += first.ops
+    if second.proved:
+        assert second.certificate is not None
+        second.certificate["ops"] = second.ops
+        return second
+    return Proof(False, first.reason, second.ops)
+
+
+def _literal_sizes(c: Compiled) -> bool:
+    return any(isinstance(d, int) and d >= 2 for v in c.identity.variables for d in v.shape or ())
+
+
+def _attempt_once(c: Compiled, env: dict[str, int], max_ops: int, literal: bool) -> Proof:
     start = time.perf_counter()
     s = Session(max_ops)
+    s.literal = literal
     s.build_atom = atoms.build
     for var in c.identity.variables:
         if var.integer is not None:

@@ -14,6 +14,10 @@ Rules on terms (each true for every size, under the variables' stated properties
 - inverses: Σ_b M_ab inv(M)_bc = δ_ac and Σ_b inv(M)_ab M_bc = δ_ac;
 - an orthogonal Q: Σ_b Q_ab Q_cb = δ_ac and Σ_a Q_ab Q_ac = δ_bc;
 - a summed index in no factor counts its dimension (tr I_n = n);
+- with literal sizes on (a second attempt), the Cayley–Hamilton theorem for a factor of literal
+  size k = 2 or 3: a chain of k copies Y_ab Y_bc (Y_cd) between distinct ends is
+  Σ_j (−1)^(j−1) e_j(Y) Y^(k−j), where e_j are the elementary symmetric functions of the
+  eigenvalues, written by Newton's identities in traces of powers of Y;
 - a closed sub-network (no free index) is a scalar factor, and equal scalar factors are powers.
 """
 
@@ -32,7 +36,11 @@ from identity_book.verify.prover.network import (
     Unsupported,
     atom_tensor,
     einsum,
+    identity,
+    matmul,
     scalar,
+    trace,
+    transpose,
 )
 
 Ctx = frozenset[str]
@@ -226,6 +234,13 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
     used = {i for _, lg in w.factors for i in lg}
     for i in w.alive - used - set(w.free):
         _count_dimension(w, s.dims[i])
+    if s.literal:
+        found = _cayley_hamilton_chain(w)
+        if found is not None:
+            out_ch: list[Term] = []
+            for raw in _cayley_hamilton(s, w, found, ctx):
+                out_ch.extend(_normalize(s, raw, legs, ctx))
+            return out_ch
     if not _closed_components(s, w, ctx):
         return []
     for key, (a, p) in list(w.scalars.items()):
@@ -247,6 +262,100 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
         s.rule("a term equal to its negative is 0")
         return []
     return [Term(w.coef * sign, oriented, scalars, w.free, key, shown)]
+
+
+# -- literal sizes: Newton's identities and Cayley–Hamilton -----------------------------------
+LITERAL_CH = (2, 3)  # sizes whose chains of one factor are reduced
+LITERAL_DET = (2, 3, 4, 5)  # sizes whose determinants are written by traces
+
+
+def mpower(s: Session, y: Tensor, p: int, ctx: Ctx) -> Tensor:
+    out = simplify(s, identity(s, y.rows), ctx)
+    for _ in range(p):
+        out = simplify(s, matmul(s, out, y), ctx)
+    return out
+
+
+def elementary(s: Session, y: Tensor, k: int, ctx: Ctx) -> list[Tensor]:
+    """e_0, ..., e_k of the eigenvalues of the k×k matrix y, by Newton's identities:
+    e_m = (1/m) Σ_{i=1..m} (−1)^(i−1) e_(m−i) tr(y^i). True for a matrix of size k exactly."""
+    traces = [scalar(0)]
+    for i in range(1, k + 1):
+        power_i = y  # a product left unsimplified: its trace is closed, so no chain of it is reduced
+        for _ in range(i - 1):
+            power_i = matmul(s, power_i, y)
+        traces.append(simplify(s, trace(s, power_i), ctx))
+    e = [scalar(1)]
+    for m in range(1, k + 1):
+        total: tuple[Term, ...] = ()
+        for i in range(1, m + 1):
+            prod = einsum(s, [(e[m - i], []), (traces[i], []), (scalar(Fraction((-1) ** (i - 1), m)), [])], [], (), 0)
+            total += prod.terms
+        e.append(simplify(s, Tensor((), 0, total), ctx))
+    return e
+
+
+def _cayley_hamilton_chain(w: _Work) -> tuple[list[int], int, int, int, int] | None:
+    """(the chain's factors, its two ends, the orientation it is read in, the sign) for a chain of
+    k copies of one factor of literal size k (k in LITERAL_CH) between distinct ends, every inner
+    index in exactly those two factors; a skew-symmetric factor read backwards gives a sign."""
+    occ = w.occurrences()
+    free = set(w.free)
+    for k, (atom, legs) in enumerate(w.factors):
+        d = atom.legs[0] if len(atom.legs) == 2 else None
+        if len(legs) != 2 or atom.nrows != 1 or atom.legs[1] != d or d not in LITERAL_CH or legs[0] == legs[1]:
+            continue
+        assert isinstance(d, int)
+        for orient in (0, 1):
+            path, start, at, sign, ok = [k], legs[orient], legs[1 - orient], 1, True
+            while len(path) < d:
+                if at in free or len(occ[at]) != 2:
+                    ok = False
+                    break
+                nxt = [(kk, sl) for kk, sl in occ[at] if kk not in path]
+                if len(nxt) != 1 or w.factors[nxt[0][0]][0].key != atom.key:
+                    ok = False
+                    break
+                kk, sl = nxt[0]
+                other, ol = w.factors[kk]
+                if ol[0] == ol[1]:
+                    ok = False
+                    break
+                if sl != orient:
+                    if other.sym == 0:
+                        ok = False
+                        break
+                    sign *= other.sym
+                path.append(kk)
+                at = ol[1 - sl]
+            if ok and at != start:
+                return path, start, at, orient, sign
+    return None
+
+
+def _cayley_hamilton(s: Session, w: _Work, found: tuple[list[int], int, int, int, int], ctx: Ctx) -> list[Term]:
+    path, start, end, orient, sign = found
+    atom = w.factors[path[0]][0]
+    d = len(path)
+    s.rule(f"Cayley–Hamilton for a {d}×{d} matrix: Y^{d} = Σ_j (−1)^(j−1) e_j(Y) Y^({d}−j), e_j by traces")
+    y = atom_tensor(s, atom)
+    y = transpose(y) if orient else y
+    e = elementary(s, y, d, ctx)
+    replacement: tuple[Term, ...] = ()
+    for j in range(1, d + 1):
+        pos = s.fresh(y.legs)
+        coef = scalar((-1) ** (j - 1) * sign)
+        part = einsum(s, [(e[j], []), (mpower(s, y, d - j, ctx), pos), (coef, [])], pos, y.legs, 1)
+        replacement += part.terms
+    r = Tensor(y.legs, 1, replacement)
+    inner = {w.factors[k][1][i] for k in path for i in (0, 1)} - {start, end}
+    rest = [f for k, f in enumerate(w.factors) if k not in path]
+    scalars = tuple((a, p) for a, p in w.scalars.values() if p)
+    ids = sorted(({start, end} | set(w.free) | {i for _, lg in rest for i in lg}) - inner)
+    dims = tuple(s.dims[i] for i in ids)
+    whole = Tensor(dims, 0, (Term(w.coef, tuple(rest), scalars, tuple(ids)),))
+    out = einsum(s, [(whole, ids), (r, [start, end])], list(w.free), tuple(s.dims[i] for i in w.free), 0)
+    return list(out.terms)
 
 
 def _count_dimension(w: _Work, dim: Dim) -> None:
