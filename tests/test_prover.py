@@ -177,6 +177,11 @@ RULES_TRUE = [
     ("W.T @ W", "det(W) * I(2)", {"W": ([2, 2], ["skew_symmetric"])}),
     ("det(S)", "0", {"S": ([3, 3], ["skew_symmetric"])}),
     ("tr(mpow(A, 4))", "tr(A) * tr(mpow(A, 3)) - det(A) * tr(A @ A)", {"A": [2, 2]}),
+    # abs of a sum of squares; the derivative of tr(expm(M))
+    ("grad(abs(x.T @ x), x)", "2 * x", {"x": ["n"]}),
+    ("abs(tr(A @ A.T) + 2 * (x.T @ x) ** 3)", "tr(A @ A.T) + 2 * (x.T @ x) ** 3", {"A": SQ, "x": ["n"]}),
+    ("grad(tr(expm(X)), X)", "expm(X).T", {"X": SQ}),
+    ("grad(tr(expm(2 * X.T)), X)", "2 * expm(2 * X).T", {"X": SQ}),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -226,6 +231,14 @@ RULES_FALSE = [
     ("W @ W", "det(W) * I(2)", {"W": ([2, 2], ["skew_symmetric"])}),
     ("det(A)", "0", {"A": ([3, 3], ["symmetric"])}),
     ("A.T @ A", "det(A) * I(2)", {"A": [2, 2]}),
+    # abs of what is not a sum of squares; expm outside a trace
+    ("abs(x.T @ y)", "x.T @ y", {"x": ["n"], "y": ["n"]}),
+    ("abs(tr(A @ A))", "tr(A @ A)", {"A": SQ}),
+    ("abs(x.T @ x - 1)", "x.T @ x - 1", {"x": ["n"]}),
+    ("grad(abs(x.T @ A @ x), x)", "2 * A @ x", {"x": ["n"], "A": (SQ, ["symmetric"])}),
+    ("grad(tr(expm(X)), X)", "expm(X)", {"X": SQ}),
+    ("grad(tr(expm(2 * X.T)), X)", "2 * expm(2 * X)", {"X": SQ}),
+    ("grad(tr(A @ expm(X)), X)", "(expm(X) @ A).T", {"X": SQ, "A": SQ}),
 ]
 
 

@@ -86,6 +86,29 @@ def _atom(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx, legs: tuple, 
     return Atom(kind, f"{label}({tensor_key(arg)})", legs, nrows, name, arg, sym, variables_of(arg), ctx)
 
 
+def _nonnegative_term(u: Term) -> bool:
+    """A term that is ≥ 0 at every real point: a positive coefficient, no legged factor, and
+    scalar factors each a square (an even power), or an atom that is ≥ 0 (exp, sqrt, abs, a closed
+    network whose factors come in identical pairs: a sum of products of squares)."""
+    if u.coef <= 0 or u.factors or u.free:
+        return False
+    return all(p % 2 == 0 or _nonnegative_atom(a) for a, p in u.scalars)
+
+
+def _nonnegative_atom(a: Atom) -> bool:
+    if a.kind == "func" and a.name in ("exp", "sqrt", "abs"):
+        return True
+    if a.kind == "net" and a.arg is not None and len(a.arg.terms) == 1:
+        inner = a.arg.terms[0]
+        if inner.coef <= 0 or inner.free or not _nonnegative_term(Term(inner.coef, (), inner.scalars)):
+            return False
+        counts: dict[tuple[str, tuple[int, ...]], int] = {}
+        for atom, legs in inner.factors:
+            counts[(atom.key, legs)] = counts.get((atom.key, legs), 0) + 1
+        return all(c % 2 == 0 for c in counts.values())
+    return False
+
+
 def _oriented(s: Session, kind: str, name: str, m: Tensor, ctx: Ctx, legs: tuple, nrows: int) -> Tensor:
     """An atom f(M) with f(Mᵀ) = f(M)ᵀ, built on whichever of M and Mᵀ has the smaller form."""
     mt = simplify(s, transpose(m), ctx)
@@ -385,6 +408,9 @@ def func(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor:
     if not m.legs:
         if name == "recip":
             return reciprocal(s, m, ctx)
+        if name == "abs" and m.terms and all(_nonnegative_term(u) for u in m.terms):
+            s.rule("abs(t) = t for t a sum of squares (positive coefficients, squared networks, even powers)")
+            return m
         atom = Atom("func", f"func:{name}({tensor_key(m)})", (), 0, name, m, 0, variables_of(m), ctx)
         return power_of_atom(s, atom, 1, ctx)
     if name == "recip" and len(m.terms) == 1 and not m.terms[0].factors and len(set(m.terms[0].free)) == len(m.legs):
