@@ -182,6 +182,18 @@ RULES_TRUE = [
     ("abs(tr(A @ A.T) + 2 * (x.T @ x) ** 3)", "tr(A @ A.T) + 2 * (x.T @ x) ** 3", {"A": SQ, "x": ["n"]}),
     ("grad(tr(expm(X)), X)", "expm(X).T", {"X": SQ}),
     ("grad(tr(expm(2 * X.T)), X)", "2 * expm(2 * X).T", {"X": SQ}),
+    # symbolic exponents, and inverse, pseudo-inverse, determinant, log-determinant of a kron
+    ("det(-A)", "(-1) ** n * det(A)", {"A": SQ}),
+    ("det(-2 * c * A)", "(-2) ** n * c ** n * det(A)", {"A": SQ, "c": []}),
+    ("det(c * I(n))", "c ** n", {"c": [], "z": ["n"]}),
+    ("det(-A) * det(-A.T)", "(-1) ** (2 * n) * det(A) ** 2", {"A": SQ}),
+    ("2 ** n * 3 ** m", "3 ** m * 2 ** n", {"z": ["m", "n"]}),
+    ("inv(kron(A, B))", "kron(inv(A), inv(B))", {"A": (["m", "m"], ["invertible"]), "B": INV}),
+    ("pinv(kron(A, B))", "kron(pinv(A), pinv(B))", {"A": ["m", "n"], "B": ["p", "q"]}),
+    ("det(kron(A, B))", "det(A) ** n * det(B) ** m", {"A": ["m", "m"], "B": SQ}),
+    ("det(kron(A, I(n)))", "det(A) ** n", {"A": ["m", "m"], "z": ["n"]}),
+    ("logdet(kron(S, T))", "n * logdet(S) + m * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
+    ("logabsdet(kron(A, B))", "n * logabsdet(A) + m * logabsdet(B)", {"A": ["m", "m"], "B": SQ}),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -239,6 +251,24 @@ RULES_FALSE = [
     ("grad(tr(expm(X)), X)", "expm(X)", {"X": SQ}),
     ("grad(tr(expm(2 * X.T)), X)", "2 * expm(2 * X)", {"X": SQ}),
     ("grad(tr(A @ expm(X)), X)", "(expm(X) @ A).T", {"X": SQ, "A": SQ}),
+    # exponents swapped or dropped, a sign lost, logdet without positive factors
+    ("det(-A)", "det(A)", {"A": SQ}),
+    ("det(-A)", "-det(A)", {"A": SQ}),
+    ("det(c * A)", "c ** m * det(A)", {"A": SQ, "c": [], "z": ["m"]}),
+    ("det(c * A)", "c * det(A)", {"A": SQ, "c": []}),
+    ("det(-2 * A)", "2 ** n * det(A)", {"A": SQ}),
+    ("inv(kron(A, B))", "kron(inv(B), inv(A))", {"A": INV, "B": INV}),
+    ("inv(kron(A, B))", "kron(inv(A), inv(B)).T", {"A": (["m", "m"], ["invertible"]), "B": INV}),
+    ("pinv(kron(A, B))", "kron(pinv(A), pinv(B)).T", {"A": SQ, "B": SQ}),
+    ("2 ** n", "3 ** n", {"z": ["n"]}),
+    ("(-1) ** n", "2 ** n", {"z": ["n"]}),
+    ("2 ** n * 3 ** m", "3 ** n * 2 ** m", {"z": ["m", "n"]}),
+    ("det(A) ** n", "det(B) ** n", {"A": SQ, "B": SQ}),
+    ("(-1) ** n * det(A)", "det(A)", {"A": SQ}),
+    ("det(kron(A, B))", "det(A) ** m * det(B) ** n", {"A": ["m", "m"], "B": SQ}),
+    ("det(kron(A, B))", "det(A) * det(B)", {"A": ["m", "m"], "B": SQ}),
+    ("logdet(kron(S, T))", "n * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
+    ("logdet(kron(S, T))", "m * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
 ]
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import sympy
+
 from identity_book.verify.prover.network import (
     Atom,
     Session,
@@ -28,6 +30,7 @@ from identity_book.verify.prover.network import (
     atom_tensor,
     einsum,
     identity,
+    kron,
     matmul,
     scalar,
     transpose,
@@ -38,10 +41,12 @@ from identity_book.verify.prover.rewrite import (
     Ctx,
     active,
     elementary,
+    int_atom,
     mpower,
     power_of_atom,
     reciprocal,
     simplify,
+    spower,
     tensor_key,
     var_atom,
     variables_of,
@@ -199,6 +204,10 @@ def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         return reciprocal(s, m, ctx)
     if m.rows != m.cols:
         raise Unsupported("the inverse of a matrix whose combined indices are ordered differently")
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        s.rule("inv(A⊗B) = inv(A)⊗inv(B) for square A, B")
+        return simplify(s, kron(s, inverse(s, split[0], ctx), inverse(s, split[1], ctx)), ctx)
     k = _literal_size(s, m, LITERAL_CH)
     if k:
         # Cayley–Hamilton: inv(M) = (−1)^(k−1) / e_k · Σ_j (−1)^j e_j M^(k−1−j)
@@ -243,6 +252,10 @@ def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
 
 # -- pseudo-inverse ----------------------------------------------------------------------------
 def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    split = kron_split(s, m, ctx)
+    if split is not None:
+        s.rule("pinv(A⊗B) = pinv(A)⊗pinv(B)")
+        return simplify(s, kron(s, pinv(s, split[0], ctx), pinv(s, split[1], ctx)), ctx)
     if len(m.terms) == 1 and (m.terms[0].coef != 1 or m.terms[0].scalars) and m.legs:
         u = m.terms[0]
         s.rule("pinv(cA) = pinv(A)/c")
@@ -312,22 +325,70 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
     if k:
         s.rule(f"det(M) = e_{k}(M) for a {k}×{k} matrix, by Newton's identities in tr(M^i)")
         return elementary(s, m, k, ctx)[k]
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        p, q = split
+        s.rule("det(A⊗B) = det(A)^m det(B)^n for A n×n, B m×m")
+        dp, dq = det(s, p, ctx), det(s, q, ctx)
+        return _mul_scalars(s, spower(s, dp, _dim_expr(q.rows[0]), ctx), spower(s, dq, _dim_expr(p.rows[0]), ctx), ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
         dim = m.rows[0]
-        if (coef == 1 and not scalars) or isinstance(dim, int):
-            if len(links) > 1:
-                s.rule("det(AB) = det(A) det(B) for square A, B")
-            out = scalar(1)
-            if coef != 1 or scalars:
-                assert isinstance(dim, int)
-                s.rule("det(cA) = c^n det(A) for a literal size n")
-                out = Tensor((), 0, (Term(coef**dim, (), tuple((a, p * dim) for a, p in scalars), ()),))
-            for atom, _flipped in links:
-                out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
-            return out
+        if len(links) > 1:
+            s.rule("det(AB) = det(A) det(B) for square A, B")
+        out = scalar(1)
+        if (coef != 1 or scalars) and isinstance(dim, int):
+            s.rule("det(cA) = c^n det(A) for a literal size n")
+            out = Tensor((), 0, (Term(coef**dim, (), tuple((a, p * dim) for a, p in scalars), ()),))
+        elif coef != 1 or scalars:
+            s.rule("det(cA) = c^n det(A) for an n×n A")
+            out = spower(s, _scalar_factor(coef, scalars), sympy.Symbol(str(dim)), ctx)
+        for atom, _flipped in links:
+            out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
+        return out
     return _invariant(s, "det", m, ctx, (), 0)
+
+
+def _dim_expr(d: object) -> sympy.Expr:
+    return sympy.Integer(d) if isinstance(d, int) else sympy.Symbol(str(d))
+
+
+def _square(t: Tensor) -> bool:
+    return len(t.legs) == 2 and t.nrows == 1 and t.legs[0] == t.legs[1]
+
+
+def kron_split(s: Session, m: Tensor, ctx: Ctx) -> tuple[Tensor, Tensor] | None:
+    """(P, Q) when ``m`` (row legs (r, r'), column legs (c, c')) is one term P ⊗ Q: its factors
+    fall into two parts that share no index, one joined to the free r and c only, the other to
+    r' and c' only (the coefficient and scalar factors go with P)."""
+    if len(m.terms) != 1 or m.nrows != 2 or len(m.legs) != 4:
+        return None
+    u = m.terms[0]
+    r0, r1, c0, c1 = u.free
+    if {r0, c0} & {r1, c1}:
+        return None
+    side: dict[int, int] = {r0: 0, c0: 0, r1: 1, c1: 1}
+    parts: list[list[tuple[Atom, tuple[int, ...]]]] = [[], []]
+    pending = list(u.factors)
+    while pending:
+        progress = False
+        for f in list(pending):
+            sides = {side[i] for i in f[1] if i in side}
+            if len(sides) > 1:
+                return None
+            if sides:
+                k = sides.pop()
+                for i in f[1]:
+                    side[i] = k
+                parts[k].append(f)
+                pending.remove(f)
+                progress = True
+        if not progress:
+            return None  # a part joined to no free index (not simplified): leave it
+    p = Tensor((m.legs[0], m.legs[2]), 1, (Term(u.coef, tuple(parts[0]), u.scalars, (r0, c0)),))
+    q = Tensor((m.legs[1], m.legs[3]), 1, (Term(Fraction(1), tuple(parts[1]), (), (r1, c1)),))
+    return simplify(s, p, ctx), simplify(s, q, ctx)
 
 
 def _literal_size(s: Session, m: Tensor, sizes: tuple[int, ...]) -> int:
@@ -366,6 +427,17 @@ def _orthogonal_det(atom: Atom) -> Atom:
 def logdet(s: Session, m: Tensor, ctx: Ctx, kind: str) -> Tensor:
     if not m.legs:
         return func(s, "log" if kind == "logdet" else "logabs", m, ctx)
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        p, q = split
+        if kind == "logabsdet" or (_positive_det(s, p, ctx) and _positive_det(s, q, ctx)):
+            s.rule(
+                f"{kind}(A⊗B) = m {kind}(A) + n {kind}(B) for A n×n, B m×m"
+                + (" with det > 0" if kind == "logdet" else "")
+            )
+            lp = _times(s, _dim_tensor(s, q.rows[0]), logdet(s, p, ctx, kind), ctx)
+            lq = _times(s, _dim_tensor(s, p.rows[0]), logdet(s, q, ctx, kind), ctx)
+            return simplify(s, _sum(lp, lq), ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
@@ -382,6 +454,16 @@ def logdet(s: Session, m: Tensor, ctx: Ctx, kind: str) -> Tensor:
 
 def _sum(a: Tensor, b: Tensor) -> Tensor:
     return Tensor((), 0, a.terms + b.terms)
+
+
+def _positive_det(s: Session, t: Tensor, ctx: Ctx) -> bool:
+    """Whether det(t) > 0 follows from the properties: t a product of SPD factors (or inverses)."""
+    found = chain(t)
+    return found is not None and found[0] == 1 and not found[1] and all(_positive(s, a, ctx) for a, _ in found[2])
+
+
+def _dim_tensor(s: Session, d: object) -> Tensor:
+    return scalar(d) if isinstance(d, int) else atom_tensor(s, int_atom(str(d)))
 
 
 def _positive(s: Session, atom: Atom, ctx: Ctx) -> bool:

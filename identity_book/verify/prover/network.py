@@ -38,7 +38,8 @@ class Atom:
 
     ``kind``: var, int (a dimension or integer parameter as a number), unit (e(i, n)), inv, pinv,
     det, logdet, logabsdet, func (log, exp, sqrt, abs, recip, pow:q; elementwise on matrices),
-    expm, logm, eigvals, rank, recip (1 / a scalar sum), net (a closed network: a scalar).
+    expm, logm, eigvals, rank, recip (1 / a scalar sum), net (a closed network: a scalar), spow
+    (a scalar to a symbolic integer power, such as (-1)^n or det(A)^m).
     """
 
     kind: str
@@ -50,6 +51,7 @@ class Atom:
     sym: int = 0  # +1: swapping its row and column legs leaves it unchanged; -1: negates it
     variables: frozenset[str] = frozenset()
     ctx: frozenset[str] | None = None  # the variables whose properties were off; None: any context
+    expo: Any = None  # spow: the exponent, an integer polynomial in dimensions and parameters (SymPy)
 
     def __repr__(self) -> str:
         return f"Atom({self.key})"

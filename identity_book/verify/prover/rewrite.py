@@ -26,6 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
+import sympy
+
 from identity_book.verify.prover import canonical
 from identity_book.verify.prover.network import (
     Atom,
@@ -147,6 +149,53 @@ def power(s: Session, t: Tensor, p: int, ctx: Ctx) -> Tensor:
     return simplify(s, out, ctx)
 
 
+def spower(s: Session, base: Tensor, e: sympy.Expr, ctx: Ctx) -> Tensor:
+    """base ** e for a scalar base and an integer polynomial e in dimensions and parameters:
+    an integer power when e is a number; else (ab)^e = a^e b^e over the factors of a monomial
+    (true for integer e wherever the power is defined), (−1)^e = 1 when every coefficient of e is
+    even, and otherwise an opaque atom base^e."""
+    e = sympy.expand(e)
+    if not all(c.is_Integer for c in e.as_coefficients_dict().values()):
+        raise Unsupported("a power whose exponent is not an integer polynomial")
+    if e.is_Integer:
+        return power(s, base, int(e), ctx)
+    base = simplify(s, base, ctx)
+    if not base.terms:
+        raise Unsupported("0 to a symbolic power")
+    if base.legs:
+        raise Unsupported("a matrix to a symbolic power, entry by entry")
+    if len(base.terms) == 1 and not base.terms[0].factors:
+        u = base.terms[0]
+        s.rule("(ab)^n = a^n b^n for an integer n")
+        atoms: list[Atom] = []
+        c = u.coef
+        if c < 0:
+            minus = _spow_atom(s, scalar(-1), e, ctx)
+            atoms += [minus] if minus is not None else []
+            c = -c
+        if c != 1:
+            atoms.append(_spow_atom(s, scalar(c), e, ctx))  # type: ignore[arg-type]
+        for a, p in u.scalars:
+            one = Tensor((), 0, (Term(Fraction(1), (), ((a, 1),), ()),))
+            atoms.append(_spow_atom(s, one, p * e, ctx))  # type: ignore[arg-type]
+        return Tensor((), 0, (Term(Fraction(1), (), tuple((a, 1) for a in atoms), ()),))
+    atom = _spow_atom(s, base, e, ctx)
+    assert atom is not None
+    return atom_tensor(s, atom)
+
+
+def _spow_atom(s: Session, base: Tensor, e: sympy.Expr, ctx: Ctx) -> Atom | None:
+    e = sympy.expand(e)
+    base = simplify(s, base, ctx)  # its key must be its canonical form (every term keyed)
+    if any(u.key is None for u in base.terms):
+        raise Unsupported("internal: the base of a power has no canonical form")
+    minus_one = len(base.terms) == 1 and base.terms[0].coef == -1 and not base.terms[0].scalars
+    if minus_one and all(int(c) % 2 == 0 for c in e.as_coefficients_dict().values()):
+        return None  # (−1)^(2k) = 1
+    key = f"spow({e})({tensor_key(base)})"
+    return Atom("spow", key, name=str(e), arg=base, variables=variables_of(base), ctx=ctx, expo=e)
+
+
 def reciprocal(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
     """1 / t for a scalar tensor: exact for a monomial, else an opaque 1/(sum)."""
     t = simplify(s, t, ctx)
@@ -180,6 +229,9 @@ def rebuild(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
     elif atom.kind == "net":
         assert atom.arg is not None
         out = simplify(s, Tensor((), 0, atom.arg.terms), ctx)
+    elif atom.kind == "spow":
+        assert atom.arg is not None
+        out = spower(s, Tensor((), 0, atom.arg.terms), atom.expo, ctx)
     else:
         assert atom.arg is not None
         arg = simplify(s, Tensor(atom.arg.legs, atom.arg.nrows, atom.arg.terms), ctx)
@@ -243,6 +295,7 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
             return out_ch
     if not _closed_components(s, w, ctx):
         return []
+    _merge_powers(s, w, ctx)
     for key, (a, p) in list(w.scalars.items()):
         if a.kind == "sign" and p % 2 == 0 and p:
             s.rule("det(Q)² = 1 for an orthogonal Q")
@@ -356,6 +409,29 @@ def _cayley_hamilton(s: Session, w: _Work, found: tuple[list[int], int, int, int
     whole = Tensor(dims, 0, (Term(w.coef, tuple(rest), scalars, tuple(ids)),))
     out = einsum(s, [(whole, ids), (r, [start, end])], list(w.free), tuple(s.dims[i] for i in w.free), 0)
     return list(out.terms)
+
+
+def _merge_powers(s: Session, w: _Work, ctx: Ctx) -> None:
+    """a^e · a^f = a^(e+f) for symbolic integer exponents (both defined: a ≠ 0 if one is negative)."""
+    groups: dict[str, list[str]] = {}
+    for key, (a, p) in w.scalars.items():
+        if a.kind == "spow" and p and a.arg is not None:
+            groups.setdefault(tensor_key(a.arg), []).append(key)
+    for keys in groups.values():
+        if len(keys) < 2 and w.scalars[keys[0]][1] == 1:
+            continue
+        base = w.scalars[keys[0]][0].arg
+        assert base is not None
+        total = sum((w.scalars[k][1] * w.scalars[k][0].expo for k in keys), sympy.Integer(0))
+        merged = spower(s, base, total, ctx)
+        if len(merged.terms) != 1 or merged.terms[0].factors:
+            continue
+        s.rule("a^e a^f = a^(e+f)")
+        for k in keys:
+            w.scalars[k] = (w.scalars[k][0], 0)
+        w.coef *= merged.terms[0].coef
+        for a, p in merged.terms[0].scalars:
+            w.add_scalar(a, p)
 
 
 def _count_dimension(w: _Work, dim: Dim) -> None:

@@ -38,6 +38,7 @@ from identity_book.verify.prover.rewrite import (
     power,
     reciprocal,
     simplify,
+    spower,
     tensor_key,
     unit_atom,
     var_atom,
@@ -134,7 +135,7 @@ class Builder:
         base = self.build(node.args[0], ctx)
         q = self._exponent(node.args[1])
         if q is None:
-            raise Unsupported("a power with a symbolic exponent")
+            return spower(self.s, base, self._index_expr(node.args[1]), ctx)
         if q.denominator == 1:
             if abs(q) > MAX_POWER:
                 raise Unsupported("a power above 12")
