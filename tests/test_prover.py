@@ -194,6 +194,22 @@ RULES_TRUE = [
     ("det(kron(A, I(n)))", "det(A) ** n", {"A": ["m", "m"], "z": ["n"]}),
     ("logdet(kron(S, T))", "n * logdet(S) + m * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
     ("logabsdet(kron(A, B))", "n * logabsdet(A) + m * logabsdet(B)", {"A": ["m", "m"], "B": SQ}),
+    # determinants of sums: c·I, Sylvester (rank k, a cut), the determinant lemma
+    ("det(2 * I(n) + 3 * c * I(n))", "(2 + 3 * c) ** n", {"c": [], "z": ["n"]}),
+    ("det(I(n) + u @ v.T)", "1 + v.T @ u", {"u": ["n"], "v": ["n"]}),
+    (
+        "det(I(n) + u @ v.T + w @ z.T)",
+        "(1 + v.T @ u) * (1 + z.T @ w) - (v.T @ w) * (z.T @ u)",
+        {"u": ["n"], "v": ["n"], "w": ["n"], "z": ["n"]},
+    ),
+    ("det(I(n) - 2 * v @ v.T / (v.T @ v))", "-1", {"v": ["n"]}),
+    ("det(I(m) + A @ B)", "det(I(n) + B @ A)", {"A": ["m", "n"], "B": ["n", "m"]}),
+    ("det(A + u @ v.T)", "(1 + v.T @ inv(A) @ u) * det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
+    (
+        "det(A + U @ V.T)",
+        "det(A) * det(I(k) + V.T @ inv(A) @ U)",
+        {"A": INV, "U": ["n", "k"], "V": ["n", "k"]},
+    ),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -268,6 +284,23 @@ RULES_FALSE = [
     ("det(kron(A, B))", "det(A) ** m * det(B) ** n", {"A": ["m", "m"], "B": SQ}),
     ("det(kron(A, B))", "det(A) * det(B)", {"A": ["m", "m"], "B": SQ}),
     ("logdet(kron(S, T))", "n * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
+    # a coefficient, a sign or a transpose wrong, the trace in place of the determinant
+    ("det(2 * I(n) + 3 * c * I(n))", "(2 + 3 * c) ** m", {"c": [], "z": ["m", "n"]}),
+    ("det(2 * I(n) + c * I(n))", "2 ** n + c ** n", {"c": [], "z": ["n"]}),
+    ("det(I(n) + u @ v.T)", "1 + 2 * v.T @ u", {"u": ["n"], "v": ["n"]}),
+    ("det(I(n) - u @ v.T)", "1 + v.T @ u", {"u": ["n"], "v": ["n"]}),
+    (
+        "det(I(n) + u @ v.T + w @ z.T)",
+        "(1 + v.T @ u) * (1 + z.T @ w) - (v.T @ z) * (w.T @ u)",
+        {"u": ["n"], "v": ["n"], "w": ["n"], "z": ["n"]},
+    ),
+    ("det(I(n) - v @ v.T / (v.T @ v))", "-1", {"v": ["n"]}),
+    ("det(I(m) + A @ B)", "det(I(n) - B @ A)", {"A": ["m", "n"], "B": ["n", "m"]}),
+    ("det(I(m) + A @ B)", "1 + tr(A @ B)", {"A": ["m", "n"], "B": ["n", "m"]}),
+    ("det(I(n) + A @ B)", "det(I(n) + A) * det(I(n) + B)", {"A": SQ, "B": SQ}),
+    ("det(A + u @ v.T)", "(1 + u.T @ inv(A) @ v) * det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
+    ("det(A + u @ v.T)", "(1 + v.T @ inv(A) @ u) + det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
+    ("det(A + B)", "det(A) + det(B)", {"A": INV, "B": INV}),
     ("logdet(kron(S, T))", "m * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
 ]
 

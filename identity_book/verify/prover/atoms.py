@@ -17,6 +17,7 @@ sound rules used when one is built:
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction
 
 import sympy
@@ -325,6 +326,9 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
     if k:
         s.rule(f"det(M) = e_{k}(M) for a {k}×{k} matrix, by Newton's identities in tr(M^i)")
         return elementary(s, m, k, ctx)[k]
+    of_sum = _det_of_sum(s, m, ctx)
+    if of_sum is not None:
+        return of_sum
     split = kron_split(s, m, ctx)
     if split is not None and _square(split[0]) and _square(split[1]):
         p, q = split
@@ -348,6 +352,150 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
             out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
         return out
     return _invariant(s, "det", m, ctx, (), 0)
+
+
+# -- determinants of sums: Sylvester's theorem and the determinant lemma ---------------------------
+MAX_RANK = 3  # det(I + a₁b₁ᵀ + ... + a_kb_kᵀ) by the k×k determinant det(I_k + [b_sᵀ a_t]) up to this k
+
+
+def _is_identity_term(u: Term) -> bool:
+    return not u.factors and len(u.free) == 2 and u.free[0] == u.free[1]
+
+
+def _det_of_sum(s: Session, m: Tensor, ctx: Ctx) -> Tensor | None:
+    """det of a square sum (one leg each side), by
+    - det(c·I_n) = c^n when every term is a multiple of I (c a sum of scalars);
+    - Sylvester: det(I_n + Σ_t a_t b_tᵀ) = det(I_k + [b_sᵀ a_t]_st) (k ≤ MAX_RANK), and
+      det(I_m + PQ) = det(I_d + QP) for one term cut through one index of size d, towards the
+      least canonical form among the cuts;
+    - the lemma: det(A + R) = det(A) det(I + inv(A) R) for a term A that is invertible by its
+      properties (a variable stated invertible, SPD or orthogonal, or an inverse)."""
+    if len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1] or len(m.terms) < 2:
+        return None
+    dim = m.rows[0]
+    ident = [u for u in m.terms if _is_identity_term(u)]
+    rest = [u for u in m.terms if not _is_identity_term(u)]
+    if not rest and ident and not (len(ident) == 1 and ident[0].coef == 1 and not ident[0].scalars):
+        s.rule("det(c·I_n) = c^n")
+        c = simplify(s, Tensor((), 0, tuple(Term(u.coef, (), u.scalars, ()) for u in ident)), ctx)
+        return spower(s, c, _dim_expr(dim), ctx)
+    if len(ident) == 1 and ident[0].coef == 1 and not ident[0].scalars and rest:
+        outers = [_outer(s, u, m.legs) for u in rest]
+        if all(o is not None for o in outers) and len(outers) <= MAX_RANK:
+            return _sylvester_rank(s, [o for o in outers if o is not None], ctx)
+        if len(rest) == 1:
+            return _sylvester_cut(s, m, rest[0], ctx)
+        return None
+    if ident:
+        return None
+    for u in sorted(m.terms, key=lambda t: t.key or ""):
+        a = _invertible_term(s, u, m.legs, ctx)
+        if a is None:
+            continue
+        s.rule("det(A + R) = det(A) det(I + inv(A) R) for an invertible A")
+        others = Tensor(m.legs, 1, tuple(t for t in m.terms if t is not u))
+        inner = simplify(s, matmul(s, inverse(s, a, ctx), others), ctx)
+        shifted = simplify(s, Tensor(m.legs, 1, identity(s, (dim,)).terms + inner.terms), ctx)
+        return _mul_scalars(s, det(s, a, ctx), det(s, shifted, ctx), ctx)
+    return None
+
+
+def _invertible_term(s: Session, u: Term, legs: tuple, ctx: Ctx) -> Tensor | None:
+    if u.coef != 1 or u.scalars:
+        return None
+    t = Tensor(legs, 1, (u,))
+    one = _one_atom(t)
+    if one is None:
+        return None
+    atom = one[0]
+    ok = atom.kind == "inv" or (atom.kind == "var" and any(active(s, ctx, atom.name, p) for p in INVERTIBLE))
+    return simplify(s, t, ctx) if ok and atom.legs[0] == atom.legs[-1] else None
+
+
+def _components(u: Term, starts: list[int], skip: int | None = None) -> list[set[int]]:
+    """For each start index, the factors reachable from it (not through index ``skip``)."""
+    out = []
+    for start in starts:
+        seen: set[int] = set()
+        frontier = {start}
+        reached: set[int] = set()
+        while frontier:
+            i = frontier.pop()
+            seen.add(i)
+            for k, (_, legs) in enumerate(u.factors):
+                if i in legs and k not in reached:
+                    reached.add(k)
+                    frontier |= {j for j in legs if j not in seen and j != skip}
+        out.append(reached)
+    return out
+
+
+def _outer(s: Session, u: Term, legs: tuple) -> tuple[Tensor, Tensor] | None:
+    """(a, b) when the term is a bᵀ entrywise, a_i b_j: no factor joins its row and column."""
+    i, j = u.free
+    if i == j:
+        return None
+    left, right = _components(u, [i, j])
+    if left & right or len(left | right) != len(u.factors):
+        return None
+    a = Term(u.coef, tuple(u.factors[k] for k in sorted(left)), u.scalars, (i,))
+    b = Term(Fraction(1), tuple(u.factors[k] for k in sorted(right)), (), (j,))
+    return Tensor((legs[0],), 1, (a,)), Tensor((legs[1],), 1, (b,))
+
+
+def _sylvester_rank(s: Session, outers: list[tuple[Tensor, Tensor]], ctx: Ctx) -> Tensor:
+    k = len(outers)
+    s.rule("det(I + Σ a_t b_tᵀ) = det(I_k + [b_sᵀ a_t]) (Sylvester)")
+    g: list[list[Tensor]] = []
+    for _, b in outers:
+        row = []
+        for a, _ in outers:
+            ids = s.fresh(a.legs)
+            row.append(simplify(s, einsum(s, [(b, ids), (a, ids)], [], (), 0), ctx))
+        g.append(row)
+    for t in range(k):
+        g[t][t] = simplify(s, Tensor((), 0, (*g[t][t].terms, Term(Fraction(1)))), ctx)
+    total: tuple[Term, ...] = ()
+    for perm in itertools.permutations(range(k)):
+        sign = 1
+        for x in range(k):
+            for y in range(x + 1, k):
+                if perm[x] > perm[y]:
+                    sign = -sign
+        prod = scalar(sign)
+        for x in range(k):
+            prod = _mul_scalars(s, prod, g[x][perm[x]], ctx)
+        total += prod.terms
+    return simplify(s, Tensor((), 0, total), ctx)
+
+
+def _sylvester_cut(s: Session, m: Tensor, u: Term, ctx: Ctx) -> Tensor | None:
+    i, j = u.free
+    if i == j:
+        return None
+    counts: dict[int, int] = {}
+    for _, legs in u.factors:
+        for x in legs:
+            counts[x] = counts.get(x, 0) + 1
+    best: tuple[str, Tensor] | None = None
+    for c in sorted(x for x, n in counts.items() if n == 2 and x not in (i, j)):
+        left, right = _components(u, [i, j], skip=c)
+        if left & right or len(left | right) != len(u.factors):
+            continue
+        if not any(c in u.factors[k][1] for k in left) or not any(c in u.factors[k][1] for k in right):
+            continue
+        d = s.dims[c]
+        p = Tensor((m.legs[0], d), 1, (Term(u.coef, tuple(u.factors[k] for k in sorted(left)), u.scalars, (i, c)),))
+        q = Tensor((d, m.legs[1]), 1, (Term(Fraction(1), tuple(u.factors[k] for k in sorted(right)), (), (c, j)),))
+        qp = simplify(s, matmul(s, q, p), ctx)
+        cand = simplify(s, Tensor((d, d), 1, identity(s, (d,)).terms + qp.terms), ctx)
+        key = tensor_key(cand)
+        if best is None or key < best[0]:
+            best = (key, cand)
+    if best is None or best[0] >= tensor_key(m):
+        return None
+    s.rule("det(I_m + PQ) = det(I_d + QP) (Sylvester)")
+    return det(s, best[1], ctx)
 
 
 def _dim_expr(d: object) -> sympy.Expr:
