@@ -145,6 +145,8 @@ def test_false_or_unproven_statements_are_not_proved(lhs: str, rhs: str, variabl
 
 # -- rules added for issue 13: each with true statements and false variants -------------------------
 K14 = {"integer": (1, 4)}
+LOW = (["n", "n"], ["lower_triangular"])
+UP = (["n", "n"], ["upper_triangular"])
 SQ = ["n", "n"]
 INV = (["n", "n"], ["invertible"])
 RULES_TRUE = [
@@ -210,6 +212,15 @@ RULES_TRUE = [
         "det(A) * det(I(k) + V.T @ inv(A) @ U)",
         {"A": INV, "U": ["n", "k"], "V": ["n", "k"]},
     ),
+    # triangular and diagonal factors
+    ("tr(L @ M)", "tr(hadamard(L, I(n)) @ hadamard(M, I(n)))", {"L": LOW, "M": LOW}),
+    ("hadamard(L @ M, I(n))", "hadamard(L, I(n)) @ hadamard(M, I(n))", {"L": LOW, "M": LOW}),
+    ("hadamard(U @ V, I(n))", "hadamard(U, I(n)) @ hadamard(V, I(n))", {"U": UP, "V": UP}),
+    ("hadamard(L, U)", "hadamard(hadamard(L, U), I(n))", {"L": LOW, "U": UP}),
+    ("det(L @ U)", "det(hadamard(L, I(n))) * det(hadamard(U, I(n)))", {"L": LOW, "U": UP}),
+    ("inv(D)", "hadamard(inv(D), I(n))", {"D": (SQ, ["diagonal"])}),
+    ("hadamard(D, inv(D))", "I(n)", {"D": (SQ, ["diagonal"])}),
+    ("tr(hadamard(inv(L), I(n)) @ L)", "n", {"L": (SQ, ["lower_triangular", "invertible"])}),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -301,6 +312,16 @@ RULES_FALSE = [
     ("det(A + u @ v.T)", "(1 + u.T @ inv(A) @ v) * det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
     ("det(A + u @ v.T)", "(1 + v.T @ inv(A) @ u) + det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
     ("det(A + B)", "det(A) + det(B)", {"A": INV, "B": INV}),
+    # one triangular factor, or two of opposite kinds where the same kind is needed
+    ("tr(L @ A)", "tr(hadamard(L, I(n)) @ hadamard(A, I(n)))", {"L": LOW, "A": SQ}),
+    ("tr(L @ U)", "tr(hadamard(L, I(n)) @ hadamard(U, I(n)))", {"L": LOW, "U": UP}),
+    ("hadamard(L @ U, I(n))", "hadamard(L, I(n)) @ hadamard(U, I(n))", {"L": LOW, "U": UP}),
+    ("hadamard(L, U.T)", "hadamard(hadamard(L, U.T), I(n))", {"L": LOW, "U": UP}),
+    ("det(L @ A)", "det(hadamard(L, I(n))) * det(hadamard(A, I(n)))", {"L": LOW, "A": SQ}),
+    ("inv(A)", "hadamard(inv(A), I(n))", {"A": INV}),
+    ("hadamard(A, inv(A))", "I(n)", {"A": INV}),
+    ("hadamard(D, inv(D))", "I(n)", {"D": (SQ, ["symmetric", "invertible"])}),
+    ("hadamard(inv(L), I(n)) @ L", "I(n)", {"L": (SQ, ["lower_triangular", "invertible"])}),
     ("logdet(kron(S, T))", "m * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
 ]
 

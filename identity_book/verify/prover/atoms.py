@@ -49,6 +49,7 @@ from identity_book.verify.prover.rewrite import (
     simplify,
     spower,
     tensor_key,
+    triangular,
     var_atom,
     variables_of,
 )
@@ -234,7 +235,23 @@ def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
             s.rule("inv(cA) = inv(A)/c")
             out = _times(s, reciprocal(s, _scalar_factor(coef, scalars), ctx), out, ctx)
         return out
+    diagonal = _diagonal_vector(m)
+    if diagonal is not None:
+        s.rule("inv(diag(v)) = diag(1/v)")
+        r = func(s, "recip", simplify(s, diagonal, ctx), ctx)
+        ids = s.fresh(r.legs)
+        return simplify(s, einsum(s, [(r, ids)], ids + ids, m.legs, 1), ctx)
     return _oriented(s, "inv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _diagonal_vector(m: Tensor) -> Tensor | None:
+    """v when ``m`` is one term diag(v): its row and column are one index."""
+    if len(m.terms) != 1 or len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1]:
+        return None
+    u = m.terms[0]
+    if u.free[0] != u.free[1] or not u.factors:
+        return None
+    return Tensor((m.legs[0],), 1, (Term(u.coef, u.factors, u.scalars, (u.free[0],)),))
 
 
 def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
@@ -559,6 +576,11 @@ def _det_link(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
     if atom.kind == "inv" and atom.arg is not None:
         s.rule("det(inv(A)) = 1/det(A)")
         return reciprocal(s, det(s, atom.arg, ctx), ctx)
+    if triangular(s, atom, ctx):
+        s.rule("det(L) = det(L ∘ I) for a triangular L")
+        a = s.fresh([atom.legs[0]])[0]
+        diag = simplify(s, Tensor(atom.legs, 1, (Term(Fraction(1), ((atom, (a, a)),), (), (a, a)),)), ctx)
+        return _invariant(s, "det", diag, ctx, (), 0)
     one = simplify(s, atom_tensor(s, atom), ctx)
     t = _invariant(s, "det", one, ctx, (), 0)
     if atom.kind == "var" and active(s, ctx, atom.name, "orthogonal"):

@@ -483,10 +483,106 @@ def _closed_components(s: Session, w: _Work, ctx: Ctx) -> bool:
     return True
 
 
+def triangular(s: Session, atom: Atom, ctx: Ctx) -> int:
+    """+1 when the factor is lower triangular by the properties (X_ab = 0 unless a ≥ b), −1 when
+    upper, 0 otherwise: a variable stated so, or the inverse of one (or of its transpose)."""
+    if atom.kind == "var" and len(atom.legs) == 2 and atom.nrows == 1 and atom.legs[0] == atom.legs[1]:
+        if active(s, ctx, atom.name, "lower_triangular"):
+            return 1
+        if active(s, ctx, atom.name, "upper_triangular"):
+            return -1
+        return 0
+    if atom.kind == "inv" and atom.arg is not None and len(atom.arg.terms) == 1:
+        u = atom.arg.terms[0]
+        if u.coef != 1 or u.scalars or len(u.factors) != 1 or len(u.free) != 2 or u.free[0] == u.free[1]:
+            return 0
+        inner, legs = u.factors[0]
+        t = triangular(s, inner, ctx) if inner.kind == "var" else 0
+        if tuple(legs) == u.free:
+            return t
+        if tuple(reversed(legs)) == u.free:
+            return -t
+    return 0
+
+
+def _triangular_cycle(s: Session, w: _Work, ctx: Ctx) -> bool:
+    """Triangular factors order their indices (a lower L_ab is 0 unless a ≥ b): indices on a
+    cycle of such orders are equal, and are merged (tr(LM) = Σ_a L_aa M_aa for lower L, M)."""
+    edges: dict[int, set[int]] = {}
+    for atom, legs in w.factors:
+        t = triangular(s, atom, ctx) if len(legs) == 2 and legs[0] != legs[1] else 0
+        if t:
+            hi, lo = (legs[0], legs[1]) if t == 1 else (legs[1], legs[0])
+            edges.setdefault(hi, set()).add(lo)
+    for start in sorted(edges):
+        # a path back to start: every index on it equals start
+        stack, seen, parent = [start], {start}, {start: start}
+        while stack:
+            i = stack.pop()
+            for j in sorted(edges.get(i, ())):
+                if j == start:
+                    cycle, at = [start], i
+                    while at != start:
+                        cycle.append(at)
+                        at = parent[at]
+                    s.rule("indices ordered both ways by triangular factors are equal (L_ab M_ba = L_aa M_aa δ_ab)")
+                    keep = min(cycle)
+                    for c in cycle:
+                        w.merge(keep, c)
+                    return True
+                if j not in seen:
+                    seen.add(j)
+                    parent[j] = i
+                    stack.append(j)
+    return False
+
+
+def _reciprocal_pair(s: Session, w: _Work, k: int) -> bool:
+    """v_a · (1/v)_a = 1 where v_a is a product of factors with no other index (D_aa, x_a)."""
+    atom, legs = w.factors[k]
+    v = atom.arg
+    if v is None or len(v.terms) != 1 or len(v.legs) != 1:
+        return False
+    u = v.terms[0]
+    if u.coef != 1 or u.scalars or not u.factors or any(set(lg) != {u.free[0]} for _, lg in u.factors):
+        return False
+    for _mapping, used in _match(u.factors, w.factors, {u.free[0]: legs[0]}, k):
+        s.rule("v_a (1/v)_a = 1 entry by entry")
+        w.drop(k, *used)
+        return True
+    return False
+
+
+def _triangular_inverse_diagonal(s: Session, w: _Work, k: int, ctx: Ctx) -> bool:
+    """inv(L)_aa = 1/L_aa for a triangular L (its inverse is triangular with those diagonal entries)."""
+    atom, legs = w.factors[k]
+    assert atom.arg is not None and s.build_atom is not None
+    u = atom.arg.terms[0]
+    inner = u.factors[0][0]
+    a = s.fresh([legs[0]])[0]
+    v = simplify(s, Tensor((legs[0],), 1, (Term(Fraction(1), ((inner, (a, a)),), (), (a,)),)), ctx)
+    r = s.build_atom(s, "func", "recip", v, ctx)
+    if len(r.terms) != 1 or len(r.terms[0].factors) != 1 or r.terms[0].coef != 1 or r.terms[0].scalars:
+        return False
+    ratom, rlegs = r.terms[0].factors[0]
+    if len(rlegs) != 1 or r.terms[0].free != rlegs:
+        return False
+    s.rule("inv(L)_aa = 1/L_aa for a triangular L")
+    w.factors[k] = (ratom, (legs[0],))
+    return True
+
+
 def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
     occ = w.occurrences()
     free = set(w.free)
+    if _triangular_cycle(s, w, ctx):
+        return True
     for k, (atom, legs) in enumerate(w.factors):
+        if atom.kind == "func" and atom.name == "recip" and len(legs) == 1 and _reciprocal_pair(s, w, k):
+            return True
+        diagonal_inverse = atom.kind == "inv" and len(legs) == 2 and legs[0] == legs[1]
+        if diagonal_inverse and triangular(s, atom, ctx) and _triangular_inverse_diagonal(s, w, k, ctx):
+            return True
         if atom.kind == "var" and len(legs) == 2:
             if active(s, ctx, atom.name, "diagonal") and legs[0] != legs[1]:
                 s.rule("a diagonal D has D_ab = D_aa δ_ab")
