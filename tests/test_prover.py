@@ -221,6 +221,17 @@ RULES_TRUE = [
     ("inv(D)", "hadamard(inv(D), I(n))", {"D": (SQ, ["diagonal"])}),
     ("hadamard(D, inv(D))", "I(n)", {"D": (SQ, ["diagonal"])}),
     ("tr(hadamard(inv(L), I(n)) @ L)", "n", {"L": (SQ, ["lower_triangular", "invertible"])}),
+    # I(m*n) read as I(n*m) to add terms whose combined indices are ordered differently
+    (
+        "jacobian(kron(X, X), X)",
+        "kron(kron(I(n), K(n, m)), I(m)) @ (kron(I(m * n), vec(X)) + kron(vec(X), I(m * n)))",
+        {"X": ["m", "n"]},
+    ),
+    (
+        "kron(I(m * n), vec(X)) + kron(vec(X), I(m * n))",
+        "kron(vec(X), I(m * n)) + kron(I(m * n), vec(X))",
+        {"X": ["m", "n"]},
+    ),
 ]
 RULES_FALSE = [
     ("grad(tr(mpow(X, k)), X)", "k * mpow(X, k).T", {"X": SQ, "k": K14}),
@@ -322,6 +333,19 @@ RULES_FALSE = [
     ("hadamard(A, inv(A))", "I(n)", {"A": INV}),
     ("hadamard(D, inv(D))", "I(n)", {"D": (SQ, ["symmetric", "invertible"])}),
     ("hadamard(inv(L), I(n)) @ L", "I(n)", {"L": (SQ, ["lower_triangular", "invertible"])}),
+    # the two Kronecker products are different matrices, however I(m*n) is read
+    ("kron(I(m * n), vec(X)) + kron(vec(X), I(m * n))", "2 * kron(vec(X), I(m * n))", {"X": ["m", "n"]}),
+    ("kron(I(m * n), vec(X)) - kron(vec(X), I(m * n))", "zeros(m * n * n * m, m * n)", {"X": ["m", "n"]}),
+    (
+        "jacobian(kron(X, X), X)",
+        "kron(kron(I(n), K(n, m)), I(m)) @ (kron(I(m * n), vec(X)) - kron(vec(X), I(m * n)))",
+        {"X": ["m", "n"]},
+    ),
+    (
+        "jacobian(kron(X, X), X)",
+        "kron(kron(I(n), K(m, n)), I(m)) @ (kron(I(m * n), vec(X)) + kron(vec(X), I(m * n)))",
+        {"X": ["m", "n"]},
+    ),
     ("logdet(kron(S, T))", "m * logdet(S) + n * logdet(T)", {"S": (["m", "m"], ["spd"]), "T": (SQ, ["spd"])}),
 ]
 
