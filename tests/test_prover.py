@@ -212,6 +212,14 @@ RULES_TRUE = [
         "det(A) * det(I(k) + V.T @ inv(A) @ U)",
         {"A": INV, "U": ["n", "k"], "V": ["n", "k"]},
     ),
+    # an inverse of a sum: W_k inv(W) = I - Σ W_l inv(W)
+    (
+        "inv(A + U @ C @ V)",
+        "inv(A) - inv(A) @ U @ inv(inv(C) + V @ inv(A) @ U) @ V @ inv(A)",
+        {"A": INV, "U": ["n", "k"], "C": (["k", "k"], ["invertible"]), "V": ["k", "n"]},
+    ),
+    ("inv(I(n) + A @ B)", "I(n) - A @ inv(I(m) + B @ A) @ B", {"A": ["n", "m"], "B": ["m", "n"]}),
+    ("A @ B @ inv(I(n) + A @ B)", "I(n) - inv(I(n) + A @ B)", {"A": ["n", "m"], "B": ["m", "n"]}),
     # triangular and diagonal factors
     ("tr(L @ M)", "tr(hadamard(L, I(n)) @ hadamard(M, I(n)))", {"L": LOW, "M": LOW}),
     ("hadamard(L @ M, I(n))", "hadamard(L, I(n)) @ hadamard(M, I(n))", {"L": LOW, "M": LOW}),
@@ -323,6 +331,12 @@ RULES_FALSE = [
     ("det(A + u @ v.T)", "(1 + u.T @ inv(A) @ v) * det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
     ("det(A + u @ v.T)", "(1 + v.T @ inv(A) @ u) + det(A)", {"A": INV, "u": ["n"], "v": ["n"]}),
     ("det(A + B)", "det(A) + det(B)", {"A": INV, "B": INV}),
+    # an inverse of a sum with its terms in the wrong order, or the wrong inner sum
+    ("inv(I(n) + A @ B)", "I(n) - A @ inv(I(m) + A.T @ B.T) @ B", {"A": ["n", "m"], "B": ["m", "n"]}),
+    ("inv(I(n) + A @ B)", "I(n) - B.T @ inv(I(m) + B @ A) @ A.T", {"A": ["n", "m"], "B": ["m", "n"]}),
+    ("A @ B @ inv(I(n) + A @ B)", "I(n) - inv(I(n) + B.T @ A.T)", {"A": ["n", "m"], "B": ["m", "n"]}),
+    ("A @ B @ inv(I(n) + A @ B)", "I(n) + inv(I(n) + A @ B)", {"A": ["n", "m"], "B": ["m", "n"]}),
+    ("A @ inv(I(n) + A @ A)", "I(n) - inv(I(n) + A)", {"A": SQ}),
     # one triangular factor, or two of opposite kinds where the same kind is needed
     ("tr(L @ A)", "tr(hadamard(L, I(n)) @ hadamard(A, I(n)))", {"L": LOW, "A": SQ}),
     ("tr(L @ U)", "tr(hadamard(L, I(n)) @ hadamard(U, I(n)))", {"L": LOW, "U": UP}),

@@ -118,6 +118,8 @@ class Session:
         # literal sizes: det and inv of a k×k matrix (k a number) by traces of powers, and the
         # Cayley–Hamilton theorem on chains of one factor (a second attempt; see prove)
         self.literal = False
+        # W_k inv(W) = I − Σ_(l≠k) W_l inv(W) for an inverse of a sum (another attempt; see prove)
+        self.sum_inverse = False
 
     def fresh(self, dims: Iterable[Dim]) -> list[int]:
         out = []

@@ -101,28 +101,36 @@ def _names(tree: ast.AST) -> set[str]:
 
 
 def _attempt(c: Compiled, env: dict[str, int], max_ops: int) -> Proof:
-    """One attempt; when it fails and a variable has a literal size, a second one with the
-    literal-size rules on (det and inv by traces, Cayley–Hamilton), within the same budget."""
-    first = _attempt_once(c, env, max_ops, literal=False)
-    if first.proved or not _literal_sizes(c) or first.ops >= max_ops:
-        return first
-    second = _attempt_once(c, env, max_ops - first.ops, literal=True)
-    second.ops += first.ops
-    if second.proved:
-        assert second.certificate is not None
-        second.certificate["ops"] = second.ops
-        return second
-    return Proof(False, first.reason, second.ops)
+    """Attempts in turn, within one budget, until one proves the identity: the plain rules; then
+    with W_k inv(W) = I − Σ W_l inv(W) for inverses of sums on; then, when a variable has a
+    literal size, with the literal-size rules on (det and inv by traces, Cayley–Hamilton)."""
+    modes = [{}, {"sum_inverse": True}] + ([{"literal": True}] if _literal_sizes(c) else [])
+    used, first = 0, None
+    for mode in modes:
+        if used >= max_ops:
+            break
+        proof = _attempt_once(c, env, max_ops - used, **mode)
+        used += proof.ops
+        first = first or proof
+        if proof.proved:
+            assert proof.certificate is not None
+            proof.ops = proof.certificate["ops"] = used
+            return proof
+    assert first is not None
+    return Proof(False, first.reason, used)
 
 
 def _literal_sizes(c: Compiled) -> bool:
     return any(isinstance(d, int) and d >= 2 for v in c.identity.variables for d in v.shape or ())
 
 
-def _attempt_once(c: Compiled, env: dict[str, int], max_ops: int, literal: bool) -> Proof:
+def _attempt_once(
+    c: Compiled, env: dict[str, int], max_ops: int, literal: bool = False, sum_inverse: bool = False
+) -> Proof:
     start = time.perf_counter()
     s = Session(max_ops)
     s.literal = literal
+    s.sum_inverse = sum_inverse
     s.build_atom = atoms.build
     for var in c.identity.variables:
         if var.integer is not None:

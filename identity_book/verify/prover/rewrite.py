@@ -286,6 +286,12 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
     used = {i for _, lg in w.factors for i in lg}
     for i in w.alive - used - set(w.free):
         _count_dimension(w, s.dims[i])
+    by_sum = _sum_inverse(s, w) if s.sum_inverse else None
+    if by_sum is not None:
+        out_sum: list[Term] = []
+        for raw in by_sum:
+            out_sum.extend(_normalize(s, raw, legs, ctx))
+        return out_sum
     if s.literal:
         found = _cayley_hamilton_chain(w)
         if found is not None:
@@ -677,6 +683,70 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
                 w.merge(min(a, b), max(a, b))
             return True
     return False
+
+
+def _sum_inverse(s: Session, w: _Work) -> list[Term] | None:
+    """W inv(W) = I for a sum W = W_1 + ... + W_r: where the term of W with the most factors
+    (strictly), W_k, occurs joined to inv(W) as in W W⁻¹ (or W⁻¹ W), W_k inv(W) is replaced by
+    I − Σ_{l≠k} W_l inv(W). Each replacement has fewer factors, so this ends."""
+    occ = w.occurrences()
+    free = set(w.free)
+    scal = tuple((a, p) for a, p in w.scalars.values() if p)
+    for k, (atom, legs) in enumerate(w.factors):
+        m = atom.arg
+        if atom.kind != "inv" or m is None or len(m.terms) < 2:
+            continue
+        sizes = sorted(len(u.factors) for u in m.terms)
+        if sizes[-1] == sizes[-2]:
+            continue
+        u = max(m.terms, key=lambda t: len(t.factors))
+        if u.coef != 1 or u.scalars or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
+            continue
+        n, nm = atom.nrows, len(m.rows)
+        inv_rows, inv_cols = legs[:n], legs[n:]
+        internal = {i for _, lg in u.factors for i in lg} - set(u.free)
+        count: dict[int, int] = {}
+        for _, lg in u.factors:
+            for i in lg:
+                count[i] = count.get(i, 0) + 1
+        for right in (True, False):
+            shared_m = u.free[nm:] if right else u.free[:nm]
+            targets = inv_rows if right else inv_cols
+            if len(set(targets)) != len(targets) or any(t in free for t in targets):
+                continue
+            fixed = dict(zip(shared_m, targets, strict=True))
+            for mapping, used in _match(u.factors, w.factors, fixed, k):
+                s.tick()
+                allowed = used | {k}
+                checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
+                checks += [(mapping[b], count[b]) for b in internal]
+                if any(
+                    t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t])
+                    for t, c in checks
+                ):
+                    continue
+                s.rule("W inv(W) = I for a sum W: W_k inv(W) = I − Σ_(l≠k) W_l inv(W)")
+                keep_m = u.free[:nm] if right else u.free[nm:]
+                other = inv_cols if right else inv_rows
+                first = _Work(Term(w.coef, tuple(f for j, f in enumerate(w.factors) if j != k and j not in used)))
+                first.free = w.free
+                for mid, b in zip(keep_m, other, strict=True):
+                    a = mapping[mid]
+                    first.merge(min(a, b), max(a, b))
+                out = [Term(first.coef, tuple(first.factors), scal, first.free)]
+                rest = tuple(f for j, f in enumerate(w.factors) if j not in used)
+                kept = [mapping[x] for x in keep_m]
+                bind = kept + list(targets) if right else list(targets) + kept
+                ids = sorted({i for _, lg in rest for i in lg} | free | set(bind))
+                whole = Tensor(tuple(s.dims[i] for i in ids), 0, (Term(-w.coef, rest, scal, tuple(ids)),))
+                for ul in m.terms:
+                    if ul is u:
+                        continue
+                    wl = Tensor(m.legs, m.nrows, (ul,))
+                    prod = einsum(s, [(whole, ids), (wl, bind)], list(w.free), tuple(s.dims[i] for i in w.free), 0)
+                    out.extend(prod.terms)
+                return out
+    return None
 
 
 def _one_factor(m: Tensor) -> tuple[str, tuple[int, int], int] | None:
