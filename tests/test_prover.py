@@ -220,6 +220,13 @@ RULES_TRUE = [
     ),
     ("inv(I(n) + A @ B)", "I(n) - A @ inv(I(m) + B @ A) @ B", {"A": ["n", "m"], "B": ["m", "n"]}),
     ("A @ B @ inv(I(n) + A @ B)", "I(n) - inv(I(n) + A @ B)", {"A": ["n", "m"], "B": ["m", "n"]}),
+    # pinv of a Gram matrix and of an outer product; sqrt of a product of nonnegative factors
+    ("pinv(A.T @ A)", "pinv(A) @ pinv(A).T", {"A": ["m", "n"]}),
+    ("pinv(A @ A.T)", "pinv(A).T @ pinv(A)", {"A": ["m", "n"]}),
+    ("pinv(A)", "pinv(A.T @ A) @ A.T", {"A": ["m", "n"]}),
+    ("pinv(a @ b.T)", "b @ a.T / ((a.T @ a) * (b.T @ b))", {"a": ["m"], "b": ["n"]}),
+    ("norm(kron(A, B))", "norm(A) * norm(B)", {"A": ["m", "n"], "B": ["p", "q"]}),
+    ("sqrt(4 * (x.T @ x) * (y.T @ y) ** 3)", "2 * norm(x) * norm(y) ** 3", {"x": ["n"], "y": ["m"]}),
     # triangular and diagonal factors
     ("tr(L @ M)", "tr(hadamard(L, I(n)) @ hadamard(M, I(n)))", {"L": LOW, "M": LOW}),
     ("hadamard(L @ M, I(n))", "hadamard(L, I(n)) @ hadamard(M, I(n))", {"L": LOW, "M": LOW}),
@@ -337,6 +344,16 @@ RULES_FALSE = [
     ("A @ B @ inv(I(n) + A @ B)", "I(n) - inv(I(n) + B.T @ A.T)", {"A": ["n", "m"], "B": ["m", "n"]}),
     ("A @ B @ inv(I(n) + A @ B)", "I(n) + inv(I(n) + A @ B)", {"A": ["n", "m"], "B": ["m", "n"]}),
     ("A @ inv(I(n) + A @ A)", "I(n) - inv(I(n) + A)", {"A": SQ}),
+    # the Gram pseudo-inverse in the wrong order, an outer product's wrong normaliser, sqrt of
+    # what is not a product of nonnegative factors or of a coefficient that is not a square
+    ("pinv(A.T @ A)", "pinv(A).T @ pinv(A)", {"A": SQ}),
+    ("pinv(A @ B)", "pinv(A) @ pinv(B)", {"A": SQ, "B": SQ}),
+    ("pinv(a @ b.T)", "a @ b.T / ((a.T @ a) * (b.T @ b))", {"a": ["n"], "b": ["n"]}),
+    ("pinv(a @ b.T)", "b @ a.T / ((a.T @ a) + (b.T @ b))", {"a": ["m"], "b": ["n"]}),
+    ("pinv(a @ b.T)", "b @ a.T / (a.T @ a)", {"a": ["m"], "b": ["n"]}),
+    ("sqrt((x.T @ y) ** 2)", "x.T @ y", {"x": ["n"], "y": ["n"]}),
+    ("sqrt(2 * (x.T @ x))", "2 * norm(x)", {"x": ["n"]}),
+    ("norm(kron(A, B))", "norm(A) + norm(B)", {"A": ["m", "n"], "B": ["p", "q"]}),
     # one triangular factor, or two of opposite kinds where the same kind is needed
     ("tr(L @ A)", "tr(hadamard(L, I(n)) @ hadamard(A, I(n)))", {"L": LOW, "A": SQ}),
     ("tr(L @ U)", "tr(hadamard(L, I(n)) @ hadamard(U, I(n)))", {"L": LOW, "U": UP}),

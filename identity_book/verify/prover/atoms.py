@@ -18,6 +18,7 @@ sound rules used when one is built:
 from __future__ import annotations
 
 import itertools
+import math
 from fractions import Fraction
 
 import sympy
@@ -44,6 +45,7 @@ from identity_book.verify.prover.rewrite import (
     elementary,
     int_atom,
     mpower,
+    power,
     power_of_atom,
     reciprocal,
     simplify,
@@ -91,6 +93,31 @@ def build(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx) -> Tensor:
 def _atom(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx, legs: tuple, nrows: int, sym: int) -> Atom:
     label = f"{kind}:{name}" if name else kind
     return Atom(kind, f"{label}({tensor_key(arg)})", legs, nrows, name, arg, sym, variables_of(arg), ctx)
+
+
+def _sqrt_of_product(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor | None:
+    """sqrt(c·Π a_i^p_i) = sqrt(c)·Π sqrt(a_i)^p_i when every a_i ≥ 0 and c is a rational square."""
+    if name != "sqrt" or len(m.terms) != 1 or m.terms[0].factors:
+        return None
+    u = m.terms[0]
+    if u.coef <= 0 or not u.scalars or not all(_nonnegative_atom(a) for a, _ in u.scalars):
+        return None
+    if len(u.scalars) == 1 and u.scalars[0][1] == 1 and u.coef == 1:
+        return None
+    num, den = _rational_sqrt(u.coef.numerator), _rational_sqrt(u.coef.denominator)
+    if num is None or den is None:
+        return None
+    s.rule("sqrt(xy) = sqrt(x) sqrt(y) for x, y ≥ 0")
+    out = scalar(Fraction(num, den))
+    for a, p in u.scalars:
+        root = func(s, "sqrt", simplify(s, Tensor((), 0, (Term(Fraction(1), (), ((a, 1),), ()),)), ctx), ctx)
+        out = _mul_scalars(s, out, power(s, root, p, ctx), ctx)
+    return out
+
+
+def _rational_sqrt(n: int) -> int | None:
+    r = math.isqrt(n)
+    return r if r * r == n else None
 
 
 def _nonnegative_term(u: Term) -> bool:
@@ -286,6 +313,21 @@ def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         ids = s.fresh(m.legs)
         norm2 = simplify(s, einsum(s, [(m, ids), (m, ids)], [], (), 0), ctx)
         return _times(s, reciprocal(s, norm2, ctx), transpose(m), ctx)
+    gram_of = _gram(m)
+    if gram_of is not None:
+        atom, left = gram_of
+        s.rule("pinv(AᵀA) = pinv(A) pinv(A)ᵀ and pinv(AAᵀ) = pinv(A)ᵀ pinv(A)")
+        p = pinv(s, simplify(s, atom_tensor(s, atom), ctx), ctx)
+        pt = transpose(p)
+        return simplify(s, matmul(s, p, pt) if left else matmul(s, pt, p), ctx)
+    if len(m.legs) == 2 and m.nrows == 1 and len(m.terms) == 1:
+        outer = _outer(s, m.terms[0], m.legs)
+        if outer is not None:
+            s.rule("pinv(abᵀ) = baᵀ / ((aᵀa)(bᵀb))")
+            a, b = outer
+            ia, ib = s.fresh(a.legs), s.fresh(b.legs)
+            norms = einsum(s, [(a, ia), (a, ia), (b, ib), (b, ib)], [], (), 0)
+            return _times(s, reciprocal(s, norms, ctx), matmul(s, b, transpose(a)), ctx)
     single = _one_var(m)
     if single is not None:
         atom, flipped = single
@@ -310,6 +352,25 @@ def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         s.rule("pinv(pinv(A)) = A")
         return transpose(one[0].arg) if one[1] else one[0].arg
     return _oriented(s, "pinv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _gram(m: Tensor) -> tuple[Atom, bool] | None:
+    """(A, True) when ``m`` is AᵀA for a matrix variable A, (A, False) when it is AAᵀ."""
+    if len(m.terms) != 1 or len(m.legs) != 2 or m.nrows != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 2 or u.free[0] == u.free[1]:
+        return None
+    (a1, l1), (a2, l2) = u.factors
+    if a1.key != a2.key or a1.kind != "var" or len(l1) != 2 or a1.nrows != 1:
+        return None
+    r, c = u.free
+    for x, y in ((l1, l2), (l2, l1)):
+        if x[0] == y[0] and x[0] not in u.free and x[1] == r and y[1] == c:
+            return a1, True  # Σ_x A_xr A_xc
+        if x[1] == y[1] and x[1] not in u.free and x[0] == r and y[0] == c:
+            return a1, False  # Σ_x A_rx A_cx
+    return None
 
 
 def _one_atom(m: Tensor) -> tuple[Atom, bool] | None:
@@ -657,9 +718,13 @@ def _logdet_link(s: Session, atom: Atom, ctx: Ctx, kind: str) -> Tensor:
 # -- functions ---------------------------------------------------------------------------------
 def func(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor:
     """An elementwise (or scalar) function: log, exp, sqrt, abs, recip, logabs, pow:q."""
+    m = simplify(s, m, ctx)
     if not m.legs:
         if name == "recip":
             return reciprocal(s, m, ctx)
+        split = _sqrt_of_product(s, name, m, ctx)
+        if split is not None:
+            return split
         if name == "abs" and m.terms and all(_nonnegative_term(u) for u in m.terms):
             s.rule("abs(t) = t for t a sum of squares (positive coefficients, squared networks, even powers)")
             return m

@@ -80,7 +80,10 @@ def unit_atom(label: str, dim: Dim) -> Atom:
 
 
 def tensor_key(t: Tensor) -> str:
-    """The canonical form of a simplified tensor (its terms are in key order)."""
+    """The canonical form of a simplified tensor (its terms are in key order). A term without its
+    canonical form has no key: an error, never a key shared by different tensors."""
+    if any(u.key is None for u in t.terms):
+        raise Unsupported("internal: the canonical form of a tensor that is not simplified")
     return repr((tuple(repr(d) for d in t.legs), t.nrows, tuple((u.key, str(u.coef)) for u in t.terms)))
 
 
