@@ -1,17 +1,20 @@
 """Benchmark: the prover for all sizes on the whole catalogue, and the verification rate with it.
 
-Usage: python bench/bench_prover.py [--jobs N] [--no-verify] [PATH]
+Usage: python bench/bench_prover.py [--jobs N] [--no-verify] [--list] [--why] [PATH]
 
 Prints how many identities are eligible (no numeric-only function: eigvals, expm, logm), the
 fraction of those the prover proves for all sizes, the chapter-2 derivative identities it
 proves, the time per identity, and the whole catalogue's cold verification rate with every level
-(numeric, exact, prover, symbolic, derivation; no cache), then a JSON summary.
+(numeric, exact, prover, symbolic, derivation; no cache), then a JSON summary. ``--why`` groups
+the eligible identities not proved by the reason the prover gives (numbers left out), largest
+group first, with the chapter-2 derivatives marked.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import time
 from pathlib import Path
@@ -32,11 +35,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-verify", action="store_true", help="skip the cold verification run")
     parser.add_argument("--list", action="store_true", help="print every eligible identity not proved, and why")
+    parser.add_argument("--why", action="store_true", help="group the eligible identities not proved by reason")
     args = parser.parse_args()
     catalogue = load_catalogue(Path(args.path))
     eligible = proved = chapter2 = chapter2_proved = errata_proved = 0
     times: list[tuple[float, str]] = []
     missed: list[str] = []
+    groups: dict[str, list[str]] = {}
     for ident in catalogue:
         c = compile_identity(ident)
         ops = {n.op for side in (c.lhs, c.rhs) for n in side.walk()}
@@ -49,9 +54,11 @@ def main() -> None:
         if not ops & NUMERIC_ONLY:
             eligible += 1
             proved += proof.proved
-            if not proof.proved:
-                missed.append(f"{ident.id}: {proof.reason}")
-        if Path(ident.file).parts[-2].startswith("02-") and c.lhs.op in DERIVATIVES:
+        derivative = Path(ident.file).parts[-2].startswith("02-") and c.lhs.op in DERIVATIVES
+        if not ops & NUMERIC_ONLY and not proof.proved:
+            missed.append(f"{ident.id}: {proof.reason}")
+            groups.setdefault(re.sub(r"\d+", "N", proof.reason), []).append(ident.id + ("*" if derivative else ""))
+        if derivative:
             chapter2 += 1
             chapter2_proved += proof.proved
     seconds = [t for t, _ in times]
@@ -79,6 +86,10 @@ def main() -> None:
     )
     if args.list:
         print("\n".join(missed))
+    if args.why:
+        print("\nnot proved, by reason (* a chapter-2 derivative):")
+        for reason, ids in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+            print(f"{len(ids):4d}  {reason}\n      {', '.join(ids)}")
     if not args.no_verify:
         start = time.perf_counter()
         results = verify_many(catalogue.identities, Settings(), args.jobs)

@@ -13,7 +13,7 @@ from identity_book.catalogue.records import Identity
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 
-VERIFIER_VERSION = "8"  # 8: the prover for all sizes (Result.proof), typed reports
+VERIFIER_VERSION = "9"  # 8: the prover for all sizes (Result.proof), typed reports; 9: prover cases, multiplying out
 
 
 class Cache:

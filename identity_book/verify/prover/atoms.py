@@ -17,7 +17,11 @@ sound rules used when one is built:
 
 from __future__ import annotations
 
+import itertools
+import math
 from fractions import Fraction
+
+import sympy
 
 from identity_book.verify.prover.network import (
     Atom,
@@ -28,17 +32,26 @@ from identity_book.verify.prover.network import (
     atom_tensor,
     einsum,
     identity,
+    kron,
     matmul,
     scalar,
     transpose,
 )
 from identity_book.verify.prover.rewrite import (
+    LITERAL_CH,
+    LITERAL_DET,
     Ctx,
     active,
+    elementary,
+    int_atom,
+    mpower,
+    power,
     power_of_atom,
     reciprocal,
     simplify,
+    spower,
     tensor_key,
+    triangular,
     var_atom,
     variables_of,
 )
@@ -80,6 +93,54 @@ def build(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx) -> Tensor:
 def _atom(s: Session, kind: str, name: str, arg: Tensor, ctx: Ctx, legs: tuple, nrows: int, sym: int) -> Atom:
     label = f"{kind}:{name}" if name else kind
     return Atom(kind, f"{label}({tensor_key(arg)})", legs, nrows, name, arg, sym, variables_of(arg), ctx)
+
+
+def _sqrt_of_product(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor | None:
+    """sqrt(c·Π a_i^p_i) = sqrt(c)·Π sqrt(a_i)^p_i when every a_i ≥ 0 and c is a rational square."""
+    if name != "sqrt" or len(m.terms) != 1 or m.terms[0].factors:
+        return None
+    u = m.terms[0]
+    if u.coef <= 0 or not u.scalars or not all(_nonnegative_atom(a) for a, _ in u.scalars):
+        return None
+    if len(u.scalars) == 1 and u.scalars[0][1] == 1 and u.coef == 1:
+        return None
+    num, den = _rational_sqrt(u.coef.numerator), _rational_sqrt(u.coef.denominator)
+    if num is None or den is None:
+        return None
+    s.rule("sqrt(xy) = sqrt(x) sqrt(y) for x, y ≥ 0")
+    out = scalar(Fraction(num, den))
+    for a, p in u.scalars:
+        root = func(s, "sqrt", simplify(s, Tensor((), 0, (Term(Fraction(1), (), ((a, 1),), ()),)), ctx), ctx)
+        out = _mul_scalars(s, out, power(s, root, p, ctx), ctx)
+    return out
+
+
+def _rational_sqrt(n: int) -> int | None:
+    r = math.isqrt(n)
+    return r if r * r == n else None
+
+
+def _nonnegative_term(u: Term) -> bool:
+    """A term that is ≥ 0 at every real point: a positive coefficient, no legged factor, and
+    scalar factors each a square (an even power), or an atom that is ≥ 0 (exp, sqrt, abs, a closed
+    network whose factors come in identical pairs: a sum of products of squares)."""
+    if u.coef <= 0 or u.factors or u.free:
+        return False
+    return all(p % 2 == 0 or _nonnegative_atom(a) for a, p in u.scalars)
+
+
+def _nonnegative_atom(a: Atom) -> bool:
+    if a.kind == "func" and a.name in ("exp", "sqrt", "abs"):
+        return True
+    if a.kind == "net" and a.arg is not None and len(a.arg.terms) == 1:
+        inner = a.arg.terms[0]
+        if inner.coef <= 0 or inner.free or not _nonnegative_term(Term(inner.coef, (), inner.scalars)):
+            return False
+        counts: dict[tuple[str, tuple[int, ...]], int] = {}
+        for atom, legs in inner.factors:
+            counts[(atom.key, legs)] = counts.get((atom.key, legs), 0) + 1
+        return all(c % 2 == 0 for c in counts.values())
+    return False
 
 
 def _oriented(s: Session, kind: str, name: str, m: Tensor, ctx: Ctx, legs: tuple, nrows: int) -> Tensor:
@@ -172,6 +233,22 @@ def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         return reciprocal(s, m, ctx)
     if m.rows != m.cols:
         raise Unsupported("the inverse of a matrix whose combined indices are ordered differently")
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        s.rule("inv(A⊗B) = inv(A)⊗inv(B) for square A, B")
+        return simplify(s, kron(s, inverse(s, split[0], ctx), inverse(s, split[1], ctx)), ctx)
+    k = _literal_size(s, m, LITERAL_CH)
+    if k:
+        # Cayley–Hamilton: inv(M) = (−1)^(k−1) / e_k · Σ_j (−1)^j e_j M^(k−1−j)
+        s.rule(f"inv(M) = adj(M)/det(M) for a {k}×{k} matrix, by Cayley–Hamilton")
+        e = elementary(s, m, k, ctx)
+        terms: tuple[Term, ...] = ()
+        for j in range(k):
+            part = _times(s, Tensor((), 0, scale_terms(e[j], (-1) ** j)), mpower(s, m, k - 1 - j, ctx), ctx)
+            terms += part.terms
+        adj = simplify(s, Tensor(m.legs, m.nrows, terms), ctx)
+        det_m = Tensor((), 0, scale_terms(e[k], (-1) ** (k - 1)))
+        return _times(s, reciprocal(s, det_m, ctx), adj, ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
@@ -185,7 +262,23 @@ def inverse(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
             s.rule("inv(cA) = inv(A)/c")
             out = _times(s, reciprocal(s, _scalar_factor(coef, scalars), ctx), out, ctx)
         return out
+    diagonal = _diagonal_vector(m)
+    if diagonal is not None:
+        s.rule("inv(diag(v)) = diag(1/v)")
+        r = func(s, "recip", simplify(s, diagonal, ctx), ctx)
+        ids = s.fresh(r.legs)
+        return simplify(s, einsum(s, [(r, ids)], ids + ids, m.legs, 1), ctx)
     return _oriented(s, "inv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _diagonal_vector(m: Tensor) -> Tensor | None:
+    """v when ``m`` is one term diag(v): its row and column are one index."""
+    if len(m.terms) != 1 or len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1]:
+        return None
+    u = m.terms[0]
+    if u.free[0] != u.free[1] or not u.factors:
+        return None
+    return Tensor((m.legs[0],), 1, (Term(u.coef, u.factors, u.scalars, (u.free[0],)),))
 
 
 def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
@@ -204,6 +297,10 @@ def _inverse_link(s: Session, link: Link, ctx: Ctx) -> Tensor:
 
 # -- pseudo-inverse ----------------------------------------------------------------------------
 def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
+    split = kron_split(s, m, ctx)
+    if split is not None:
+        s.rule("pinv(A⊗B) = pinv(A)⊗pinv(B)")
+        return simplify(s, kron(s, pinv(s, split[0], ctx), pinv(s, split[1], ctx)), ctx)
     if len(m.terms) == 1 and (m.terms[0].coef != 1 or m.terms[0].scalars) and m.legs:
         u = m.terms[0]
         s.rule("pinv(cA) = pinv(A)/c")
@@ -216,6 +313,21 @@ def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         ids = s.fresh(m.legs)
         norm2 = simplify(s, einsum(s, [(m, ids), (m, ids)], [], (), 0), ctx)
         return _times(s, reciprocal(s, norm2, ctx), transpose(m), ctx)
+    gram_of = _gram(m)
+    if gram_of is not None:
+        atom, left = gram_of
+        s.rule("pinv(AᵀA) = pinv(A) pinv(A)ᵀ and pinv(AAᵀ) = pinv(A)ᵀ pinv(A)")
+        p = pinv(s, simplify(s, atom_tensor(s, atom), ctx), ctx)
+        pt = transpose(p)
+        return simplify(s, matmul(s, p, pt) if left else matmul(s, pt, p), ctx)
+    if len(m.legs) == 2 and m.nrows == 1 and len(m.terms) == 1:
+        outer = _outer(s, m.terms[0], m.legs)
+        if outer is not None:
+            s.rule("pinv(abᵀ) = baᵀ / ((aᵀa)(bᵀb))")
+            a, b = outer
+            ia, ib = s.fresh(a.legs), s.fresh(b.legs)
+            norms = einsum(s, [(a, ia), (a, ia), (b, ib), (b, ib)], [], (), 0)
+            return _times(s, reciprocal(s, norms, ctx), matmul(s, b, transpose(a)), ctx)
     single = _one_var(m)
     if single is not None:
         atom, flipped = single
@@ -240,6 +352,25 @@ def pinv(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
         s.rule("pinv(pinv(A)) = A")
         return transpose(one[0].arg) if one[1] else one[0].arg
     return _oriented(s, "pinv", "", m, ctx, m.cols + m.rows, len(m.cols))
+
+
+def _gram(m: Tensor) -> tuple[Atom, bool] | None:
+    """(A, True) when ``m`` is AᵀA for a matrix variable A, (A, False) when it is AAᵀ."""
+    if len(m.terms) != 1 or len(m.legs) != 2 or m.nrows != 1:
+        return None
+    u = m.terms[0]
+    if u.coef != 1 or u.scalars or len(u.factors) != 2 or u.free[0] == u.free[1]:
+        return None
+    (a1, l1), (a2, l2) = u.factors
+    if a1.key != a2.key or a1.kind != "var" or len(l1) != 2 or a1.nrows != 1:
+        return None
+    r, c = u.free
+    for x, y in ((l1, l2), (l2, l1)):
+        if x[0] == y[0] and x[0] not in u.free and x[1] == r and y[1] == c:
+            return a1, True  # Σ_x A_xr A_xc
+        if x[1] == y[1] and x[1] not in u.free and x[0] == r and y[0] == c:
+            return a1, False  # Σ_x A_rx A_cx
+    return None
 
 
 def _one_atom(m: Tensor) -> tuple[Atom, bool] | None:
@@ -269,22 +400,233 @@ def det(s: Session, m: Tensor, ctx: Ctx) -> Tensor:
     if not m.legs:
         s.rule("det of a 1×1 matrix is its entry")
         return m
+    k = _literal_size(s, m, LITERAL_DET)
+    if k:
+        s.rule(f"det(M) = e_{k}(M) for a {k}×{k} matrix, by Newton's identities in tr(M^i)")
+        return elementary(s, m, k, ctx)[k]
+    of_sum = _det_of_sum(s, m, ctx)
+    if of_sum is not None:
+        return of_sum
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        p, q = split
+        s.rule("det(A⊗B) = det(A)^m det(B)^n for A n×n, B m×m")
+        dp, dq = det(s, p, ctx), det(s, q, ctx)
+        return _mul_scalars(s, spower(s, dp, _dim_expr(q.rows[0]), ctx), spower(s, dq, _dim_expr(p.rows[0]), ctx), ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
         dim = m.rows[0]
-        if (coef == 1 and not scalars) or isinstance(dim, int):
-            if len(links) > 1:
-                s.rule("det(AB) = det(A) det(B) for square A, B")
-            out = scalar(1)
-            if coef != 1 or scalars:
-                assert isinstance(dim, int)
-                s.rule("det(cA) = c^n det(A) for a literal size n")
-                out = Tensor((), 0, (Term(coef**dim, (), tuple((a, p * dim) for a, p in scalars), ()),))
-            for atom, _flipped in links:
-                out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
-            return out
+        if len(links) > 1:
+            s.rule("det(AB) = det(A) det(B) for square A, B")
+        out = scalar(1)
+        if (coef != 1 or scalars) and isinstance(dim, int):
+            s.rule("det(cA) = c^n det(A) for a literal size n")
+            out = Tensor((), 0, (Term(coef**dim, (), tuple((a, p * dim) for a, p in scalars), ()),))
+        elif coef != 1 or scalars:
+            s.rule("det(cA) = c^n det(A) for an n×n A")
+            out = spower(s, _scalar_factor(coef, scalars), sympy.Symbol(str(dim)), ctx)
+        for atom, _flipped in links:
+            out = _mul_scalars(s, out, _det_link(s, atom, ctx), ctx)
+        return out
     return _invariant(s, "det", m, ctx, (), 0)
+
+
+# -- determinants of sums: Sylvester's theorem and the determinant lemma ---------------------------
+MAX_RANK = 3  # det(I + a₁b₁ᵀ + ... + a_kb_kᵀ) by the k×k determinant det(I_k + [b_sᵀ a_t]) up to this k
+
+
+def _is_identity_term(u: Term) -> bool:
+    return not u.factors and len(u.free) == 2 and u.free[0] == u.free[1]
+
+
+def _det_of_sum(s: Session, m: Tensor, ctx: Ctx) -> Tensor | None:
+    """det of a square sum (one leg each side), by
+    - det(c·I_n) = c^n when every term is a multiple of I (c a sum of scalars);
+    - Sylvester: det(I_n + Σ_t a_t b_tᵀ) = det(I_k + [b_sᵀ a_t]_st) (k ≤ MAX_RANK), and
+      det(I_m + PQ) = det(I_d + QP) for one term cut through one index of size d, towards the
+      least canonical form among the cuts;
+    - the lemma: det(A + R) = det(A) det(I + inv(A) R) for a term A that is invertible by its
+      properties (a variable stated invertible, SPD or orthogonal, or an inverse)."""
+    if len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1] or len(m.terms) < 2:
+        return None
+    dim = m.rows[0]
+    ident = [u for u in m.terms if _is_identity_term(u)]
+    rest = [u for u in m.terms if not _is_identity_term(u)]
+    if not rest and ident and not (len(ident) == 1 and ident[0].coef == 1 and not ident[0].scalars):
+        s.rule("det(c·I_n) = c^n")
+        c = simplify(s, Tensor((), 0, tuple(Term(u.coef, (), u.scalars, ()) for u in ident)), ctx)
+        return spower(s, c, _dim_expr(dim), ctx)
+    if len(ident) == 1 and ident[0].coef == 1 and not ident[0].scalars and rest:
+        outers = [_outer(s, u, m.legs) for u in rest]
+        if all(o is not None for o in outers) and len(outers) <= MAX_RANK:
+            return _sylvester_rank(s, [o for o in outers if o is not None], ctx)
+        if len(rest) == 1:
+            return _sylvester_cut(s, m, rest[0], ctx)
+        return None
+    if ident:
+        return None
+    for u in sorted(m.terms, key=lambda t: t.key or ""):
+        a = _invertible_term(s, u, m.legs, ctx)
+        if a is None:
+            continue
+        s.rule("det(A + R) = det(A) det(I + inv(A) R) for an invertible A")
+        others = Tensor(m.legs, 1, tuple(t for t in m.terms if t is not u))
+        inner = simplify(s, matmul(s, inverse(s, a, ctx), others), ctx)
+        shifted = simplify(s, Tensor(m.legs, 1, identity(s, (dim,)).terms + inner.terms), ctx)
+        return _mul_scalars(s, det(s, a, ctx), det(s, shifted, ctx), ctx)
+    return None
+
+
+def _invertible_term(s: Session, u: Term, legs: tuple, ctx: Ctx) -> Tensor | None:
+    if u.coef != 1 or u.scalars:
+        return None
+    t = Tensor(legs, 1, (u,))
+    one = _one_atom(t)
+    if one is None:
+        return None
+    atom = one[0]
+    ok = atom.kind == "inv" or (atom.kind == "var" and any(active(s, ctx, atom.name, p) for p in INVERTIBLE))
+    return simplify(s, t, ctx) if ok and atom.legs[0] == atom.legs[-1] else None
+
+
+def _components(u: Term, starts: list[int], skip: int | None = None) -> list[set[int]]:
+    """For each start index, the factors reachable from it (not through index ``skip``)."""
+    out = []
+    for start in starts:
+        seen: set[int] = set()
+        frontier = {start}
+        reached: set[int] = set()
+        while frontier:
+            i = frontier.pop()
+            seen.add(i)
+            for k, (_, legs) in enumerate(u.factors):
+                if i in legs and k not in reached:
+                    reached.add(k)
+                    frontier |= {j for j in legs if j not in seen and j != skip}
+        out.append(reached)
+    return out
+
+
+def _outer(s: Session, u: Term, legs: tuple) -> tuple[Tensor, Tensor] | None:
+    """(a, b) when the term is a bᵀ entrywise, a_i b_j: no factor joins its row and column."""
+    i, j = u.free
+    if i == j:
+        return None
+    left, right = _components(u, [i, j])
+    if left & right or len(left | right) != len(u.factors):
+        return None
+    a = Term(u.coef, tuple(u.factors[k] for k in sorted(left)), u.scalars, (i,))
+    b = Term(Fraction(1), tuple(u.factors[k] for k in sorted(right)), (), (j,))
+    return Tensor((legs[0],), 1, (a,)), Tensor((legs[1],), 1, (b,))
+
+
+def _sylvester_rank(s: Session, outers: list[tuple[Tensor, Tensor]], ctx: Ctx) -> Tensor:
+    k = len(outers)
+    s.rule("det(I + Σ a_t b_tᵀ) = det(I_k + [b_sᵀ a_t]) (Sylvester)")
+    g: list[list[Tensor]] = []
+    for _, b in outers:
+        row = []
+        for a, _ in outers:
+            ids = s.fresh(a.legs)
+            row.append(simplify(s, einsum(s, [(b, ids), (a, ids)], [], (), 0), ctx))
+        g.append(row)
+    for t in range(k):
+        g[t][t] = simplify(s, Tensor((), 0, (*g[t][t].terms, Term(Fraction(1)))), ctx)
+    total: tuple[Term, ...] = ()
+    for perm in itertools.permutations(range(k)):
+        sign = 1
+        for x in range(k):
+            for y in range(x + 1, k):
+                if perm[x] > perm[y]:
+                    sign = -sign
+        prod = scalar(sign)
+        for x in range(k):
+            prod = _mul_scalars(s, prod, g[x][perm[x]], ctx)
+        total += prod.terms
+    return simplify(s, Tensor((), 0, total), ctx)
+
+
+def _sylvester_cut(s: Session, m: Tensor, u: Term, ctx: Ctx) -> Tensor | None:
+    i, j = u.free
+    if i == j:
+        return None
+    counts: dict[int, int] = {}
+    for _, legs in u.factors:
+        for x in legs:
+            counts[x] = counts.get(x, 0) + 1
+    best: tuple[str, Tensor] | None = None
+    for c in sorted(x for x, n in counts.items() if n == 2 and x not in (i, j)):
+        left, right = _components(u, [i, j], skip=c)
+        if left & right or len(left | right) != len(u.factors):
+            continue
+        if not any(c in u.factors[k][1] for k in left) or not any(c in u.factors[k][1] for k in right):
+            continue
+        d = s.dims[c]
+        p = Tensor((m.legs[0], d), 1, (Term(u.coef, tuple(u.factors[k] for k in sorted(left)), u.scalars, (i, c)),))
+        q = Tensor((d, m.legs[1]), 1, (Term(Fraction(1), tuple(u.factors[k] for k in sorted(right)), (), (c, j)),))
+        qp = simplify(s, matmul(s, q, p), ctx)
+        cand = simplify(s, Tensor((d, d), 1, identity(s, (d,)).terms + qp.terms), ctx)
+        key = tensor_key(cand)
+        if best is None or key < best[0]:
+            best = (key, cand)
+    if best is None or best[0] >= tensor_key(m):
+        return None
+    s.rule("det(I_m + PQ) = det(I_d + QP) (Sylvester)")
+    return det(s, best[1], ctx)
+
+
+def _dim_expr(d: object) -> sympy.Expr:
+    return sympy.Integer(d) if isinstance(d, int) else sympy.Symbol(str(d))
+
+
+def _square(t: Tensor) -> bool:
+    return len(t.legs) == 2 and t.nrows == 1 and t.legs[0] == t.legs[1]
+
+
+def kron_split(s: Session, m: Tensor, ctx: Ctx) -> tuple[Tensor, Tensor] | None:
+    """(P, Q) when ``m`` (row legs (r, r'), column legs (c, c')) is one term P ⊗ Q: its factors
+    fall into two parts that share no index, one joined to the free r and c only, the other to
+    r' and c' only (the coefficient and scalar factors go with P)."""
+    if len(m.terms) != 1 or m.nrows != 2 or len(m.legs) != 4:
+        return None
+    u = m.terms[0]
+    r0, r1, c0, c1 = u.free
+    if {r0, c0} & {r1, c1}:
+        return None
+    side: dict[int, int] = {r0: 0, c0: 0, r1: 1, c1: 1}
+    parts: list[list[tuple[Atom, tuple[int, ...]]]] = [[], []]
+    pending = list(u.factors)
+    while pending:
+        progress = False
+        for f in list(pending):
+            sides = {side[i] for i in f[1] if i in side}
+            if len(sides) > 1:
+                return None
+            if sides:
+                k = sides.pop()
+                for i in f[1]:
+                    side[i] = k
+                parts[k].append(f)
+                pending.remove(f)
+                progress = True
+        if not progress:
+            return None  # a part joined to no free index (not simplified): leave it
+    p = Tensor((m.legs[0], m.legs[2]), 1, (Term(u.coef, tuple(parts[0]), u.scalars, (r0, c0)),))
+    q = Tensor((m.legs[1], m.legs[3]), 1, (Term(Fraction(1), tuple(parts[1]), (), (r1, c1)),))
+    return simplify(s, p, ctx), simplify(s, q, ctx)
+
+
+def _literal_size(s: Session, m: Tensor, sizes: tuple[int, ...]) -> int:
+    """k when literal sizes are on and ``m`` is k×k with k a number in ``sizes``; else 0."""
+    if not s.literal or len(m.legs) != 2 or m.nrows != 1 or m.legs[0] != m.legs[1]:
+        return 0
+    k = m.legs[0]
+    return k if isinstance(k, int) and k in sizes else 0
+
+
+def scale_terms(t: Tensor, c: int) -> tuple[Term, ...]:
+    return tuple(u.with_coef(u.coef * c) for u in t.terms)
 
 
 def _mul_scalars(s: Session, a: Tensor, b: Tensor, ctx: Ctx) -> Tensor:
@@ -295,6 +637,11 @@ def _det_link(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
     if atom.kind == "inv" and atom.arg is not None:
         s.rule("det(inv(A)) = 1/det(A)")
         return reciprocal(s, det(s, atom.arg, ctx), ctx)
+    if triangular(s, atom, ctx):
+        s.rule("det(L) = det(L ∘ I) for a triangular L")
+        a = s.fresh([atom.legs[0]])[0]
+        diag = simplify(s, Tensor(atom.legs, 1, (Term(Fraction(1), ((atom, (a, a)),), (), (a, a)),)), ctx)
+        return _invariant(s, "det", diag, ctx, (), 0)
     one = simplify(s, atom_tensor(s, atom), ctx)
     t = _invariant(s, "det", one, ctx, (), 0)
     if atom.kind == "var" and active(s, ctx, atom.name, "orthogonal"):
@@ -311,6 +658,17 @@ def _orthogonal_det(atom: Atom) -> Atom:
 def logdet(s: Session, m: Tensor, ctx: Ctx, kind: str) -> Tensor:
     if not m.legs:
         return func(s, "log" if kind == "logdet" else "logabs", m, ctx)
+    split = kron_split(s, m, ctx)
+    if split is not None and _square(split[0]) and _square(split[1]):
+        p, q = split
+        if kind == "logabsdet" or (_positive_det(s, p, ctx) and _positive_det(s, q, ctx)):
+            s.rule(
+                f"{kind}(A⊗B) = m {kind}(A) + n {kind}(B) for A n×n, B m×m"
+                + (" with det > 0" if kind == "logdet" else "")
+            )
+            lp = _times(s, _dim_tensor(s, q.rows[0]), logdet(s, p, ctx, kind), ctx)
+            lq = _times(s, _dim_tensor(s, p.rows[0]), logdet(s, q, ctx, kind), ctx)
+            return simplify(s, _sum(lp, lq), ctx)
     found = chain(m)
     if found is not None:
         coef, scalars, links = found
@@ -327,6 +685,16 @@ def logdet(s: Session, m: Tensor, ctx: Ctx, kind: str) -> Tensor:
 
 def _sum(a: Tensor, b: Tensor) -> Tensor:
     return Tensor((), 0, a.terms + b.terms)
+
+
+def _positive_det(s: Session, t: Tensor, ctx: Ctx) -> bool:
+    """Whether det(t) > 0 follows from the properties: t a product of SPD factors (or inverses)."""
+    found = chain(t)
+    return found is not None and found[0] == 1 and not found[1] and all(_positive(s, a, ctx) for a, _ in found[2])
+
+
+def _dim_tensor(s: Session, d: object) -> Tensor:
+    return scalar(d) if isinstance(d, int) else atom_tensor(s, int_atom(str(d)))
 
 
 def _positive(s: Session, atom: Atom, ctx: Ctx) -> bool:
@@ -350,9 +718,16 @@ def _logdet_link(s: Session, atom: Atom, ctx: Ctx, kind: str) -> Tensor:
 # -- functions ---------------------------------------------------------------------------------
 def func(s: Session, name: str, m: Tensor, ctx: Ctx) -> Tensor:
     """An elementwise (or scalar) function: log, exp, sqrt, abs, recip, logabs, pow:q."""
+    m = simplify(s, m, ctx)
     if not m.legs:
         if name == "recip":
             return reciprocal(s, m, ctx)
+        split = _sqrt_of_product(s, name, m, ctx)
+        if split is not None:
+            return split
+        if name == "abs" and m.terms and all(_nonnegative_term(u) for u in m.terms):
+            s.rule("abs(t) = t for t a sum of squares (positive coefficients, squared networks, even powers)")
+            return m
         atom = Atom("func", f"func:{name}({tensor_key(m)})", (), 0, name, m, 0, variables_of(m), ctx)
         return power_of_atom(s, atom, 1, ctx)
     if name == "recip" and len(m.terms) == 1 and not m.terms[0].factors and len(set(m.terms[0].free)) == len(m.legs):

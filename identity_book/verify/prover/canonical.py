@@ -152,6 +152,8 @@ def atom_text(atom: Atom) -> str:
         return f"e[{atom.name}]"
     if atom.kind == "net":
         return f"({inner_text(atom)})"
+    if atom.kind == "spow":
+        return f"({inner_text(atom)})^({atom.name})"
     label = {"recip": "1/", "func": f"{atom.name}", "sign": "det"}.get(atom.kind, atom.kind)
     return f"{label}({inner_text(atom)})"
 

@@ -11,8 +11,11 @@ each atom has its differential:
 - log x: dx / x; exp x: exp(x) dx; sqrt x: dx / (2 sqrt x); x^q: q x^q dx / x; elementwise on
   matrices the same, entry by entry (a shared index: a Hadamard product with dM).
 
-pinv, expm, logm, eigvals, rank and abs have no rule here: a derivative through one of them is
-not proved. The context must switch off the properties of X (see :mod:`.rewrite`).
+- tr(expm(M)): d tr(expm(M)) = tr(expm(M) dM) (the trace of expm only).
+
+pinv, logm, eigvals, rank, abs and expm other than in a trace have no rule here: a derivative
+through one of them is not proved (abs of a sum of squares is the sum itself: see atoms). The
+context must switch off the properties of X (see :mod:`.rewrite`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,9 @@ def derivative(s: Session, t: Tensor, x: str, ctx: Ctx) -> Tensor:
             if x not in atom.variables:
                 continue
             rest = Term(u.coef, u.factors[:k] + u.factors[k + 1 :], u.scalars, u.free)
+            if _traced(u, k):
+                out.extend(_trace_of_function(s, atom, rest, x, xs, ctx))
+                continue
             da = atom_derivative(s, atom, x, ctx)
             out.extend(_attach(s, u, rest, da, list(legs) + xs, xs))
         for k, (atom, p) in enumerate(u.scalars):
@@ -58,6 +64,28 @@ def derivative(s: Session, t: Tensor, x: str, ctx: Ctx) -> Tensor:
             out.extend(_attach(s, u, rest, da, xs, xs))
         s.tick()
     return simplify(s, Tensor(t.legs + xlegs, t.nrows, tuple(out)), ctx)
+
+
+def _traced(u: Term, k: int) -> bool:
+    """Whether factor k is tr(f(M)) for f = expm: its two legs one summed index, in no other factor."""
+    atom, legs = u.factors[k]
+    if atom.kind != "expm" or len(legs) != 2 or legs[0] != legs[1] or legs[0] in u.free:
+        return False
+    return all(legs[0] not in lg for j, (_, lg) in enumerate(u.factors) if j != k)
+
+
+def _trace_of_function(s: Session, atom: Atom, rest: Term, x: str, xs: list[int], ctx: Ctx) -> tuple[Term, ...]:
+    """d tr(expm(M)) = tr(expm(M) dM), times the rest of the term."""
+    m = atom.arg
+    assert m is not None
+    s.rule("d tr(expm(M)) = tr(expm(M) dM)")
+    dm = derivative(s, m, x, ctx)
+    p, q = s.fresh(m.rows), s.fresh(m.cols)
+    grad = einsum(s, [(atom_tensor(s, atom), p + q), (dm, q + p + xs)], xs, tuple(s.dims[i] for i in xs), 0)
+    ids = sorted({i for _, lg in rest.factors for i in lg} | set(rest.free) | set(xs))
+    whole = Tensor(tuple(s.dims[i] for i in ids), 0, (Term(rest.coef, rest.factors, rest.scalars, tuple(ids)),))
+    out = list(rest.free) + xs
+    return einsum(s, [(whole, ids), (grad, xs)], out, tuple(s.dims[i] for i in out), 0).terms
 
 
 def _attach(s: Session, u: Term, rest: Term, da: Tensor, da_ids: list[int], xs: list[int]) -> tuple[Term, ...]:

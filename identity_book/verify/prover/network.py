@@ -38,7 +38,8 @@ class Atom:
 
     ``kind``: var, int (a dimension or integer parameter as a number), unit (e(i, n)), inv, pinv,
     det, logdet, logabsdet, func (log, exp, sqrt, abs, recip, pow:q; elementwise on matrices),
-    expm, logm, eigvals, rank, recip (1 / a scalar sum), net (a closed network: a scalar).
+    expm, logm, eigvals, rank, recip (1 / a scalar sum), net (a closed network: a scalar), spow
+    (a scalar to a symbolic integer power, such as (-1)^n or det(A)^m).
     """
 
     kind: str
@@ -50,6 +51,7 @@ class Atom:
     sym: int = 0  # +1: swapping its row and column legs leaves it unchanged; -1: negates it
     variables: frozenset[str] = frozenset()
     ctx: frozenset[str] | None = None  # the variables whose properties were off; None: any context
+    expo: Any = None  # spow: the exponent, an integer polynomial in dimensions and parameters (SymPy)
 
     def __repr__(self) -> str:
         return f"Atom({self.key})"
@@ -113,6 +115,11 @@ class Session:
         # builds a function atom (inverse, det, ...) from its simplified argument: atoms.build,
         # set by whoever starts the session, so that rewrite and atoms need not import each other
         self.build_atom: Callable[..., Any] | None = None
+        # literal sizes: det and inv of a k×k matrix (k a number) by traces of powers, and the
+        # Cayley–Hamilton theorem on chains of one factor (a second attempt; see prove)
+        self.literal = False
+        # W_k inv(W) = I − Σ_(l≠k) W_l inv(W) for an inverse of a sum (another attempt; see prove)
+        self.sum_inverse = False
 
     def fresh(self, dims: Iterable[Dim]) -> list[int]:
         out = []

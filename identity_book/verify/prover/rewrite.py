@@ -9,10 +9,15 @@ atoms that come from another.
 Rules on terms (each true for every size, under the variables' stated properties):
 
 - a diagonal D: D_ab = D_aa δ_ab; a skew-symmetric S: S_aa = 0;
-- unit vectors: e[i]_a e[i]_a = e[i]_a, and Σ_a e[i]_a = 1;
+- unit vectors: e[i]_a e[i]_a = e[i]_a, Σ_a e[i]_a = 1, and e[i]_a e[j]_a = 0 for distinct
+  literal indices i, j (the integer parameters split into cases);
 - inverses: Σ_b M_ab inv(M)_bc = δ_ac and Σ_b inv(M)_ab M_bc = δ_ac;
 - an orthogonal Q: Σ_b Q_ab Q_cb = δ_ac and Σ_a Q_ab Q_ac = δ_bc;
 - a summed index in no factor counts its dimension (tr I_n = n);
+- with literal sizes on (a second attempt), the Cayley–Hamilton theorem for a factor of literal
+  size k = 2 or 3: a chain of k copies Y_ab Y_bc (Y_cd) between distinct ends is
+  Σ_j (−1)^(j−1) e_j(Y) Y^(k−j), where e_j are the elementary symmetric functions of the
+  eigenvalues, written by Newton's identities in traces of powers of Y;
 - a closed sub-network (no free index) is a scalar factor, and equal scalar factors are powers.
 """
 
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from fractions import Fraction
+
+import sympy
 
 from identity_book.verify.prover import canonical
 from identity_book.verify.prover.network import (
@@ -31,7 +38,11 @@ from identity_book.verify.prover.network import (
     Unsupported,
     atom_tensor,
     einsum,
+    identity,
+    matmul,
     scalar,
+    trace,
+    transpose,
 )
 
 Ctx = frozenset[str]
@@ -69,7 +80,10 @@ def unit_atom(label: str, dim: Dim) -> Atom:
 
 
 def tensor_key(t: Tensor) -> str:
-    """The canonical form of a simplified tensor (its terms are in key order)."""
+    """The canonical form of a simplified tensor (its terms are in key order). A term without its
+    canonical form has no key: an error, never a key shared by different tensors."""
+    if any(u.key is None for u in t.terms):
+        raise Unsupported("internal: the canonical form of a tensor that is not simplified")
     return repr((tuple(repr(d) for d in t.legs), t.nrows, tuple((u.key, str(u.coef)) for u in t.terms)))
 
 
@@ -138,6 +152,53 @@ def power(s: Session, t: Tensor, p: int, ctx: Ctx) -> Tensor:
     return simplify(s, out, ctx)
 
 
+def spower(s: Session, base: Tensor, e: sympy.Expr, ctx: Ctx) -> Tensor:
+    """base ** e for a scalar base and an integer polynomial e in dimensions and parameters:
+    an integer power when e is a number; else (ab)^e = a^e b^e over the factors of a monomial
+    (true for integer e wherever the power is defined), (−1)^e = 1 when every coefficient of e is
+    even, and otherwise an opaque atom base^e."""
+    e = sympy.expand(e)
+    if not all(c.is_Integer for c in e.as_coefficients_dict().values()):
+        raise Unsupported("a power whose exponent is not an integer polynomial")
+    if e.is_Integer:
+        return power(s, base, int(e), ctx)
+    base = simplify(s, base, ctx)
+    if not base.terms:
+        raise Unsupported("0 to a symbolic power")
+    if base.legs:
+        raise Unsupported("a matrix to a symbolic power, entry by entry")
+    if len(base.terms) == 1 and not base.terms[0].factors:
+        u = base.terms[0]
+        s.rule("(ab)^n = a^n b^n for an integer n")
+        atoms: list[Atom] = []
+        c = u.coef
+        if c < 0:
+            minus = _spow_atom(s, scalar(-1), e, ctx)
+            atoms += [minus] if minus is not None else []
+            c = -c
+        if c != 1:
+            atoms.append(_spow_atom(s, scalar(c), e, ctx))  # type: ignore[arg-type]
+        for a, p in u.scalars:
+            one = Tensor((), 0, (Term(Fraction(1), (), ((a, 1),), ()),))
+            atoms.append(_spow_atom(s, one, p * e, ctx))  # type: ignore[arg-type]
+        return Tensor((), 0, (Term(Fraction(1), (), tuple((a, 1) for a in atoms), ()),))
+    atom = _spow_atom(s, base, e, ctx)
+    assert atom is not None
+    return atom_tensor(s, atom)
+
+
+def _spow_atom(s: Session, base: Tensor, e: sympy.Expr, ctx: Ctx) -> Atom | None:
+    e = sympy.expand(e)
+    base = simplify(s, base, ctx)  # its key must be its canonical form (every term keyed)
+    if any(u.key is None for u in base.terms):
+        raise Unsupported("internal: the base of a power has no canonical form")
+    minus_one = len(base.terms) == 1 and base.terms[0].coef == -1 and not base.terms[0].scalars
+    if minus_one and all(int(c) % 2 == 0 for c in e.as_coefficients_dict().values()):
+        return None  # (−1)^(2k) = 1
+    key = f"spow({e})({tensor_key(base)})"
+    return Atom("spow", key, name=str(e), arg=base, variables=variables_of(base), ctx=ctx, expo=e)
+
+
 def reciprocal(s: Session, t: Tensor, ctx: Ctx) -> Tensor:
     """1 / t for a scalar tensor: exact for a monomial, else an opaque 1/(sum)."""
     t = simplify(s, t, ctx)
@@ -171,6 +232,9 @@ def rebuild(s: Session, atom: Atom, ctx: Ctx) -> Tensor:
     elif atom.kind == "net":
         assert atom.arg is not None
         out = simplify(s, Tensor((), 0, atom.arg.terms), ctx)
+    elif atom.kind == "spow":
+        assert atom.arg is not None
+        out = spower(s, Tensor((), 0, atom.arg.terms), atom.expo, ctx)
     else:
         assert atom.arg is not None
         arg = simplify(s, Tensor(atom.arg.legs, atom.arg.nrows, atom.arg.terms), ctx)
@@ -225,8 +289,22 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
     used = {i for _, lg in w.factors for i in lg}
     for i in w.alive - used - set(w.free):
         _count_dimension(w, s.dims[i])
+    by_sum = _sum_inverse(s, w) if s.sum_inverse else None
+    if by_sum is not None:
+        out_sum: list[Term] = []
+        for raw in by_sum:
+            out_sum.extend(_normalize(s, raw, legs, ctx))
+        return out_sum
+    if s.literal:
+        found = _cayley_hamilton_chain(w)
+        if found is not None:
+            out_ch: list[Term] = []
+            for raw in _cayley_hamilton(s, w, found, ctx):
+                out_ch.extend(_normalize(s, raw, legs, ctx))
+            return out_ch
     if not _closed_components(s, w, ctx):
         return []
+    _merge_powers(s, w, ctx)
     for key, (a, p) in list(w.scalars.items()):
         if a.kind == "sign" and p % 2 == 0 and p:
             s.rule("det(Q)² = 1 for an orthogonal Q")
@@ -246,6 +324,123 @@ def _normalize(s: Session, term: Term, legs: tuple[Dim, ...], ctx: Ctx) -> list[
         s.rule("a term equal to its negative is 0")
         return []
     return [Term(w.coef * sign, oriented, scalars, w.free, key, shown)]
+
+
+# -- literal sizes: Newton's identities and Cayley–Hamilton -----------------------------------
+LITERAL_CH = (2, 3)  # sizes whose chains of one factor are reduced
+LITERAL_DET = (2, 3, 4, 5)  # sizes whose determinants are written by traces
+
+
+def mpower(s: Session, y: Tensor, p: int, ctx: Ctx) -> Tensor:
+    out = simplify(s, identity(s, y.rows), ctx)
+    for _ in range(p):
+        out = simplify(s, matmul(s, out, y), ctx)
+    return out
+
+
+def elementary(s: Session, y: Tensor, k: int, ctx: Ctx) -> list[Tensor]:
+    """e_0, ..., e_k of the eigenvalues of the k×k matrix y, by Newton's identities:
+    e_m = (1/m) Σ_{i=1..m} (−1)^(i−1) e_(m−i) tr(y^i). True for a matrix of size k exactly."""
+    traces = [scalar(0)]
+    for i in range(1, k + 1):
+        power_i = y  # a product left unsimplified: its trace is closed, so no chain of it is reduced
+        for _ in range(i - 1):
+            power_i = matmul(s, power_i, y)
+        traces.append(simplify(s, trace(s, power_i), ctx))
+    e = [scalar(1)]
+    for m in range(1, k + 1):
+        total: tuple[Term, ...] = ()
+        for i in range(1, m + 1):
+            prod = einsum(s, [(e[m - i], []), (traces[i], []), (scalar(Fraction((-1) ** (i - 1), m)), [])], [], (), 0)
+            total += prod.terms
+        e.append(simplify(s, Tensor((), 0, total), ctx))
+    return e
+
+
+def _cayley_hamilton_chain(w: _Work) -> tuple[list[int], int, int, int, int] | None:
+    """(the chain's factors, its two ends, the orientation it is read in, the sign) for a chain of
+    k copies of one factor of literal size k (k in LITERAL_CH) between distinct ends, every inner
+    index in exactly those two factors; a skew-symmetric factor read backwards gives a sign."""
+    occ = w.occurrences()
+    free = set(w.free)
+    for k, (atom, legs) in enumerate(w.factors):
+        d = atom.legs[0] if len(atom.legs) == 2 else None
+        if len(legs) != 2 or atom.nrows != 1 or atom.legs[1] != d or d not in LITERAL_CH or legs[0] == legs[1]:
+            continue
+        assert isinstance(d, int)
+        for orient in (0, 1):
+            path, start, at, sign, ok = [k], legs[orient], legs[1 - orient], 1, True
+            while len(path) < d:
+                if at in free or len(occ[at]) != 2:
+                    ok = False
+                    break
+                nxt = [(kk, sl) for kk, sl in occ[at] if kk not in path]
+                if len(nxt) != 1 or w.factors[nxt[0][0]][0].key != atom.key:
+                    ok = False
+                    break
+                kk, sl = nxt[0]
+                other, ol = w.factors[kk]
+                if ol[0] == ol[1]:
+                    ok = False
+                    break
+                if sl != orient:
+                    if other.sym == 0:
+                        ok = False
+                        break
+                    sign *= other.sym
+                path.append(kk)
+                at = ol[1 - sl]
+            if ok and at != start:
+                return path, start, at, orient, sign
+    return None
+
+
+def _cayley_hamilton(s: Session, w: _Work, found: tuple[list[int], int, int, int, int], ctx: Ctx) -> list[Term]:
+    path, start, end, orient, sign = found
+    atom = w.factors[path[0]][0]
+    d = len(path)
+    s.rule(f"Cayley–Hamilton for a {d}×{d} matrix: Y^{d} = Σ_j (−1)^(j−1) e_j(Y) Y^({d}−j), e_j by traces")
+    y = atom_tensor(s, atom)
+    y = transpose(y) if orient else y
+    e = elementary(s, y, d, ctx)
+    replacement: tuple[Term, ...] = ()
+    for j in range(1, d + 1):
+        pos = s.fresh(y.legs)
+        coef = scalar((-1) ** (j - 1) * sign)
+        part = einsum(s, [(e[j], []), (mpower(s, y, d - j, ctx), pos), (coef, [])], pos, y.legs, 1)
+        replacement += part.terms
+    r = Tensor(y.legs, 1, replacement)
+    inner = {w.factors[k][1][i] for k in path for i in (0, 1)} - {start, end}
+    rest = [f for k, f in enumerate(w.factors) if k not in path]
+    scalars = tuple((a, p) for a, p in w.scalars.values() if p)
+    ids = sorted(({start, end} | set(w.free) | {i for _, lg in rest for i in lg}) - inner)
+    dims = tuple(s.dims[i] for i in ids)
+    whole = Tensor(dims, 0, (Term(w.coef, tuple(rest), scalars, tuple(ids)),))
+    out = einsum(s, [(whole, ids), (r, [start, end])], list(w.free), tuple(s.dims[i] for i in w.free), 0)
+    return list(out.terms)
+
+
+def _merge_powers(s: Session, w: _Work, ctx: Ctx) -> None:
+    """a^e · a^f = a^(e+f) for symbolic integer exponents (both defined: a ≠ 0 if one is negative)."""
+    groups: dict[str, list[str]] = {}
+    for key, (a, p) in w.scalars.items():
+        if a.kind == "spow" and p and a.arg is not None:
+            groups.setdefault(tensor_key(a.arg), []).append(key)
+    for keys in groups.values():
+        if len(keys) < 2 and w.scalars[keys[0]][1] == 1:
+            continue
+        base = w.scalars[keys[0]][0].arg
+        assert base is not None
+        total = sum((w.scalars[k][1] * w.scalars[k][0].expo for k in keys), sympy.Integer(0))
+        merged = spower(s, base, total, ctx)
+        if len(merged.terms) != 1 or merged.terms[0].factors:
+            continue
+        s.rule("a^e a^f = a^(e+f)")
+        for k in keys:
+            w.scalars[k] = (w.scalars[k][0], 0)
+        w.coef *= merged.terms[0].coef
+        for a, p in merged.terms[0].scalars:
+            w.add_scalar(a, p)
 
 
 def _count_dimension(w: _Work, dim: Dim) -> None:
@@ -297,10 +492,106 @@ def _closed_components(s: Session, w: _Work, ctx: Ctx) -> bool:
     return True
 
 
+def triangular(s: Session, atom: Atom, ctx: Ctx) -> int:
+    """+1 when the factor is lower triangular by the properties (X_ab = 0 unless a ≥ b), −1 when
+    upper, 0 otherwise: a variable stated so, or the inverse of one (or of its transpose)."""
+    if atom.kind == "var" and len(atom.legs) == 2 and atom.nrows == 1 and atom.legs[0] == atom.legs[1]:
+        if active(s, ctx, atom.name, "lower_triangular"):
+            return 1
+        if active(s, ctx, atom.name, "upper_triangular"):
+            return -1
+        return 0
+    if atom.kind == "inv" and atom.arg is not None and len(atom.arg.terms) == 1:
+        u = atom.arg.terms[0]
+        if u.coef != 1 or u.scalars or len(u.factors) != 1 or len(u.free) != 2 or u.free[0] == u.free[1]:
+            return 0
+        inner, legs = u.factors[0]
+        t = triangular(s, inner, ctx) if inner.kind == "var" else 0
+        if tuple(legs) == u.free:
+            return t
+        if tuple(reversed(legs)) == u.free:
+            return -t
+    return 0
+
+
+def _triangular_cycle(s: Session, w: _Work, ctx: Ctx) -> bool:
+    """Triangular factors order their indices (a lower L_ab is 0 unless a ≥ b): indices on a
+    cycle of such orders are equal, and are merged (tr(LM) = Σ_a L_aa M_aa for lower L, M)."""
+    edges: dict[int, set[int]] = {}
+    for atom, legs in w.factors:
+        t = triangular(s, atom, ctx) if len(legs) == 2 and legs[0] != legs[1] else 0
+        if t:
+            hi, lo = (legs[0], legs[1]) if t == 1 else (legs[1], legs[0])
+            edges.setdefault(hi, set()).add(lo)
+    for start in sorted(edges):
+        # a path back to start: every index on it equals start
+        stack, seen, parent = [start], {start}, {start: start}
+        while stack:
+            i = stack.pop()
+            for j in sorted(edges.get(i, ())):
+                if j == start:
+                    cycle, at = [start], i
+                    while at != start:
+                        cycle.append(at)
+                        at = parent[at]
+                    s.rule("indices ordered both ways by triangular factors are equal (L_ab M_ba = L_aa M_aa δ_ab)")
+                    keep = min(cycle)
+                    for c in cycle:
+                        w.merge(keep, c)
+                    return True
+                if j not in seen:
+                    seen.add(j)
+                    parent[j] = i
+                    stack.append(j)
+    return False
+
+
+def _reciprocal_pair(s: Session, w: _Work, k: int) -> bool:
+    """v_a · (1/v)_a = 1 where v_a is a product of factors with no other index (D_aa, x_a)."""
+    atom, legs = w.factors[k]
+    v = atom.arg
+    if v is None or len(v.terms) != 1 or len(v.legs) != 1:
+        return False
+    u = v.terms[0]
+    if u.coef != 1 or u.scalars or not u.factors or any(set(lg) != {u.free[0]} for _, lg in u.factors):
+        return False
+    for _mapping, used in _match(u.factors, w.factors, {u.free[0]: legs[0]}, k):
+        s.rule("v_a (1/v)_a = 1 entry by entry")
+        w.drop(k, *used)
+        return True
+    return False
+
+
+def _triangular_inverse_diagonal(s: Session, w: _Work, k: int, ctx: Ctx) -> bool:
+    """inv(L)_aa = 1/L_aa for a triangular L (its inverse is triangular with those diagonal entries)."""
+    atom, legs = w.factors[k]
+    assert atom.arg is not None and s.build_atom is not None
+    u = atom.arg.terms[0]
+    inner = u.factors[0][0]
+    a = s.fresh([legs[0]])[0]
+    v = simplify(s, Tensor((legs[0],), 1, (Term(Fraction(1), ((inner, (a, a)),), (), (a,)),)), ctx)
+    r = s.build_atom(s, "func", "recip", v, ctx)
+    if len(r.terms) != 1 or len(r.terms[0].factors) != 1 or r.terms[0].coef != 1 or r.terms[0].scalars:
+        return False
+    ratom, rlegs = r.terms[0].factors[0]
+    if len(rlegs) != 1 or r.terms[0].free != rlegs:
+        return False
+    s.rule("inv(L)_aa = 1/L_aa for a triangular L")
+    w.factors[k] = (ratom, (legs[0],))
+    return True
+
+
 def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
     occ = w.occurrences()
     free = set(w.free)
+    if _triangular_cycle(s, w, ctx):
+        return True
     for k, (atom, legs) in enumerate(w.factors):
+        if atom.kind == "func" and atom.name == "recip" and len(legs) == 1 and _reciprocal_pair(s, w, k):
+            return True
+        diagonal_inverse = atom.kind == "inv" and len(legs) == 2 and legs[0] == legs[1]
+        if diagonal_inverse and triangular(s, atom, ctx) and _triangular_inverse_diagonal(s, w, k, ctx):
+            return True
         if atom.kind == "var" and len(legs) == 2:
             if active(s, ctx, atom.name, "diagonal") and legs[0] != legs[1]:
                 s.rule("a diagonal D has D_ab = D_aa δ_ab")
@@ -318,9 +609,15 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                 w.alive.discard(i)
                 return True
             for k2, _slot in occ[i]:
-                if k2 > k and w.factors[k2][0].key == atom.key:
+                other = w.factors[k2][0]
+                if k2 > k and other.key == atom.key:
                     s.rule("e[i]_a e[i]_a = e[i]_a")
                     w.drop(k2)
+                    return True
+                if k2 != k and other.kind == "unit" and _literal(atom.name) and _literal(other.name):
+                    # distinct literal labels (equal ones have equal keys: handled above)
+                    s.rule("e[i]_a e[j]_a = 0 for distinct literal indices i, j")
+                    w.coef = Fraction(0)
                     return True
         if atom.kind == "inv" and _inverse_pair(s, w, k, occ, free):
             return True
@@ -341,6 +638,10 @@ def _apply_one(s: Session, w: _Work, ctx: Ctx) -> bool:
                 w.merge(min(a, b), max(a, b))
                 return True
     return False
+
+
+def _literal(label: str) -> bool:
+    return label.isdigit()
 
 
 def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:
@@ -385,6 +686,70 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
                 w.merge(min(a, b), max(a, b))
             return True
     return False
+
+
+def _sum_inverse(s: Session, w: _Work) -> list[Term] | None:
+    """W inv(W) = I for a sum W = W_1 + ... + W_r: where the term of W with the most factors
+    (strictly), W_k, occurs joined to inv(W) as in W W⁻¹ (or W⁻¹ W), W_k inv(W) is replaced by
+    I − Σ_{l≠k} W_l inv(W). Each replacement has fewer factors, so this ends."""
+    occ = w.occurrences()
+    free = set(w.free)
+    scal = tuple((a, p) for a, p in w.scalars.values() if p)
+    for k, (atom, legs) in enumerate(w.factors):
+        m = atom.arg
+        if atom.kind != "inv" or m is None or len(m.terms) < 2:
+            continue
+        sizes = sorted(len(u.factors) for u in m.terms)
+        if sizes[-1] == sizes[-2]:
+            continue
+        u = max(m.terms, key=lambda t: len(t.factors))
+        if u.coef != 1 or u.scalars or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
+            continue
+        n, nm = atom.nrows, len(m.rows)
+        inv_rows, inv_cols = legs[:n], legs[n:]
+        internal = {i for _, lg in u.factors for i in lg} - set(u.free)
+        count: dict[int, int] = {}
+        for _, lg in u.factors:
+            for i in lg:
+                count[i] = count.get(i, 0) + 1
+        for right in (True, False):
+            shared_m = u.free[nm:] if right else u.free[:nm]
+            targets = inv_rows if right else inv_cols
+            if len(set(targets)) != len(targets) or any(t in free for t in targets):
+                continue
+            fixed = dict(zip(shared_m, targets, strict=True))
+            for mapping, used in _match(u.factors, w.factors, fixed, k):
+                s.tick()
+                allowed = used | {k}
+                checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
+                checks += [(mapping[b], count[b]) for b in internal]
+                if any(
+                    t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t])
+                    for t, c in checks
+                ):
+                    continue
+                s.rule("W inv(W) = I for a sum W: W_k inv(W) = I − Σ_(l≠k) W_l inv(W)")
+                keep_m = u.free[:nm] if right else u.free[nm:]
+                other = inv_cols if right else inv_rows
+                first = _Work(Term(w.coef, tuple(f for j, f in enumerate(w.factors) if j != k and j not in used)))
+                first.free = w.free
+                for mid, b in zip(keep_m, other, strict=True):
+                    a = mapping[mid]
+                    first.merge(min(a, b), max(a, b))
+                out = [Term(first.coef, tuple(first.factors), scal, first.free)]
+                rest = tuple(f for j, f in enumerate(w.factors) if j not in used)
+                kept = [mapping[x] for x in keep_m]
+                bind = kept + list(targets) if right else list(targets) + kept
+                ids = sorted({i for _, lg in rest for i in lg} | free | set(bind))
+                whole = Tensor(tuple(s.dims[i] for i in ids), 0, (Term(-w.coef, rest, scal, tuple(ids)),))
+                for ul in m.terms:
+                    if ul is u:
+                        continue
+                    wl = Tensor(m.legs, m.nrows, (ul,))
+                    prod = einsum(s, [(whole, ids), (wl, bind)], list(w.free), tuple(s.dims[i] for i in w.free), 0)
+                    out.extend(prod.terms)
+                return out
+    return None
 
 
 def _one_factor(m: Tensor) -> tuple[str, tuple[int, int], int] | None:

@@ -38,6 +38,7 @@ from identity_book.verify.prover.rewrite import (
     power,
     reciprocal,
     simplify,
+    spower,
     tensor_key,
     unit_atom,
     var_atom,
@@ -68,6 +69,7 @@ class Builder:
         self.s = s
         self.integers = integers
         self.env: dict[str, int] = {}  # sum indices being unrolled
+        self.flip = False  # read I(m*n) with its combined index reversed, as (n, m)
 
     def build(self, node: Node, ctx: Ctx) -> Tensor:
         self.s.tick()
@@ -97,12 +99,38 @@ class Builder:
         return scale(self.build(node.args[0], ctx), -1)
 
     def _add(self, node: Node, ctx: Ctx) -> Tensor:
-        a, b = self.args(node, ctx)
-        return add(a, b, self.s)
+        return self._sum_of(node, ctx, 1)
 
     def _sub(self, node: Node, ctx: Ctx) -> Tensor:
+        return self._sum_of(node, ctx, -1)
+
+    def _sum_of(self, node: Node, ctx: Ctx, sign: int) -> Tensor:
+        """a ± b; when their combined indices are ordered differently, the identities I(m*n) in
+        either side are read the other way, I(n*m): the same matrix, its index split as (n, m)."""
         a, b = self.args(node, ctx)
-        return add(a, scale(b, -1), self.s)
+        try:
+            return add(a, scale(b, sign), self.s)
+        except Unsupported:
+            if not any(n.op == "I" and n.args[0].op == "mul" for n in node.walk()):
+                raise
+        for flip_a, flip_b in ((False, True), (True, False), (True, True)):
+            a2 = self._flipped(node.args[0], ctx) if flip_a else a
+            b2 = self._flipped(node.args[1], ctx) if flip_b else b
+            try:
+                out = add(a2, scale(b2, sign), self.s)
+            except Unsupported:
+                continue
+            self.s.rule("I(m·n) read as I(n·m) inside a product")
+            return out
+        raise Unsupported("terms with differently ordered combined indices are added")
+
+    def _flipped(self, node: Node, ctx: Ctx) -> Tensor:
+        saved = self.flip
+        self.flip = not saved
+        try:
+            return self.build(node, ctx)
+        finally:
+            self.flip = saved
 
     def _times(self, a: Tensor, b: Tensor) -> Tensor:
         if a.legs and b.legs:
@@ -132,15 +160,27 @@ class Builder:
 
     def _pow(self, node: Node, ctx: Ctx) -> Tensor:
         base = self.build(node.args[0], ctx)
-        q = fold_constant(node.args[1])
+        q = self._exponent(node.args[1])
         if q is None:
-            raise Unsupported("a power with a symbolic exponent")
+            return spower(self.s, base, self._index_expr(node.args[1]), ctx)
         if q.denominator == 1:
             if abs(q) > MAX_POWER:
                 raise Unsupported("a power above 12")
             return power(self.s, base, int(q), ctx)
         name = "sqrt" if q == Fraction(1, 2) else f"pow:{q}"
         return atoms.func(self.s, name, base, ctx)
+
+    def _exponent(self, node: Node) -> Fraction | None:
+        """A constant exponent, or an integer expression of the parameters being unrolled or
+        split into cases (k - 1 at k = 3); None when it is symbolic."""
+        q = fold_constant(node)
+        if q is not None:
+            return q
+        try:
+            expr = self._index_expr(node)
+        except Unsupported:
+            return None
+        return Fraction(int(expr)) if expr.is_Integer else None
 
     def _T(self, node: Node, ctx: Ctx) -> Tensor:
         return transpose(self.build(node.args[0], ctx))
@@ -279,9 +319,7 @@ class Builder:
 
     def _mpow(self, node: Node, ctx: Ctx) -> Tensor:
         m = self.build(node.args[0], ctx)
-        k = fold_constant(node.args[1])
-        if k is None and node.args[1].op == "int" and str(node.args[1].value) in self.env:
-            k = Fraction(self.env[str(node.args[1].value)])
+        k = self._exponent(node.args[1])
         if k is None or k.denominator != 1 or abs(k) > MAX_POWER:
             raise Unsupported("a matrix power with a symbolic or large exponent")
         if k < 0:
@@ -306,7 +344,8 @@ class Builder:
         raise Unsupported("a dimension that is a sum")
 
     def _I(self, node: Node, ctx: Ctx) -> Tensor:
-        return identity(self.s, self.dim_legs(node.args[0]))
+        legs = self.dim_legs(node.args[0])
+        return identity(self.s, tuple(reversed(legs)) if self.flip else legs)
 
     def _zeros(self, node: Node, ctx: Ctx) -> Tensor:
         rows = self.dim_legs(node.args[0])
