@@ -56,6 +56,21 @@ def test_editing_one_catalogue_file_rereads_only_the_pages_that_use_it(app: Any,
     assert not again.warning.getvalue()
 
 
+@pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-incremental-j2", parallel=2)
+def test_an_edit_reaches_every_embedding_page_under_j2(app: Any, make_app: Any) -> None:
+    """Parallel readers, an edited catalogue file, no cleaning: the page shows the new statement."""
+    app.build()
+    assert "2 \\mathbf{X} \\mathbf{X}^{\\top} \\mathbf{W}" in html(app, "derivatives")
+    gradients = Path(app.srcdir) / "identities" / "02-derivatives" / "gradients.yaml"
+    gradients.write_text(gradients.read_text().replace("Gradient of tr(AX)", "Gradient of the trace of AX"))
+    touch_later(gradients)
+    again = next_app(make_app, app, parallel=2)
+    again.build()
+    assert "Gradient of the trace of AX" in html(again, "derivatives")
+    assert "Gradient of tr(AX)" not in html(again, "derivatives")
+    assert not again.warning.getvalue()
+
+
 @pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-renumbered")
 def test_renumbering_by_a_new_file_rereads_the_pages_whose_numbers_changed(app: Any, make_app: Any) -> None:
     read_docs(app)
