@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from identity_book.errors import CatalogueError
-from identity_book.verdict import level_lines
+from identity_book.verdict import level_lines, verdict
 from identity_book.verify.results import STRENGTHS, Counterexample, DerivationReport, Result, Strength
 
 
@@ -104,10 +104,7 @@ def format_levels(r: Result) -> list[str]:
 
 def format_result(r: Result, levels: bool = False) -> str:
     where = f"{r.file}:{r.line}"
-    head = f"{where}: {r.id}: {r.label}"
-    if r.expected == "erratum":
-        head += " (expected: a printed erratum)"
-    lines = [head]
+    lines = [f"{where}: {r.id}: {verdict(r).short}"]
     if levels:
         lines.extend(format_levels(r))
     if r.message:
@@ -143,7 +140,7 @@ class Progress:
     def __call__(self, result: Result) -> None:
         self.done += 1
         if self.active:
-            self.stream.write(f"\r\033[K[{self.done}/{self.total}] {result.id}: {result.label}")
+            self.stream.write(f"\r\033[K[{self.done}/{self.total}] {result.id}: {verdict(result).short}")
             self.stream.flush()
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from identity_book.catalogue.records import Identity, Variable
 from identity_book.expr.latex import to_latex
 from identity_book.handbook.derivation import Line, display
 from identity_book.ondemand.derivative import CheckedStep, Derived
-from identity_book.verdict import StepMark
+from identity_book.verdict import StepMark, verdict
 
 FORMATS = ("text", "latex", "markdown", "yaml")
 MARKS = {"passed": "✓ checked", "failed": "✗ FAILED", "inconclusive": "? undecided", "unchecked": "· not checked"}
@@ -59,10 +59,10 @@ def summary(d: Derived) -> str:
     if d.checked:
         return (
             f"Every step checked against the one before (exact rational arithmetic and floating point at "
-            f"random points); the entry: {d.result.label}."
+            f"random points); the entry: {verdict(d.result).short}."
         )
     bad = [f"step {i} {MARKS[s.outcome]}" + (f" ({s.detail})" if s.detail else "") for i, s in _numbered(d.steps)]
-    return f"NOT fully checked: {'; '.join(b for b in bad if '✓' not in b)}; the entry: {d.result.label}."
+    return f"NOT fully checked: {'; '.join(b for b in bad if '✓' not in b)}; the entry: {verdict(d.result).short}."
 
 
 def _numbered(steps: tuple[CheckedStep, ...]) -> list[tuple[int, CheckedStep]]:

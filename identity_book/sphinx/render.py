@@ -167,7 +167,7 @@ def verification(numbered: Numbered, result: Result) -> nodes.paragraph:
     para = nodes.paragraph(classes=["identity-verification"])
     para += nodes.strong("", "Verification: ")
     checks = ", ".join(f"{name} {level.outcome}" for name, level in result.checks.items())
-    text = result.label + (f" ({checks})" if checks else "")
+    text = verdict(result).short + (f" ({checks})" if checks else "")
     if result.max_rel_error is not None:
         text += f"; worst relative error {result.max_rel_error:.1e}"
     para += nodes.Text(f"{text}; content hash {numbered.identity.content_hash()}.")

@@ -515,14 +515,6 @@ def _gradient_part(term: Term, x: Node) -> Node:
     return with_coeff(m if term.transposed else tp(m), term)
 
 
-def generate(lhs: Node) -> list[CompiledStep] | None:
-    """Steps for a derivative left side, or None where no rule applies (see :func:`derivation_steps`)."""
-    try:
-        return derivation_steps(lhs)
-    except Unsupported:
-        return None
-
-
 def derivation_steps(lhs: Node) -> list[CompiledStep]:
     """Steps for a derivative left side, as compiled steps (the trees the verifier checks and the
     handbook prints; never text parsed again); :class:`Unsupported` names the rule that is missing.
@@ -649,4 +641,4 @@ def is_derivative(lhs: Node) -> bool:
     return lhs.op in (*GRADIENTS, "jacobian", "hess", "hess_vec")
 
 
-__all__ = ["Unsupported", "derivation_steps", "generate", "is_derivative", "same_dim"]
+__all__ = ["Unsupported", "derivation_steps", "is_derivative", "same_dim"]

@@ -24,6 +24,7 @@ Rules on terms (each true for every size, under the variables' stated properties
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
@@ -647,7 +648,7 @@ def _literal(label: str) -> bool:
 def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, int]]], free: set[int]) -> bool:
     """Σ M_ab inv(M)_bc = δ_ac (and on the left), where M is one term whose factors occur in
     this term joined exactly as in M, and touch nothing else through M's summed indices."""
-    atom, legs = w.factors[k]
+    atom = w.factors[k][0]
     m = atom.arg
     if m is None or len(m.terms) != 1:
         return False
@@ -655,6 +656,35 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
     if u.coef != 1 or u.scalars or not u.factors or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
         return False
     n, nm = atom.nrows, len(m.rows)
+    for joined in _joined(s, w, k, u, n, nm, occ, free):
+        s.rule("M inv(M) = inv(M) M = I")
+        w.drop(k, *joined.used)
+        w.alive.difference_update(joined.summed)
+        for a, b in joined.ends:
+            w.merge(min(a, b), max(a, b))
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """A term's factors found joined to inv(...) exactly as in the product M inv(M) (or inv(M) M)."""
+
+    right: bool  # M inv(M)
+    used: frozenset[int]  # the factors of this term that make M
+    summed: tuple[int, ...]  # the indices the product sums over (no longer used)
+    ends: tuple[tuple[int, int], ...]  # index pairs that the product I identifies
+    kept: tuple[int, ...]  # M's outer indices, as mapped into this term
+    targets: tuple[int, ...]  # inv's indices joined to M
+
+
+def _joined(
+    s: Session, w: _Work, k: int, u: Term, n: int, nm: int, occ: dict[int, list[tuple[int, int]]], free: set[int]
+) -> Iterator[_Joined]:
+    """Every way the factors of ``u`` (the one-term M) occur in ``w`` joined to the factor ``k``
+    = inv(M) (``n`` its row positions, ``nm`` M's), touching nothing else through M's summed
+    indices."""
+    legs = w.factors[k][1]
     inv_rows, inv_cols = legs[:n], legs[n:]
     internal = {i for _, lg in u.factors for i in lg} - set(u.free)
     count: dict[int, int] = {}
@@ -676,16 +706,17 @@ def _inverse_pair(s: Session, w: _Work, k: int, occ: dict[int, list[tuple[int, i
                 t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t]) for t, c in checks
             ):
                 continue
-            s.rule("M inv(M) = inv(M) M = I")
             keep_m = u.free[:nm] if right else u.free[nm:]
             other = inv_cols if right else inv_rows
-            w.drop(k, *used)
-            w.alive.difference_update(t for t, _ in checks)
-            for mid, b in zip(keep_m, other, strict=True):
-                a = mapping[mid]
-                w.merge(min(a, b), max(a, b))
-            return True
-    return False
+            kept = tuple(mapping[mid] for mid in keep_m)
+            yield _Joined(
+                right,
+                frozenset(used),
+                tuple(t for t, _ in checks),
+                tuple(zip(kept, other, strict=True)),
+                kept,
+                tuple(targets),
+            )
 
 
 def _sum_inverse(s: Session, w: _Work) -> list[Term] | None:
@@ -695,7 +726,7 @@ def _sum_inverse(s: Session, w: _Work) -> list[Term] | None:
     occ = w.occurrences()
     free = set(w.free)
     scal = tuple((a, p) for a, p in w.scalars.values() if p)
-    for k, (atom, legs) in enumerate(w.factors):
+    for k, (atom, _) in enumerate(w.factors):
         m = atom.arg
         if atom.kind != "inv" or m is None or len(m.terms) < 2:
             continue
@@ -706,49 +737,25 @@ def _sum_inverse(s: Session, w: _Work) -> list[Term] | None:
         if u.coef != 1 or u.scalars or len(u.factors) > 4 or len(set(u.free)) != len(u.free):
             continue
         n, nm = atom.nrows, len(m.rows)
-        inv_rows, inv_cols = legs[:n], legs[n:]
-        internal = {i for _, lg in u.factors for i in lg} - set(u.free)
-        count: dict[int, int] = {}
-        for _, lg in u.factors:
-            for i in lg:
-                count[i] = count.get(i, 0) + 1
-        for right in (True, False):
-            shared_m = u.free[nm:] if right else u.free[:nm]
-            targets = inv_rows if right else inv_cols
-            if len(set(targets)) != len(targets) or any(t in free for t in targets):
-                continue
-            fixed = dict(zip(shared_m, targets, strict=True))
-            for mapping, used in _match(u.factors, w.factors, fixed, k):
-                s.tick()
-                allowed = used | {k}
-                checks = [(t, 1 + count.get(mid, 0)) for mid, t in fixed.items()]
-                checks += [(mapping[b], count[b]) for b in internal]
-                if any(
-                    t in free or len(occ.get(t, [])) != c or any(kk not in allowed for kk, _ in occ[t])
-                    for t, c in checks
-                ):
+        for joined in _joined(s, w, k, u, n, nm, occ, free):
+            s.rule("W inv(W) = I for a sum W: W_k inv(W) = I − Σ_(l≠k) W_l inv(W)")
+            used = joined.used
+            first = _Work(Term(w.coef, tuple(f for j, f in enumerate(w.factors) if j != k and j not in used)))
+            first.free = w.free
+            for a, b in joined.ends:
+                first.merge(min(a, b), max(a, b))
+            out = [Term(first.coef, tuple(first.factors), scal, first.free)]
+            rest = tuple(f for j, f in enumerate(w.factors) if j not in used)
+            bind = [*joined.kept, *joined.targets] if joined.right else [*joined.targets, *joined.kept]
+            ids = sorted({i for _, lg in rest for i in lg} | free | set(bind))
+            whole = Tensor(tuple(s.dims[i] for i in ids), 0, (Term(-w.coef, rest, scal, tuple(ids)),))
+            for ul in m.terms:
+                if ul is u:
                     continue
-                s.rule("W inv(W) = I for a sum W: W_k inv(W) = I − Σ_(l≠k) W_l inv(W)")
-                keep_m = u.free[:nm] if right else u.free[nm:]
-                other = inv_cols if right else inv_rows
-                first = _Work(Term(w.coef, tuple(f for j, f in enumerate(w.factors) if j != k and j not in used)))
-                first.free = w.free
-                for mid, b in zip(keep_m, other, strict=True):
-                    a = mapping[mid]
-                    first.merge(min(a, b), max(a, b))
-                out = [Term(first.coef, tuple(first.factors), scal, first.free)]
-                rest = tuple(f for j, f in enumerate(w.factors) if j not in used)
-                kept = [mapping[x] for x in keep_m]
-                bind = kept + list(targets) if right else list(targets) + kept
-                ids = sorted({i for _, lg in rest for i in lg} | free | set(bind))
-                whole = Tensor(tuple(s.dims[i] for i in ids), 0, (Term(-w.coef, rest, scal, tuple(ids)),))
-                for ul in m.terms:
-                    if ul is u:
-                        continue
-                    wl = Tensor(m.legs, m.nrows, (ul,))
-                    prod = einsum(s, [(whole, ids), (wl, bind)], list(w.free), tuple(s.dims[i] for i in w.free), 0)
-                    out.extend(prod.terms)
-                return out
+                wl = Tensor(m.legs, m.nrows, (ul,))
+                prod = einsum(s, [(whole, ids), (wl, bind)], list(w.free), tuple(s.dims[i] for i in w.free), 0)
+                out.extend(prod.terms)
+            return out
     return None
 
 
