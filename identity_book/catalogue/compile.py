@@ -11,7 +11,7 @@ import sympy
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
 from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
-from identity_book.expr.parser import Scope, dim_symbol, parse
+from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,14 @@ def compile_identity(identity: Identity) -> Compiled:
             )
         else:
             dims.append(d)
+    for name in sorted(set(STRUCTURED) & (set(shapes) | set(params) | set(dims))):
+        problems.append(
+            Diagnostic(
+                identity.where("variables"),
+                f"{name!r} is the name of a function ({name}()); choose another name for the variable",
+                identity.id,
+            )
+        )
     clash = (set(dims) | set(params)) & set(shapes)
     for name in sorted(clash):
         problems.append(

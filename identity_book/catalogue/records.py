@@ -19,6 +19,8 @@ Property = Literal[
     "lower_triangular",
     "upper_triangular",
     "skew_symmetric",
+    "toeplitz",
+    "permutation",
     "full_column_rank",
     "full_row_rank",
 ]

@@ -17,7 +17,12 @@ _NAMED = {
     "diag": r"\operatorname{diag}",
     "diagvec": r"\operatorname{diag}",
     "rank": r"\operatorname{rank}",
+    "adj": r"\operatorname{adj}",
+    "cofactor": r"\operatorname{cof}",
+    "vech": r"\operatorname{vech}",
 }
+# Matrices built from a size: the duplication and elimination matrices, the shifts.
+_SIZED = {"dup": "D", "elim": "L", "shift": "Z", "cshift": "C"}
 
 
 def symbol(name: str, node: Node | None = None) -> str:
@@ -163,14 +168,22 @@ def to_latex(node: Node) -> str:
         return f"\\begin{{bmatrix}} {grid} \\end{{bmatrix}}"
     if op == "K":
         return f"\\mathbf{{K}}_{{{to_latex(a[0])},{to_latex(a[1])}}}"
+    if op in _SIZED:
+        return f"\\mathbf{{{_SIZED[op]}}}_{{{to_latex(a[0])}}}"
+    if op == "submatrix":
+        i, j = to_latex(a[1]), to_latex(a[2])
+        sep = "" if len(i) == len(j) == 1 else ","
+        return f"\\left[{to_latex(a[0])}\\right]_{{{i}{sep}{j}}}"
+    if op == "vander":
+        return f"\\mathbf{{V}}\\left({to_latex(a[0])}\\right)"
     if op == "eigvals":
         return f"\\boldsymbol{{\\lambda}}\\left({to_latex(a[0])}\\right)"
     if op in ("sum", "prod"):
         lo, hi, body = a
         return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{_last(hi)}}} {_wrap(body, PRODUCT)}"
-    if op in ("grad", "grad_sym", "grad_distinct"):
+    if op in _GRADIENT_MARKS:
         x = to_latex(a[1])
-        mark = {"grad": "", "grad_sym": r"_{\mathrm{sym}}", "grad_distinct": r"_{\mathrm{distinct}}"}[op]
+        mark = _GRADIENT_MARKS[op]
         return f"\\frac{{\\partial}}{{\\partial {x}}}{mark}\\left[{to_latex(a[0])}\\right]"
     if op == "jacobian":
         x = to_latex(a[1])
@@ -195,5 +208,13 @@ def to_latex(node: Node) -> str:
         return f"\\mathinner{{\\mathrm{{d}}{arg}}}"
     raise ValueError(f"no LaTeX for {op}")
 
+
+_GRADIENT_MARKS = {
+    "grad": "",
+    "grad_sym": r"_{\mathrm{sym}}",
+    "grad_distinct": r"_{\mathrm{distinct}}",
+    "grad_toeplitz": r"_{\mathrm{Toeplitz}}",
+    "grad_sym_toeplitz": r"_{\mathrm{sym.\,Toeplitz}}",
+}
 
 _BRACKETING = Bracketing(to_latex, _prec, ("\\left(", "\\right)"))

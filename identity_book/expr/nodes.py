@@ -22,7 +22,16 @@ Shape: TypeAlias = tuple[Dim, Dim] | None
 ONE = sympy.Integer(1)
 
 # Operators on derivatives: (function, variable) -> result shaped by the variable.
-DERIVATIVES = ("grad", "jacobian", "hess", "hess_vec", "grad_sym", "grad_distinct")
+DERIVATIVES = (
+    "grad",
+    "jacobian",
+    "hess",
+    "hess_vec",
+    "grad_sym",
+    "grad_distinct",
+    "grad_toeplitz",
+    "grad_sym_toeplitz",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,15 +99,19 @@ def dim_value(dim: Dim, sizes: dict[str, int]) -> int:
         return int(dim)
     if dim.is_Symbol:
         return sizes[dim.name]
-    return _dim_function(dim)(sizes)
+    return int(_dim_function(dim)(sizes))
 
 
 @lru_cache(maxsize=4096)
-def _dim_function(dim: Dim) -> Callable[[dict[str, int]], int]:
-    """A plain Python function for a polynomial dimension (kron and vec give products and sums)."""
+def _dim_function(dim: Dim) -> Callable[[dict[str, int]], int | Fraction]:
+    """A plain Python function for a polynomial dimension (kron and vec give products and sums;
+    vech gives n(n + 1)/2, whose rational coefficients sum to an integer)."""
     if dim.is_Integer:
         value = int(dim)
         return lambda sizes: value
+    if dim.is_Rational:
+        ratio = Fraction(int(dim.p), int(dim.q))
+        return lambda sizes: ratio
     if dim.is_Symbol:
         name = dim.name
         return lambda sizes: sizes[name]

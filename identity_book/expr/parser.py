@@ -532,7 +532,7 @@ def _f_grad(name: str) -> Callable[[tuple[Node, ...], int], Node]:
                 f"{name}() differentiates a scalar, got {show_shape(f.shape)}; use jacobian()",
                 f.offset,
             )
-        if name in ("grad_sym", "grad_distinct"):
+        if name in ("grad_sym", "grad_distinct", "grad_toeplitz", "grad_sym_toeplitz"):
             _square(name, x)
         return Node(name, args, x.shape, offset=at)
 
@@ -566,6 +566,76 @@ def _f_differential(args: tuple[Node, ...], at: int) -> Node:
 
 def _f_scalar_fn(name: str) -> Callable[[tuple[Node, ...], int], Node]:
     return _f_elementwise(name)
+
+
+# -- structured matrices: submatrices, cofactors, vech, duplication, shifts, Vandermonde -------
+MAX_COFACTOR_SIZE = 10  # adj() and cofactor() take n² determinants of (n-1)×(n-1) matrices
+
+
+def _half_triangle(n: sympy.Expr) -> sympy.Expr:
+    """n(n + 1)/2, the length of vech of an n×n matrix."""
+    return sympy.expand(n * (n + 1) / 2)
+
+
+def _f_cofactor(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    """``adj(A)`` and ``cofactor(A)``: built from the cofactors, so defined for singular A too."""
+
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        n = _square(name, args[0])
+        if n.is_Integer and int(n) > MAX_COFACTOR_SIZE:
+            raise LimitError(f"{name}() of a matrix larger than {MAX_COFACTOR_SIZE}×{MAX_COFACTOR_SIZE}", at)
+        return Node(name, args, args[0].shape, offset=at)
+
+    return build
+
+
+def _f_submatrix(args: tuple[Node, ...], at: int) -> Node:
+    """``submatrix(A, i, j)``: A without row i and column j (counting from 1), the Cookbook's [A]ᵢⱼ."""
+    a = args[0]
+    if a.shape is None:
+        raise ExpressionError("submatrix() needs a matrix", a.offset)
+    _index(args[1], "the row index of submatrix()")
+    _index(args[2], "the column index of submatrix()")
+    for side in a.shape:
+        if same_dim(side, ONE):
+            raise ExpressionError(f"submatrix() of a {show_shape(a.shape)} matrix leaves nothing", a.offset)
+    return Node("submatrix", args, (a.shape[0] - 1, a.shape[1] - 1), offset=at)
+
+
+def _f_vech(args: tuple[Node, ...], at: int) -> Node:
+    """``vech(A)``: the columns of the lower triangle of a square A, stacked (Magnus–Neudecker)."""
+    n = _square("vech", args[0])
+    return Node("vech", args, (_half_triangle(n), ONE), offset=at)
+
+
+def _f_duplication(args: tuple[Node, ...], at: int) -> Node:
+    """``dup(n)``: the duplication matrix, ``dup(n) @ vech(A) == vec(A)`` for a symmetric n×n A."""
+    n = _dim(args[0])
+    return Node("dup", args, (n * n, _half_triangle(n)), offset=at)
+
+
+def _f_elimination(args: tuple[Node, ...], at: int) -> Node:
+    """``elim(n)``: the elimination matrix, ``elim(n) @ vec(A) == vech(A)`` for any n×n A."""
+    n = _dim(args[0])
+    return Node("elim", args, (_half_triangle(n), n * n), offset=at)
+
+
+def _f_shift(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    """``shift(n)`` (ones below the diagonal) and ``cshift(n)`` (the cyclic shift), n×n."""
+
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        n = _dim(args[0])
+        return Node(name, args, (n, n), offset=at)
+
+    return build
+
+
+def _f_vander(args: tuple[Node, ...], at: int) -> Node:
+    """``vander(x)``: the n×n Vandermonde matrix with rows 1, xᵢ, xᵢ², …, xᵢⁿ⁻¹."""
+    n = _vector("vander", args[0])
+    if n.is_Integer and int(n) > MAX_POWER:
+        raise LimitError(f"vander() of a vector longer than {MAX_POWER}", at)
+    return Node("vander", args, (n, n), offset=at)
 
 
 FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
@@ -605,7 +675,21 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "entry": _f_entry,
     "eigvals": _f_eigvals,
     "rank": _f_rank,
+    "adj": _f_cofactor("adj"),
+    "cofactor": _f_cofactor("cofactor"),
+    "submatrix": _f_submatrix,
+    "vech": _f_vech,
+    "dup": _f_duplication,
+    "elim": _f_elimination,
+    "shift": _f_shift("shift"),
+    "cshift": _f_shift("cshift"),
+    "vander": _f_vander,
+    "grad_toeplitz": _f_grad("grad_toeplitz"),
+    "grad_sym_toeplitz": _f_grad("grad_sym_toeplitz"),
 }
+
+# Functions of structured matrices: a variable may not take one of these names.
+STRUCTURED = ("adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander")
 
 ALIASES = {
     "trace": "tr",
@@ -620,6 +704,14 @@ ALIASES = {
     "dot": "inner or @",
     "matmul": "@",
     "diagonal": "diag",
+    "adjugate": "adj",
+    "adjoint": "adj",
+    "cof": "cofactor",
+    "minor": "det(submatrix(A, i, j))",
+    "duplication": "dup",
+    "elimination": "elim",
+    "lag": "shift",
+    "vandermonde": "vander",
 }
 
 
@@ -644,4 +736,6 @@ ARITY: dict[str, tuple[int, ...]] = {
     "J": (3, 4),
     "e": (2,),
     "entry": (2, 3),
+    **{n: (1,) for n in ("adj", "cofactor", "vech", "dup", "elim", "shift", "cshift", "vander")},
+    "submatrix": (3,),
 }

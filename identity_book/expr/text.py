@@ -10,6 +10,8 @@ from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECED
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank"}
+_CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
+_CALLS |= {"grad_toeplitz", "grad_sym_toeplitz"}
 
 
 def _prec(node: Node) -> int:

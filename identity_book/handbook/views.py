@@ -156,6 +156,8 @@ PROPERTY_NAMES = {
     "skew_symmetric": "skew-symmetric",
     "lower_triangular": "lower triangular",
     "upper_triangular": "upper triangular",
+    "toeplitz": "Toeplitz",
+    "permutation": "permutation matrix",
 }
 
 

@@ -297,6 +297,7 @@ SYMBOLIC_PROPS = {
     "lower_triangular",
     "upper_triangular",
     "skew_symmetric",
+    "toeplitz",
     "full_column_rank",  # symbolic entries are generic: full rank
     "full_row_rank",
 }
@@ -308,6 +309,9 @@ def _symbolic_matrix(name: str, rows: int, cols: int, props: set[str]) -> np.nda
         for j in range(cols):
             a, b = (min(i, j), max(i, j)) if props & {"symmetric", "spd"} else (i, j)
             sym = sympy.Symbol(f"{name}_{a}{b}", real=True)
+            if "toeplitz" in props:  # one symbol per diagonal: T_ij = t_(i-j)
+                offset = abs(i - j) if props & {"symmetric", "spd"} else i - j
+                sym = sympy.Symbol(f"{name}_t{offset}".replace("-", "m"), real=True)
             zero = (
                 ("diagonal" in props and i != j)
                 or ("lower_triangular" in props and j > i)

@@ -24,6 +24,7 @@ Env = dict[str, Value]
 MAX_POWER = 256
 MAX_RANGE = 1000
 MAX_ENTRIES = 4096
+MAX_COFACTOR_SIZE = 10
 
 
 def as_scalar(v: Value) -> Value:
@@ -543,6 +544,76 @@ class Evaluator:
             return self.backend.zeros(rows, cols) if node.shape is not None else self.backend.const(0)
         return total
 
+    # -- structured matrices --------------------------------------------------------------
+    def _submatrix(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        i = self._one_based(node.args[1], env, m.shape[0], "row index of submatrix")
+        j = self._one_based(node.args[2], env, m.shape[1], "column index of submatrix")
+        return np.delete(np.delete(m, i, axis=0), j, axis=1)
+
+    def _cofactors(self, m: np.ndarray) -> np.ndarray:
+        """The matrix of cofactors (-1)^(i+j) det(A without row i and column j)."""
+        n = m.shape[0]
+        if n > MAX_COFACTOR_SIZE:
+            raise LimitError(f"cofactors of a matrix larger than {MAX_COFACTOR_SIZE}×{MAX_COFACTOR_SIZE}")
+        out = self.backend.zeros(n, n)
+        if n == 1:
+            out[0, 0] = self.backend.const(1)
+            return out
+        for i in range(n):
+            for j in range(n):
+                minor = self.backend.det(np.delete(np.delete(m, i, axis=0), j, axis=1))
+                out[i, j] = minor if (i + j) % 2 == 0 else -minor
+        return out
+
+    def _cofactor(self, node: Node, env: Env) -> Value:
+        return self._cofactors(self.eval(node.args[0], env))
+
+    def _adj(self, node: Node, env: Env) -> Value:
+        return self._cofactors(self.eval(node.args[0], env)).T
+
+    def _vech(self, node: Node, env: Env) -> Value:
+        m = self.eval(node.args[0], env)
+        n = m.shape[0]
+        return np.reshape(np.array([m[i, j] for j in range(n) for i in range(j, n)], dtype=m.dtype), (-1, 1))
+
+    def _dup(self, node: Node, env: Env) -> Value:
+        n = self.integer(node.args[0], env)
+        out = self.backend.zeros(*self.shape_of(node))
+        for j in range(n):
+            for i in range(n):
+                out[j * n + i, _vech_index(max(i, j), min(i, j), n)] = self.backend.const(1)
+        return out
+
+    def _elim(self, node: Node, env: Env) -> Value:
+        n = self.integer(node.args[0], env)
+        out = self.backend.zeros(*self.shape_of(node))
+        for j in range(n):
+            for i in range(j, n):
+                out[_vech_index(i, j, n), j * n + i] = self.backend.const(1)
+        return out
+
+    def _shift(self, node: Node, env: Env) -> Value:
+        n, _ = self.shape_of(node)
+        out = self.backend.zeros(n, n)
+        for i in range(1, n):
+            out[i, i - 1] = self.backend.const(1)
+        return out
+
+    def _cshift(self, node: Node, env: Env) -> Value:
+        out = self._shift(node, env)
+        out[0, out.shape[0] - 1] = self.backend.const(1)
+        return out
+
+    def _vander(self, node: Node, env: Env) -> Value:
+        x = self.eval(node.args[0], env)
+        n = x.shape[0]
+        out = self.backend.ones(n, n)
+        for i in range(n):
+            for j in range(1, n):
+                out[i, j] = out[i, j - 1] * x[i, 0]
+        return out
+
     # -- derivatives ----------------------------------------------------------------------
     def _basis(self, value: Value) -> list[tuple[tuple[int, int], Value]]:
         """Unit directions for every entry of ``value`` in column-major (vec) order."""
@@ -588,6 +659,15 @@ class Evaluator:
             out[i, i] = g[i, i]
         return out
 
+    def _grad_toeplitz(self, node: Node, env: Env) -> Value:
+        """The derivatives with respect to the 2n - 1 values t_k (T_ij = t_(i-j)) in T's layout:
+        entry (i, j) is the sum of the gradient along the diagonal p - q = i - j."""
+        return _diagonal_sums(self._grad(node, env), lambda offset: offset)
+
+    def _grad_sym_toeplitz(self, node: Node, env: Env) -> Value:
+        """The derivatives with respect to the n values t_k (T_ij = t_|i-j|) in T's layout."""
+        return _diagonal_sums(self._grad(node, env), abs)
+
     def _jacobian(self, node: Node, env: Env) -> Value:
         return self.jacobian(node.args[0], str(node.args[1].value), env)
 
@@ -607,6 +687,26 @@ class Evaluator:
         if target.op == "var" and f"d:{target.value}" in env:
             return env[f"d:{target.value}"]
         return self.backend.directional(self, target, env, moves)
+
+
+def _vech_index(i: int, j: int, n: int) -> int:
+    """The position of entry (i, j), i ≥ j, in vech of an n×n matrix (from 0)."""
+    return j * n - j * (j - 1) // 2 + i - j
+
+
+def _diagonal_sums(g: np.ndarray, key: Any) -> np.ndarray:
+    """Entry (i, j) is the sum of g over the entries (p, q) with key(p - q) == key(i - j)."""
+    n = g.shape[0]
+    sums: dict[int, Value] = {}
+    for p in range(n):
+        for q in range(n):
+            k = key(p - q)
+            sums[k] = g[p, q] if k not in sums else sums[k] + g[p, q]
+    out = np.empty((n, n), dtype=g.dtype)
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = sums[key(i - j)]
+    return out
 
 
 def _total(m: np.ndarray) -> Value:

@@ -187,7 +187,34 @@ class _Draw:
         return out
 
 
+def _permutation(n: int, draw: _Draw) -> np.ndarray:
+    """A random permutation matrix, not the identity when n > 1 (exact 0 and 1 entries)."""
+    order = np.arange(n)
+    while n > 1 and np.all(order == np.arange(n)):
+        order = draw.rng.permutation(n)
+    out = draw.matrix(n, n) * 0
+    for i, j in enumerate(order):
+        out[i, j] = out[i, j] + 1
+    return out
+
+
+def _toeplitz(props: set[str], n: int, draw: _Draw) -> np.ndarray:
+    """T_ij = t_(i-j) for random t_(1-n), ..., t_(n-1); symmetric or triangular when asked."""
+    t = draw.matrix(2 * n - 1, 1, nonzero=bool({"invertible"} & props))
+    out = draw.matrix(n, n) * 0
+    for i in range(n):
+        for j in range(n):
+            k = abs(i - j) if "symmetric" in props else i - j
+            zero = ("lower_triangular" in props and k < 0) or ("upper_triangular" in props and k > 0)
+            out[i, j] = out[i, j] * 0 if zero else t[k + n - 1, 0]
+    return out
+
+
 def _structured(props: set[str], n: int, draw: _Draw) -> np.ndarray:
+    if "permutation" in props:
+        return _permutation(n, draw)
+    if "toeplitz" in props:
+        return _toeplitz(props, n, draw)
     if "orthogonal" in props:
         if "diagonal" in props or "spd" in props:
             signs = draw.matrix(n, 1, nonzero=True)
@@ -248,8 +275,17 @@ def has_properties(m: np.ndarray, props: set[str], exact_mode: bool) -> bool:
         "upper_triangular": lambda: same(m, np.triu(m)),
         "invertible": lambda: _invertible(m, exact_mode),
         "spd": lambda: same(m, m.T) and _positive_definite(m, exact_mode),
+        "toeplitz": lambda: same(m[1:, 1:], m[:-1, :-1]),
+        "permutation": lambda: _is_permutation(m),
     }
     return all(checks[p]() for p in props)
+
+
+def _is_permutation(m: np.ndarray) -> bool:
+    """Entries 0 and 1, exactly one 1 in every row and every column."""
+    if not all(x == 0 or x == 1 for x in m.flat):
+        return False
+    return bool(all(sum(m[i, :]) == 1 for i in range(m.shape[0])) and all(sum(m[:, j]) == 1 for j in range(m.shape[1])))
 
 
 def _invertible(m: np.ndarray, exact_mode: bool) -> bool:
@@ -358,8 +394,8 @@ def _implied(props: set[str]) -> set[str]:
         {"symmetric"} & out and props & {"lower_triangular", "upper_triangular"}
     ):
         out |= {"diagonal", "symmetric", "lower_triangular", "upper_triangular"}
-    if "orthogonal" in props:
-        out |= STRUCTURE  # Householder and sign matrices may be symmetric or diagonal
+    if "orthogonal" in props or "permutation" in props:
+        out |= STRUCTURE  # Householder, sign and permutation matrices may be symmetric or diagonal
     return out
 
 
