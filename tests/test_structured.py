@@ -12,11 +12,13 @@ import pytest
 import scipy.linalg
 import sympy
 
-from identity_book.catalogue.records import Variable
+from identity_book.catalogue.compile import Compiled, compile_identity
+from identity_book.catalogue.records import Identity, Variable
 from identity_book.errors import ExpressionError, LimitError, Location
 from identity_book.expr.parser import Scope, dim_symbol, parse
 from identity_book.verify import exact
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
+from identity_book.verify.prover.prove import prove
 from identity_book.verify.sampling import has_properties, sample_variable
 
 N = dim_symbol("n")
@@ -113,7 +115,9 @@ def test_toeplitz_derivatives_by_definition() -> None:
             numeric = (f(tmat + h * bump) - f(tmat - h * bump)) / (2 * h)
             assert got[i, j] == pytest.approx(numeric, rel=1e-6, abs=1e-6)
     sym = scipy.linalg.toeplitz(col)
-    got = Evaluator(FloatBackend(), {"n": n}).eval(parse("grad_sym_toeplitz(tr(A @ T @ T), T)", scope), {"A": a, "T": sym})
+    got = Evaluator(FloatBackend(), {"n": n}).eval(
+        parse("grad_sym_toeplitz(tr(A @ T @ T), T)", scope), {"A": a, "T": sym}
+    )
     for i in range(n):
         for j in range(n):
             bump = scipy.linalg.toeplitz(_unit_diagonal(n, abs(i - j))[0])
@@ -172,3 +176,45 @@ def test_bounds() -> None:
     scope = Scope({"B": (sympy.Integer(12), sympy.Integer(12))})
     with pytest.raises(LimitError):
         parse("adj(B)", scope)
+
+
+# -- the prover refuses what it does not know -------------------------------------------------------
+def _compiled(lhs: str, rhs: str, **shapes: object) -> Compiled:
+    here = Location("t.yaml", 1, 1)
+    variables = []
+    for name, spec in shapes.items():
+        shape, props = spec if isinstance(spec, tuple) else (spec, ())
+        variables.append(Variable(name, here, tuple(shape), tuple(props)))
+    return compile_identity(Identity("t", "t", here, tuple(variables), lhs, rhs, "c", "s"))
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "shapes"),
+    [
+        ("adj(A @ B)", "adj(A) @ adj(B)", {"A": ["n", "n"], "B": ["n", "n"]}),
+        ("adj(A)", "det(A) * A.T", {"A": ["n", "n"]}),
+        ("det(adj(A))", "det(A) ** n", {"A": ["n", "n"]}),
+        ("dup(n) @ vech(A)", "vec(A)", {"A": ["n", "n"]}),
+        ("dup(n).T", "elim(n)", {"A": ["n", "n"]}),
+        ("shift(n) @ x", "shift(n).T @ x", {"x": ["n"]}),
+        ("cshift(n) @ cshift(n)", "I(n)", {"x": ["n"]}),
+        ("vander(x).T", "vander(x)", {"x": ["n"]}),
+        ("grad_toeplitz(tr(A @ T), T)", "A.T", {"A": ["n", "n"], "T": (["n", "n"], ("toeplitz",))}),
+        ("grad_sym_toeplitz(tr(A @ T), T)", "grad_toeplitz(tr(A @ T), T)", {"A": ["n", "n"], "T": ["n", "n"]}),
+        ("P", "P.T", {"P": (["n", "n"], ("permutation",))}),
+        ("T", "T.T", {"T": (["n", "n"], ("toeplitz",))}),
+        ("submatrix(A, 1, 1)", "submatrix(A.T, 1, 1)", {"A": ["n", "n"]}),
+    ],
+)
+def test_false_statements_about_structured_matrices_are_not_proved(
+    lhs: str, rhs: str, shapes: dict[str, object]
+) -> None:
+    assert not prove(_compiled(lhs, rhs, **shapes)).proved
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs"),
+    [("adj(A @ B)", "adj(B) @ adj(A)"), ("adj(A) @ A", "det(A) * I(n)"), ("elim(n) @ dup(n) @ vech(A)", "vech(A)")],
+)
+def test_the_prover_refuses_structured_functions_it_has_no_rules_for(lhs: str, rhs: str) -> None:
+    assert not prove(_compiled(lhs, rhs, A=["n", "n"], B=["n", "n"])).proved

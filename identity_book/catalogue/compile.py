@@ -103,14 +103,15 @@ def compile_identity(identity: Identity) -> Compiled:
             )
         else:
             dims.append(d)
-    for name in sorted(set(STRUCTURED) & (set(shapes) | set(params) | set(dims))):
-        problems.append(
-            Diagnostic(
-                identity.where("variables"),
-                f"{name!r} is the name of a function ({name}()); choose another name for the variable",
-                identity.id,
+    for var in identity.variables:
+        if var.name in STRUCTURED:
+            problems.append(
+                Diagnostic(
+                    var.location,
+                    f"{var.name!r} is the name of a function ({var.name}()); choose another name for the variable",
+                    identity.id,
+                )
             )
-        )
     clash = (set(dims) | set(params)) & set(shapes)
     for name in sorted(clash):
         problems.append(
