@@ -218,3 +218,24 @@ def test_false_statements_about_structured_matrices_are_not_proved(
 )
 def test_the_prover_refuses_structured_functions_it_has_no_rules_for(lhs: str, rhs: str) -> None:
     assert not prove(_compiled(lhs, rhs, A=["n", "n"], B=["n", "n"])).proved
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "proved"),
+    [
+        ("adj(A)", "det(A) * inv(A)", True),
+        ("inv(A)", "adj(A) / det(A)", True),
+        ("adj(A) @ A", "det(A) * I(n)", True),
+        ("adj(A)", "det(A) * inv(A).T", False),
+        ("adj(A)", "inv(A)", False),
+        ("adj(A) @ A", "I(n)", False),
+        ("adj(A.T)", "adj(A).T", False),  # adj of an expression: no index form
+    ],
+)
+def test_the_adjugate_rule_for_invertible_variables(lhs: str, rhs: str, proved: bool) -> None:
+    c = _compiled(lhs, rhs, A=(["n", "n"], ("invertible",)))
+    assert prove(c).proved is proved
+
+
+def test_the_adjugate_rule_needs_a_stated_invertible_matrix() -> None:
+    assert not prove(_compiled("adj(A) @ A", "det(A) * I(n)", A=["n", "n"])).proved

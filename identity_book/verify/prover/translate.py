@@ -312,6 +312,16 @@ class Builder:
     def _rank(self, node: Node, ctx: Ctx) -> Tensor:
         return self._atom("rank", "", node, ctx)
 
+    def _adj(self, node: Node, ctx: Ctx) -> Tensor:
+        """adj(A) = det(A) inv(A), only for a variable stated invertible (SPD, orthogonal): the
+        adjugate of any other matrix has no index form here."""
+        a = node.args[0]
+        if a.op != "var" or not self.s.props.get(str(a.value), frozenset()) & set(atoms.INVERTIBLE):
+            raise Unsupported("adj() of a matrix that is not a variable stated invertible")
+        self.s.rule("adj(A) = det(A) inv(A) for an invertible A")
+        inverse = Node("inv", (a,), a.shape)
+        return self.build(Node("scale", (Node("det", (a,), None), inverse), a.shape), ctx)
+
     def _function(self, node: Node, ctx: Ctx) -> Tensor:
         return atoms.func(self.s, node.op, self.build(node.args[0], ctx), ctx)
 
