@@ -36,7 +36,7 @@ def make_catalogue(target: Path, count: int) -> int:
             chapter = f"{int(rel.parts[0][:2]) + 100 * k:03d}-copy-{k}-{rel.parts[0][3:]}"
             dest = target.joinpath(chapter, *rel.parts[1:])
             dest.parent.mkdir(parents=True, exist_ok=True)
-            text = ID_FIELDS.sub(lambda m: f"{m.group(1)}{m.group(2)}-c{k}", f.read_text(encoding="utf-8"))
+            text = ID_FIELDS.sub(rf"\g<1>\g<2>-c{k}", f.read_text(encoding="utf-8"))
             dest.write_text(text, encoding="utf-8")
     return copies * per_copy
 
