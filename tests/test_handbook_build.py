@@ -347,3 +347,23 @@ def test_a_build_with_nothing_changed_is_up_to_date(
     assert main(args) == 1 and runs == ["html"] * 5
     yaml.write_text(text, encoding="utf-8")
     assert main(args) == 0 and runs == ["html"] * 6  # a failed build left no stamp behind
+
+
+def test_an_edit_rebuilds_only_its_pages_under_j2(tmp_path: Path, cache: Path) -> None:
+    """sphinx-build -j 2 twice, an identity's statement edited between, no cleaning: its page
+    shows the new statement, and pages that do not show it are not written again."""
+    catalogue = tmp_path / "cat"
+    shutil.copytree(CATALOGUE, catalogue)
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "html"
+    args = ["-q", "-W", "-j", "2", "-b", "html", "-D", f"identity_book_handbook_catalogue={catalogue}"]
+    args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(out)]
+    assert build_main(args) == 0
+    untouched = out / "chapters" / "derivatives.html"
+    before = untouched.stat().st_mtime_ns
+    trace = catalogue / "01-basics" / "trace.yaml"
+    trace.write_text(trace.read_text().replace("rhs: tr(B @ A)", "rhs: tr(A.T @ B.T)", 1))
+    assert build_main(args) == 0
+    page = (out / "chapters" / "basics.html").read_text(encoding="utf-8")
+    assert r"\mathbf{A}^{\top} \mathbf{B}^{\top}" in page
+    assert untouched.stat().st_mtime_ns == before
