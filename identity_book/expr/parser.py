@@ -236,7 +236,7 @@ class _Converter:
         arg = self.convert(node.args[0], depth)
         if arg.shape is None:
             raise ExpressionError("norm(x, ORD) needs a matrix or a vector; use abs() for a scalar", arg.offset)
-        op = NORM_ORDERS[key]  # type: ignore[index]
+        op = NORM_ORDERS[key]
         if op == "norm2" and (same_dim(arg.shape[1], ONE) or same_dim(arg.shape[0], ONE)):
             op = "norm"  # the spectral norm of a vector is its Euclidean norm
         return Node(op, (arg,), None, offset=self.at(node))
