@@ -87,6 +87,11 @@ class Identity:
     def is_inequality(self) -> bool:
         return self.relation != "=="
 
+    @property
+    def statement(self) -> str:
+        """The statement in the expression language: ``lhs == rhs``, or ``lhs <= rhs`` and so on."""
+        return f"{self.lhs} {self.relation} {self.rhs}"
+
     def where(self, key: str) -> Location:
         """Location of a field (falls back to the entry's own)."""
         return self.field_locations.get(key, self.location)
