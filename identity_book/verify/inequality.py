@@ -63,19 +63,21 @@ class Margin:
         return f"least relative margin {self.least:.2e}"
 
 
-def relative_margin(relation: str, left: float, right: float) -> float:
+def relative_margin(relation: str, left: float, right: float, magnitude: float = 0.0) -> float:
+    """The margin relative to the larger side and to the largest value met while evaluating them
+    (so that λ_min(BBᵀ) ≥ 0 at a singular BBᵀ is rounding, not a violation)."""
     diff = SIGN[relation] * (right - left)
-    scale = max(abs(left), abs(right))
+    scale = max(abs(left), abs(right), magnitude)
     return 0.0 if scale == 0 else diff / scale
 
 
-def _float_sides(c: Compiled, env: dict[str, Any], ints: dict[str, int]) -> tuple[float, float]:
+def _float_sides(c: Compiled, env: dict[str, Any], ints: dict[str, int]) -> tuple[float, float, float]:
     ev = Evaluator(FloatBackend(), dict(ints))
     with np.errstate(all="raise"):
         left, right = float(as_scalar(ev.eval(c.lhs, env))), float(as_scalar(ev.eval(c.rhs, env)))
     if not (np.isfinite(left) and np.isfinite(right)):
         raise EvaluationError("overflow")
-    return left, right
+    return left, right, ev.magnitude
 
 
 def _candidate(relation: str, rel: float) -> bool:
@@ -127,7 +129,7 @@ def _precise_violation(c: Compiled, env: dict[str, Any], ints: dict[str, int]) -
         left, right = as_scalar(ev.eval(c.lhs, point)), as_scalar(ev.eval(c.rhs, point))
     except _ERRORS:
         return None, None, None, 0.0
-    scale = max(abs(left), abs(right))
+    scale = max(abs(left), abs(right), _mp.mpf(ev.magnitude))
     rel = float(SIGN[c.relation] * (right - left) / scale) if scale else 0.0
     if rel < -TOLERANCE:
         return True, float(left), float(right), rel
@@ -184,14 +186,14 @@ def random_check(c: Compiled, settings: Settings) -> LevelResult:
         for _ in range(RANDOM_POINTS):
             try:
                 env, ints = sample_point(c, sizes, rng, exact_mode=False)
-                left, right = _float_sides(c, env, ints)
+                left, right, magnitude = _float_sides(c, env, ints)
             except NoSample as exc:
                 last = str(exc)
                 break
             except _ERRORS as exc:
                 last = str(exc)
                 continue
-            rel = relative_margin(c.relation, left, right)
+            rel = relative_margin(c.relation, left, right, magnitude)
             if _candidate(c.relation, rel):
                 found = confirm_violation(c, settings, env, ints, rel)
                 if found is not None:
