@@ -118,7 +118,8 @@ def verdict(result: Result) -> Verdict:
         return Verdict("awaiting-proof", "Awaiting proof: no check could decide this identity yet", "awaiting proof")
     short = f"{status} (not verified)"
     if status == Status.REFUTED:
-        return Verdict("refuted", "Refuted: the two sides differ (published only on request)", short, "refuted", True)
+        what = "a point violates the inequality" if "search" in result.checks else "the two sides differ"
+        return Verdict("refuted", f"Refuted: {what} (published only on request)", short, "refuted", True)
     if status == Status.INCONCLUSIVE:
         headline = "Inconclusive: no check could decide (not verified)"
         return Verdict("inconclusive", headline, short, "inconclusive", True)
