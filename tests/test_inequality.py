@@ -204,3 +204,22 @@ def test_the_prover_does_not_prove_statements_about_these_norms(lhs: str, rhs: s
     result = verify_identity(ident, SETTINGS)
     assert result.status == (Status.VERIFIED if true else Status.REFUTED)
     assert result.strength != Strength.PROVED
+
+
+def test_every_output_prints_the_relation() -> None:
+    from identity_book.cite import statement_latex
+    from identity_book.handbook import mathtex
+
+    ident = CASES.get("hadamard-spd")
+    assert ident is not None
+    c = compile_identity(ident)
+    assert r"\le" in str(mathtex.statement(c)) and r"\le" in mathtex.plain_statement(c)
+    assert r"\le" in statement_latex(ident)
+    assert ident.statement.startswith("det(S) <= ")
+    strict = CASES.get("spd-det-positive")
+    assert strict is not None and " > " in mathtex.plain_statement(compile_identity(strict))
+
+
+def test_a_refuted_inequality_says_a_point_violates_it(results: dict[str, Result]) -> None:
+    v = verdict(results["trace-product-generic-false"])
+    assert v.state == "refuted" and "violates the inequality" in v.headline

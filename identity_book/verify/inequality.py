@@ -39,7 +39,7 @@ TOLERANCE = 1e-9  # a relative margin below -TOLERANCE is a candidate violation
 RANDOM_POINTS = 40  # per size assignment
 STARTS = 4  # optimisation starts per size assignment (on the two smallest assignments)
 SEARCH_SIZES = 2
-MAX_EVALUATIONS = 1500  # per start
+MAX_EVALUATIONS = 600  # per start (the deadline is only a safety net)
 EPSILON = 1e-4  # S = BBᵀ + εI keeps an spd parametrisation positive definite
 PENALTY = 3.0  # the objective where a side is undefined (a relative margin lies in [-2, 2])
 ROUNDINGS = ((1, 1), (1, 2), (1, 10), (2, 1), (4, 1), (10, 1), (100, 1), (1, 100), (1, 1000))  # (scale, denominator)
@@ -345,7 +345,7 @@ def search_check(c: Compiled, settings: Settings) -> LevelResult:
                     theta0,
                     method="Nelder-Mead",
                     options={
-                        "maxfev": min(MAX_EVALUATIONS, 200 * size),
+                        "maxfev": min(MAX_EVALUATIONS, 100 * size),
                         "xatol": 1e-12,
                         "fatol": 1e-14,
                         "adaptive": True,
