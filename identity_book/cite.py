@@ -28,7 +28,7 @@ from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.config import cache_folder
-from identity_book.expr.latex import to_latex
+from identity_book.expr.latex import RELATIONS, to_latex
 from identity_book.verdict import verdict
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
@@ -46,7 +46,7 @@ def statement_latex(identity: Identity) -> str:
     if identity.latex:
         return " ".join(identity.latex.split())
     compiled = compile_identity(identity)
-    return f"{to_latex(compiled.lhs)} = {to_latex(compiled.rhs)}"
+    return f"{to_latex(compiled.lhs)} {RELATIONS[identity.relation]} {to_latex(compiled.rhs)}"
 
 
 def permalink(numbered: Numbered, base: str | None = None) -> str:

@@ -15,7 +15,7 @@ from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
-from identity_book.expr.latex import to_latex
+from identity_book.expr.latex import RELATIONS, to_latex
 from identity_book.ondemand import command
 from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
 from identity_book.search import find
@@ -95,8 +95,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         kind = f"integer in {list(v.integer)}" if v.integer else f"shape {list(v.shape or ())}"
         props = f", {', '.join(v.properties)}" if v.properties else ""
         print(f"  {v.name}: {kind}{props}")
-    print(f"  {ident.lhs}  ==  {ident.rhs}")
-    print(f"  LaTeX: {to_latex(c.lhs)} = {to_latex(c.rhs)}")
+    print(f"  {ident.lhs}  {ident.relation}  {ident.rhs}")
+    print(f"  LaTeX: {to_latex(c.lhs)} {RELATIONS[ident.relation]} {to_latex(c.rhs)}")
     for ref in ident.references:
         print(f"  reference: {ref.source}" + (f" eq. {ref.eq}" if ref.eq else ""))
     results = run_verification(Catalogue((ident,)), args, quiet=True)

@@ -18,6 +18,7 @@ LEVEL_NAMES = {
     "shapes": "Shapes",
     "numeric": "Numeric",
     "exact": "Exact arithmetic",
+    "search": "Counterexample search",
     "prover": "Prover (all sizes)",
     "symbolic": "Symbolic",
     "derivation": "Derivation",
@@ -102,6 +103,14 @@ def verdict(result: Result) -> Verdict:
         warning = "erratum" if status == Status.VERIFIED else _warning(status)
         headline = f"Listed as an erratum, but the check found it {status}"
         return Verdict("error", headline, f"listed as an erratum, but {status}", warning, True)
+    if status == Status.VERIFIED and result.strength == Strength.CHECKED:
+        st = result.strength_text  # "checked, not proved: no counterexample in ..."
+        return Verdict(
+            "verified",
+            st[0].upper() + st[1:],
+            "checked (no counterexample found; not proved)",
+            strength=result.strength,
+        )
     if status == Status.VERIFIED:
         st = result.strength_text
         return Verdict("verified", f"Verified ({st})", f"verified ({st})", strength=result.strength)
@@ -109,7 +118,8 @@ def verdict(result: Result) -> Verdict:
         return Verdict("awaiting-proof", "Awaiting proof: no check could decide this identity yet", "awaiting proof")
     short = f"{status} (not verified)"
     if status == Status.REFUTED:
-        return Verdict("refuted", "Refuted: the two sides differ (published only on request)", short, "refuted", True)
+        what = "a point violates the inequality" if "search" in result.checks else "the two sides differ"
+        return Verdict("refuted", f"Refuted: {what} (published only on request)", short, "refuted", True)
     if status == Status.INCONCLUSIVE:
         headline = "Inconclusive: no check could decide (not verified)"
         return Verdict("inconclusive", headline, short, "inconclusive", True)
@@ -128,7 +138,7 @@ def _sizes(sizes: list[dict[str, int]]) -> str:
 def level_text(name: str, level: LevelResult) -> str:
     """One line about one level: what was done and what it found."""
     parts: list[str] = []
-    if name in ("shapes", "symbolic", "prover") and level.detail:
+    if name in ("shapes", "symbolic", "prover", "search") and level.detail:
         return level.detail
     if level.points:
         parts.append(f"{level.points} point{'s' if level.points != 1 else ''}")

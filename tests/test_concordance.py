@@ -31,6 +31,7 @@ CHAPTERS: dict[str, range] = {
     "3 Inverses": range(145, 225),
     "9 Special matrices": range(397, 487),
     "10.2 Kronecker and vec operator": range(505, 525),
+    "10.3-10.5 Norms and rank": range(525, 547),  # numbering reconstructed, see the file's comment
 }
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
-from identity_book.expr.nodes import Node, Shape, same_shape, show_shape
+from identity_book.expr.nodes import Node, Shape, same_shape, scalar_like, show_shape
 from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
 
 
@@ -47,6 +47,10 @@ class Compiled:
     @property
     def id(self) -> str:
         return self.identity.id
+
+    @property
+    def relation(self) -> str:
+        return self.identity.relation
 
     def derivative_depth(self) -> int:
         return max(self.lhs.depth_of_derivatives(), self.rhs.depth_of_derivatives())
@@ -139,6 +143,24 @@ def compile_identity(identity: Identity) -> Compiled:
                 identity.id,
             )
         )
+    if identity.is_inequality:
+        for key, node in nodes.items():
+            if not scalar_like(node.shape):
+                problems.append(
+                    Diagnostic(
+                        identity.where(key),
+                        f"'{identity.relation}' compares two scalars; this side is {show_shape(node.shape)}",
+                        identity.id,
+                    )
+                )
+        if identity.derivation:
+            problems.append(
+                Diagnostic(
+                    identity.where("derivation"),
+                    "a derivation is a chain of equalities; an inequality has none",
+                    identity.id,
+                )
+            )
     steps = []
     step_scope = Scope(shapes, scope.integers, differentials=True)
     for i, step in enumerate(identity.derivation):

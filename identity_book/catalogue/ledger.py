@@ -42,7 +42,7 @@ Ledger = dict[str, tuple[Version, ...]]
 
 
 def statement(identity: Identity) -> str:
-    return f"{identity.lhs} == {identity.rhs}"
+    return identity.statement
 
 
 def default_path(catalogue_root: Path) -> Path:

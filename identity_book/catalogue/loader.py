@@ -197,5 +197,6 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
         derivation=steps,
         latex=spec.latex,
         status=spec.status,
+        relation=spec.relation,
         corrects=spec.corrected_by,
     )

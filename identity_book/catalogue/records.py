@@ -83,6 +83,16 @@ class Identity:
     latex: str | None = None
     status: str | None = None  # "awaiting-proof" or "false" (a printed error kept on purpose)
     corrects: str | None = None
+    relation: str = "=="  # or "<=", "<", ">=", ">": an inequality between two scalars
+
+    @property
+    def is_inequality(self) -> bool:
+        return self.relation != "=="
+
+    @property
+    def statement(self) -> str:
+        """The statement in the expression language: ``lhs == rhs``, or ``lhs <= rhs`` and so on."""
+        return f"{self.lhs} {self.relation} {self.rhs}"
 
     def where(self, key: str) -> Location:
         """Location of a field (falls back to the entry's own)."""
@@ -103,6 +113,8 @@ class Identity:
         ranks = {v.name: v.rank for v in self.variables if v.rank is not None}
         if ranks:  # only when present, so older hashes stay valid
             extra["ranks"] = ranks
+        if self.is_inequality:
+            extra["relation"] = self.relation
         return {
             **extra,
             "id": self.id,

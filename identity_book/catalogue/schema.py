@@ -91,6 +91,7 @@ class IdentitySpec(Strict):
     variables: dict[Annotated[str, Field(pattern=NAME_PATTERN, max_length=20)], VariableSpec] = Field(max_length=30)
     lhs: Expression
     rhs: Expression
+    relation: Literal["==", "<=", "<", ">=", ">"] = "=="
     references: list[ReferenceSpec] = Field(default_factory=list, max_length=20)
     tags: list[Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=40)]] = Field(
         default_factory=list, max_length=20

@@ -24,6 +24,10 @@ _NAMED = {
 # Matrices built from a size: the duplication and elimination matrices, the shifts.
 _SIZED = {"dup": "D", "elim": "L", "shift": "Z", "cshift": "C"}
 
+_NORM_SUBSCRIPTS = {"norm1": "1", "norm2": "2", "norminf": "\\infty", "normmax": "\\max", "normnuc": "*"}
+# how a relation between the two sides is printed
+RELATIONS = {"==": "=", "<=": "\\le", "<": "<", ">=": "\\ge", ">": ">"}
+
 
 def symbol(name: str, node: Node | None = None) -> str:
     """A variable: bold for matrices and vectors, italic for scalars."""
@@ -143,6 +147,12 @@ def to_latex(node: Node) -> str:
     if op == "norm":
         sub = "_F" if not scalar_like(a[0].shape) and a[0].shape is not None and str(a[0].shape[1]) != "1" else ""
         return f"\\left\\|{to_latex(a[0])}\\right\\|{sub}"
+    if op in _NORM_SUBSCRIPTS:
+        return f"\\left\\|{to_latex(a[0])}\\right\\|_{{{_NORM_SUBSCRIPTS[op]}}}"
+    if op == "cond":
+        return f"\\kappa\\left({to_latex(a[0])}\\right)"
+    if op == "svdvals":
+        return f"\\boldsymbol{{\\sigma}}\\left({to_latex(a[0])}\\right)"
     if op == "inner":
         return f"{_wrap(a[0], PRODUCT + 1)} : {_wrap(a[1], PRODUCT + 1)}"
     if op == "outer":

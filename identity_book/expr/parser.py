@@ -176,6 +176,8 @@ class _Converter:
             return self._sum(node, depth, name)
         if name == "block":
             return self._block(node, depth)
+        if name == "norm" and len(node.args) == 2:
+            return self._norm(node, depth)
         if name == "d" and not self.scope.differentials:
             raise self.fail("d(...) is only allowed in derivation steps", node)
         arity = ARITY[name]
@@ -221,6 +223,24 @@ class _Converter:
             raise ExpressionError("prod() multiplies scalars; use mpow() or '@' for matrices", body.offset)
         return Node(name, (lo, hi, body), body.shape, value=index, offset=self.at(node))
 
+    def _norm(self, node: ast.Call, depth: int) -> Node:
+        """``norm(A, ORD)`` with NumPy's orders 1, 2, inf, 'fro', 'nuc', and 'max' (max |a_ij|)."""
+        order = node.args[1]
+        key: object = None
+        if isinstance(order, ast.Constant) and not isinstance(order.value, bool):
+            key = order.value
+        elif isinstance(order, ast.Name) and order.id == "inf":
+            key = "inf"
+        if key not in NORM_ORDERS:
+            raise self.fail("the order of norm() is one of 1, 2, inf, 'fro', 'nuc', 'max'", order)
+        arg = self.convert(node.args[0], depth)
+        if arg.shape is None:
+            raise ExpressionError("norm(x, ORD) needs a matrix or a vector; use abs() for a scalar", arg.offset)
+        op = NORM_ORDERS[key]
+        if op == "norm2" and (same_dim(arg.shape[1], ONE) or same_dim(arg.shape[0], ONE)):
+            op = "norm"  # the spectral norm of a vector is its Euclidean norm
+        return Node(op, (arg,), None, offset=self.at(node))
+
     def _block(self, node: ast.Call, depth: int) -> Node:
         """``block([[A, B], [C, D]])``: a matrix of blocks; scalars count as 1×1 blocks."""
         grid = node.args[0] if len(node.args) == 1 else None
@@ -242,6 +262,16 @@ class _Converter:
 
 MAX_RANGE = 1000
 MAX_BLOCKS = 16
+# norm(A, ORD): the order as written to the node's op ("norm" is the Frobenius/Euclidean norm)
+NORM_ORDERS: dict[object, str] = {
+    1: "norm1",
+    2: "norm2",
+    "inf": "norminf",
+    "fro": "norm",
+    "nuc": "normnuc",
+    "max": "normmax",
+}
+NORM_OPS = ("norm1", "norm2", "norminf", "normnuc", "normmax")
 
 
 def _block_side(cells: list[Node], axis: int, what: str) -> sympy.Expr:
@@ -517,6 +547,28 @@ def _f_norm(args: tuple[Node, ...], at: int) -> Node:
     return Node("norm", args, None, offset=at)
 
 
+def _f_svdvals(args: tuple[Node, ...], at: int) -> Node:
+    """``svdvals(A)``: the min(m, n) singular values of A in decreasing order, as a vector."""
+    shape = args[0].shape
+    if shape is None:
+        raise ExpressionError("svdvals() needs a matrix or a vector", args[0].offset)
+    m, n = shape
+    k = m if same_dim(m, n) or (m - n).is_nonpositive else n if (n - m).is_nonpositive else None
+    if k is None:
+        raise ExpressionError(
+            "svdvals() needs a square matrix, or literal sizes (the number of singular values is the smaller side)",
+            args[0].offset,
+        )
+    return Node("svdvals", args, (k, ONE), offset=at)
+
+
+def _f_cond(args: tuple[Node, ...], at: int) -> Node:
+    """``cond(A)``: the 2-norm condition number σ_max / σ_min (NumPy's ``cond(A)``)."""
+    if args[0].shape is None:
+        raise ExpressionError("cond() needs a matrix", args[0].offset)
+    return Node("cond", args, None, offset=at)
+
+
 def _f_inner(args: tuple[Node, ...], at: int) -> Node:
     a, b = args
     if not same_shape(a.shape, b.shape):
@@ -686,6 +738,8 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "vander": _f_vander,
     "grad_toeplitz": _f_grad("grad_toeplitz"),
     "grad_sym_toeplitz": _f_grad("grad_sym_toeplitz"),
+    "svdvals": _f_svdvals,
+    "cond": _f_cond,
 }
 
 # Functions of structured matrices: a variable may not take one of these names.
@@ -729,10 +783,11 @@ NAMES = frozenset(FUNCTIONS) | frozenset(SPECIAL_FORMS)
 
 ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
-    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "norm", "d", "eigvals", "rank")},
+    **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "d", "eigvals", "rank", "svdvals", "cond")},
     **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
     "ones": (1, 2),
+    "norm": (1, 2),
     "J": (3, 4),
     "e": (2,),
     "entry": (2, 3),

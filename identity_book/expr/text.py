@@ -9,16 +9,17 @@ from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECED
 
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank"}
 _CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond"}
+_NORM_ORDERS = {"norm1": "1", "norm2": "2", "norminf": "inf", "normmax": "'max'", "normnuc": "'nuc'"}
 
 
 def _prec(node: Node) -> int:
     if node.op == "const":
         value = Fraction(node.value)  # type: ignore[arg-type]
         return ATOM if value.denominator == 1 and value >= 0 else NEGATION
-    return ATOM if node.op in _CALLS else PRECEDENCE.get(node.op, ATOM)
+    return ATOM if node.op in _CALLS or node.op in _NORM_ORDERS else PRECEDENCE.get(node.op, ATOM)
 
 
 def _wrap(node: Node, minimum: int) -> str:
@@ -56,6 +57,8 @@ def to_text(node: Node) -> str:
     if op == "block":
         rows = ", ".join("[" + ", ".join(to_text(x) for x in row) + "]" for row in block_rows(node))
         return f"block([{rows}])"
+    if op in _NORM_ORDERS:
+        return f"norm({to_text(a[0])}, {_NORM_ORDERS[op]})"
     if op in _CALLS:
         return f"{op}({', '.join(to_text(x) for x in a)})"
     raise ValueError(f"no text form for {op}")

@@ -44,7 +44,7 @@ class EntryRecord(_Record):
     """The equation is one (or more) of our entries, verified as printed."""
 
     status: Literal["entry"]
-    ids: list[Id] = Field(min_length=1, max_length=20)
+    ids: list[Id] = Field(min_length=1, max_length=40)
 
 
 class CorrectedRecord(_Record):

@@ -20,6 +20,7 @@ CATEGORIES = (
     ("proved-at-sizes", "proved at sizes", "verified, proved at small sizes only", "#1b7837"),
     ("exact", "exact", "verified in exact arithmetic", "#5aae61"),
     ("numeric", "numeric", "verified numerically", "#a6dba0"),
+    ("checked", "checked", "inequality checked, no counterexample found (not proved)", "#d9f0d3"),
     ("erratum", "errata", "erratum (printed statement false)", "#9970ab"),
     ("awaiting-proof", "awaiting proof", "awaiting proof", "#f1b6da"),
     ("unverified", "not verified", "not verified (published on request)", "#d6604d"),

@@ -31,7 +31,9 @@ def _summary(book: Book, ids: list[str]) -> str:
     cats = [indexes.category(book.result(i)) for i in ids]
     parts = [f"{len(ids)} identit{'y' if len(ids) == 1 else 'ies'}"]
     verified = sum(c in STRENGTHS for c in cats)
-    parts.append(f"{verified} verified (" + ", ".join(f"{cats.count(k)} {Strength(k).words}" for k in STRENGTHS) + ")")
+    # inequalities checked without a proof are named only where a chapter has some
+    shown = [k for k in STRENGTHS if k != Strength.CHECKED or k in cats]
+    parts.append(f"{verified} verified (" + ", ".join(f"{cats.count(k)} {Strength(k).words}" for k in shown) + ")")
     words = {
         "erratum": ("erratum", "errata"),
         "awaiting-proof": ("awaiting proof",) * 2,

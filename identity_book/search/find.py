@@ -45,7 +45,7 @@ class Match:
             "score": round(self.score, 3),
             "side": self.side,
             "matched": self.text,
-            "statement": f"{ident.lhs} == {ident.rhs}",
+            "statement": ident.statement,
             "renaming": self.renaming,
         }
 
@@ -103,7 +103,7 @@ def print_matches(matches: list[Match], out: Any = None) -> None:
         for m in group:
             score = "" if exact else f"  score {m.score:.2f}"
             print(f"  {m.identity.id}: {m.identity.title}  [{m.side}]{score}", file=out)
-            print(f"      {m.identity.lhs}  ==  {m.identity.rhs}", file=out)
+            print(f"      {m.identity.lhs}  {m.identity.relation}  {m.identity.rhs}", file=out)
             renamed = {k: v for k, v in m.renaming.items() if k != v}
             if renamed:
                 print("      with " + ", ".join(f"{k} = {v}" for k, v in renamed.items()), file=out)

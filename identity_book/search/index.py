@@ -107,7 +107,7 @@ def index_json(sides: list[IndexedSide], urls: dict[str, str]) -> dict[str, obje
                 "url": urls.get(s.identity.id, ""),
                 "side": s.side,
                 "text": s.text,
-                "statement": f"{s.identity.lhs} == {s.identity.rhs}",
+                "statement": s.identity.statement,
                 "normal": s.normal.text,
                 "keys": list(s.normal.keys),
             }

@@ -84,6 +84,8 @@ class _Converter:
             return self.generator(node, name)
         if name == "block":
             return self.block(node)
+        if name == "norm" and len(node.args) == 2:  # ‖Aᵀ‖₁ = ‖A‖_∞: the normal forms know only ‖·‖_F
+            raise self.fail("norm(x, ORD) with an order is not in the search language; norm(x) is", node)
         if len(node.args) not in ARITY[name]:
             want = " or ".join(str(a) for a in ARITY[name])
             raise self.fail(f"{name}() takes {want} argument(s), got {len(node.args)}", node)

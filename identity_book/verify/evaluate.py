@@ -98,6 +98,10 @@ class FloatBackend:
             raise EvaluationError("numerical rank is ambiguous")
         return float(np.sum(ratio >= 1e-6))
 
+    def svdvals(self, m: np.ndarray) -> np.ndarray:
+        """Singular values, largest first (SciPy's ``svdvals``)."""
+        return np.reshape(np.linalg.svd(np.asarray(m, dtype=float), compute_uv=False), (-1, 1))
+
     def logdet(self, m: np.ndarray) -> float:
         sign, value = np.linalg.slogdet(m)
         if sign <= 0:
@@ -214,6 +218,9 @@ class ExactBackend:
 
     def rank(self, m: np.ndarray) -> Fraction:
         return Fraction(exact.rank(m))
+
+    def svdvals(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("singular values are square roots of algebraic numbers, not rationals, at rational points")
 
     def logdet(self, m: np.ndarray) -> Value:
         return exact.log_(exact.det(m))
@@ -516,6 +523,40 @@ class Evaluator:
 
     def _eigvals(self, node: Node, env: Env) -> Value:
         return self.backend.eigvals(self.eval(node.args[0], env))
+
+    # -- norms, singular values, the condition number ---------------------------------------
+    def _magnitudes(self, node: Node, env: Env) -> np.ndarray:
+        """|a_ij| of the argument (|0| = 0 exactly; a derivative through |0| is refused)."""
+        v = self.eval(node.args[0], env)
+        return entrywise(exact.magnitude, np.asarray(v, dtype=object))
+
+    def _norm1(self, node: Node, env: Env) -> Value:
+        """The largest column sum of |a_ij| (for a vector, the sum of |x_i|)."""
+        a = self._magnitudes(node, env)
+        return exact.largest([_total(a[:, j]) for j in range(a.shape[1])])
+
+    def _norminf(self, node: Node, env: Env) -> Value:
+        """The largest row sum of |a_ij| (for a vector, the largest |x_i|)."""
+        a = self._magnitudes(node, env)
+        return exact.largest([_total(a[i, :]) for i in range(a.shape[0])])
+
+    def _normmax(self, node: Node, env: Env) -> Value:
+        return exact.largest(list(self._magnitudes(node, env).flat))
+
+    def _svdvals(self, node: Node, env: Env) -> Value:
+        return self.backend.svdvals(self.eval(node.args[0], env))
+
+    def _norm2(self, node: Node, env: Env) -> Value:
+        return self._svdvals(node, env)[0, 0]
+
+    def _normnuc(self, node: Node, env: Env) -> Value:
+        return _total(self._svdvals(node, env))
+
+    def _cond(self, node: Node, env: Env) -> Value:
+        s = self._svdvals(node, env)
+        if not s[-1, 0] > s[0, 0] * 1e-14:
+            raise EvaluationError("cond() of a singular matrix")
+        return s[0, 0] / s[-1, 0]
 
     def _prod(self, node: Node, env: Env) -> Value:
         return self._sum(node, env, product=True)

@@ -201,6 +201,32 @@ def abs_(x: Scalar) -> Scalar:
     return x if s > 0 else -x
 
 
+def magnitude(x: Scalar) -> Scalar:
+    """|x| for a norm: 0 at 0 (``abs_`` refuses 0, where it has no derivative); floats too."""
+    if isinstance(x, float | np.floating) or hasattr(x, "_mpf_"):
+        return abs(x)
+    if not isinstance(x, Dual) and not nonzero(x):
+        return Fraction(0)
+    return abs_(x)
+
+
+def largest(values: list[Scalar]) -> Scalar:
+    """The largest of ``values`` (for max norms); refused at a tie of dual numbers, where the
+    maximum has no derivative."""
+    if not values:
+        raise EvaluationError("the largest of no values")
+    if all(isinstance(v, float | np.floating) or hasattr(v, "_mpf_") for v in values):
+        return max(values)
+    best = values[0]
+    for v in values[1:]:
+        s = _sign(primal(v) - primal(best))
+        if s > 0:
+            best = v
+        elif s == 0 and (isinstance(v, Dual) or isinstance(best, Dual)):
+            raise EvaluationError("max is not differentiable at a tie")
+    return best
+
+
 def power(base: Scalar, exponent: Scalar) -> Scalar:
     e = _rational(exponent)
     if e is not None and e.denominator == 1:

@@ -76,6 +76,10 @@ class PreciseBackend(FloatBackend):
             out += (v[k, :].T * u[:, k].T) / s[k]
         return _from_mp(out)
 
+    def svdvals(self, m: np.ndarray) -> np.ndarray:
+        values = sorted(self._svd(m)[1], reverse=True)
+        return np.reshape(np.array(values, dtype=object), (-1, 1))
+
     def rank(self, m: np.ndarray) -> Any:
         return _mp.mpf(self._svd(m)[3])
 

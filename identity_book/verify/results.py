@@ -26,6 +26,7 @@ class Strength(StrEnum):
     PROVED_AT_SIZES = "proved-at-sizes"  # a symbolic proof at the concrete sizes it names
     EXACT = "exact"  # equality in exact arithmetic at random points
     NUMERIC = "numeric"  # only a floating-point check could decide
+    CHECKED = "checked"  # an inequality without a counterexample: random points and a search, no proof
 
     @property
     def words(self) -> str:
@@ -35,11 +36,12 @@ class Strength(StrEnum):
             "proved-at-sizes": "proved at small sizes",
             "exact": "exact",
             "numeric": "numeric",
+            "checked": "checked, not proved",
         }[self.value]
 
 
 STRENGTHS = tuple(s.value for s in Strength)
-LEVELS = ("shapes", "numeric", "exact", "prover", "symbolic", "derivation")
+LEVELS = ("shapes", "numeric", "search", "exact", "prover", "symbolic", "derivation")
 
 
 @dataclass
@@ -147,6 +149,14 @@ class Result:
             sizes = self.checks["symbolic"].sizes if "symbolic" in self.checks else []
             where = ", ".join(f"{k} = {v}" for s in sizes for k, v in s.items())
             return f"proved for {where}, not for all sizes" if where else "proved at small sizes"
+        if self.strength == Strength.CHECKED:
+            random, search = self.checks.get("numeric"), self.checks.get("search")
+            effort = [
+                f"{random.points} random points" if random else "",
+                f"{search.points} optimisation starts" if search and search.outcome == "passed" else "",
+            ]
+            done = " and ".join(e for e in effort if e)
+            return f"checked, not proved: no counterexample in {done}" if done else "checked, not proved"
         return Strength(self.strength).words if self.strength else ""
 
     @property

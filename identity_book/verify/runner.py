@@ -22,6 +22,7 @@ from identity_book.verify.checks import (
     timed,
 )
 from identity_book.verify.derivation import derivations_for
+from identity_book.verify.inequality import random_check, search_check
 from identity_book.verify.prover.level import prover_check
 from identity_book.verify.results import LevelResult, Result, Status, Strength
 
@@ -48,6 +49,8 @@ def verify_identity(identity: Identity, settings: Settings) -> Result:
 
 
 def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
+    if c.identity.is_inequality:
+        return _run_inequality(c, settings, result)
     numeric = timed("numeric", settings.budget_numeric, numeric_check, c, settings)
     result.checks["numeric"] = numeric
     exact_level = timed("exact", settings.budget_exact, exact_check, c, settings)
@@ -90,6 +93,36 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
         result.status = Status.INCONCLUSIVE
         result.message = "; ".join(
             f"{name}: {lv.detail}" for name, lv in (("numeric", numeric), ("exact", exact_level)) if lv.detail
+        )
+    return result
+
+
+def _run_inequality(c: Compiled, settings: Settings, result: Result) -> Result:
+    """An inequality: random points, then the adversarial search; a confirmed violation refutes,
+    and none found is the strength ``checked`` (never ``proved``: no level proves inequalities)."""
+    random = timed("numeric", settings.budget_numeric, random_check, c, settings)
+    result.checks["numeric"] = random
+    search = (
+        timed("search", settings.budget_exact, search_check, c, settings)
+        if random.outcome == "passed"
+        else LevelResult("skipped", detail="needs a pass at random points first")
+    )
+    result.checks["search"] = search
+    result.checks["exact"] = LevelResult(
+        "skipped", detail="an inequality: each candidate violation is confirmed exactly or with 50 digits"
+    )
+    for name in ("prover", "symbolic"):
+        result.checks[name] = LevelResult("skipped", detail="proves equalities only, not inequalities")
+    failed = [lv for lv in (random, search) if lv.outcome == "failed"]
+    if failed:
+        result.status, result.counterexample = Status.REFUTED, failed[0].counterexample
+        result.message = failed[0].detail or "refuted"
+    elif random.outcome == "passed" and search.outcome == "passed":
+        result.status, result.strength = Status.VERIFIED, Strength.CHECKED
+    else:
+        result.status = Status.INCONCLUSIVE
+        result.message = "; ".join(
+            f"{n}: {lv.detail}" for n, lv in (("numeric", random), ("search", search)) if lv.detail
         )
     return result
 
