@@ -28,6 +28,22 @@ SQUARE_PROPERTIES = tuple(p for p in PROPERTIES if p not in RANK_PROPERTIES)  # 
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """The stated distribution of a random variable: ``normal`` (mean and covariance) or
+    ``moments`` (any distribution with that mean, and that covariance when one is given).
+
+    ``mean`` and ``cov`` are expressions over the fixed variables; for a matrix the covariance is
+    that of its vec. Random variables with distributions on different variables are independent.
+    """
+
+    family: str  # "normal" or "moments"
+    mean: str
+    mean_location: Location
+    cov: str | None = None
+    cov_location: Location | None = None
+
+
+@dataclass(frozen=True)
 class Variable:
     """A matrix, vector or scalar variable, or an integer parameter."""
 
@@ -37,6 +53,11 @@ class Variable:
     properties: tuple[str, ...] = ()
     integer: tuple[int, int] | None = None
     rank: str | int | None = None  # a stated rank (a dimension or a number), below full rank
+    distribution: Distribution | None = None  # a random variable; None for a fixed one
+
+    @property
+    def is_random(self) -> bool:
+        return self.distribution is not None
 
     @property
     def is_integer(self) -> bool:
@@ -101,6 +122,13 @@ class Identity:
         ranks = {v.name: v.rank for v in self.variables if v.rank is not None}
         if ranks:  # only when present, so older hashes stay valid
             extra["ranks"] = ranks
+        random = {
+            v.name: [v.distribution.family, v.distribution.mean, v.distribution.cov]
+            for v in self.variables
+            if v.distribution is not None
+        }
+        if random:
+            extra["distributions"] = random
         return {
             **extra,
             "id": self.id,

@@ -46,11 +46,32 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class MomentsSpec(Strict):
+    mean: Expression
+    cov: Expression | None = None
+
+
+class DistributionSpec(Strict):
+    """``normal: {mean, cov}`` or ``moments: {mean[, cov]}``, exactly one."""
+
+    normal: MomentsSpec | None = None
+    moments: MomentsSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_family(self) -> DistributionSpec:
+        if (self.normal is None) == (self.moments is None):
+            raise ValueError("a distribution is exactly one of 'normal' or 'moments'")
+        if self.normal is not None and self.normal.cov is None:
+            raise ValueError("a normal distribution needs 'cov' as well as 'mean'")
+        return self
+
+
 class VariableSpec(Strict):
     shape: list[Dimension] | None = Field(default=None, max_length=2)
     properties: list[Property] = Field(default_factory=list, max_length=8)
     integer: tuple[StrictInt, StrictInt] | None = None
     rank: Dimension | None = None
+    distribution: DistributionSpec | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> VariableSpec:
@@ -60,8 +81,10 @@ class VariableSpec(Strict):
             lo, hi = self.integer
             if lo > hi or hi - lo > 100 or abs(lo) > 1000 or abs(hi) > 1000:
                 raise ValueError("'integer' is a small range [lo, hi] with lo <= hi (at most 100 values)")
-            if self.properties or self.rank is not None:
-                raise ValueError("an integer parameter has no properties and no rank")
+            if self.properties or self.rank is not None or self.distribution is not None:
+                raise ValueError("an integer parameter has no properties, no rank and no distribution")
+        if self.distribution is not None and (self.properties or self.rank is not None):
+            raise ValueError("a random variable has a distribution, and no properties or rank")
         if self.rank is not None and (self.shape is None or len(self.shape) != 2):
             raise ValueError("'rank' is stated for a matrix (a shape with two dimensions)")
         return self
