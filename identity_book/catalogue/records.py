@@ -42,6 +42,13 @@ class Distribution:
     cov: str | None = None
     cov_location: Location | None = None
 
+    def describe(self) -> str:
+        """In words, for the command line: ``random, normal with mean m and covariance S``."""
+        if self.family == "normal":
+            return f"random, normal with mean {self.mean} and covariance {self.cov}"
+        cov = f" and covariance {self.cov}" if self.cov is not None else ""
+        return f"random, any distribution with mean {self.mean}{cov}"
+
 
 @dataclass(frozen=True)
 class Variable:

@@ -122,6 +122,8 @@ def build(op: str, args: tuple[Node, ...], random: dict[str, RandomVariable | No
         dist = random[name]
         if dist is None:
             raise ExpressionError("a mean or covariance is fixed: it cannot use a random variable", at)
+        if total[name] > dist.max_degree and dist.family == "normal":
+            raise LimitError(f"{op}() of degree {total[name]} in {name}; at most {MAX_DEGREE} is computed", at)
         if total[name] > dist.max_degree:
             raise ExpressionError(
                 f"{op}() needs moments of {name} up to degree {total[name]}, but {dist.what()} "

@@ -172,7 +172,8 @@ def variables(c: Compiled) -> list[VariableView]:
     out = []
     for var in c.identity.variables:
         kind, shape = mathtex.variable_shape(var)
-        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, properties(var)))
+        props = mathtex.distribution(c, var) if var.distribution is not None else properties(var)
+        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, props))
     return out
 
 
