@@ -81,8 +81,10 @@ class VariableSpec(Strict):
             lo, hi = self.integer
             if lo > hi or hi - lo > 100 or abs(lo) > 1000 or abs(hi) > 1000:
                 raise ValueError("'integer' is a small range [lo, hi] with lo <= hi (at most 100 values)")
-            if self.properties or self.rank is not None or self.distribution is not None:
-                raise ValueError("an integer parameter has no properties, no rank and no distribution")
+            if self.properties or self.rank is not None:
+                raise ValueError("an integer parameter has no properties and no rank")
+            if self.distribution is not None:
+                raise ValueError("an integer parameter has no distribution")
         if self.distribution is not None and (self.properties or self.rank is not None):
             raise ValueError("a random variable has a distribution, and no properties or rank")
         if self.rank is not None and (self.shape is None or len(self.shape) != 2):
