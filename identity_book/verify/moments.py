@@ -209,12 +209,17 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
         ev.random_depth -= 1
     moments = _Moments(groups)
     if node.op == "E":
-        return moments.expect(values[0])
-    left, right = (values[0], values[0]) if node.op == "Var" else (values[0], values[1])
-    centred = [_centre(v, moments) for v in (left, right)]
-    if not isinstance(centred[0], np.ndarray) or not isinstance(centred[1], np.ndarray):
-        return moments.expect(_scalar(centred[0]) * _scalar(centred[1]))
-    return moments.expect(centred[0] @ centred[1].T)
+        out = moments.expect(values[0])
+    else:
+        left, right = (values[0], values[0]) if node.op == "Var" else (values[0], values[1])
+        centred = [_centre(v, moments) for v in (left, right)]
+        if not isinstance(centred[0], np.ndarray) or not isinstance(centred[1], np.ndarray):
+            out = moments.expect(_scalar(centred[0]) * _scalar(centred[1]))
+        else:
+            out = moments.expect(centred[0] @ centred[1].T)
+    if ev.backend.exact:
+        return out
+    return np.asarray(out, dtype=float) if isinstance(out, np.ndarray) else float(out)
 
 
 def _centre(value: Any, moments: _Moments) -> Any:
