@@ -5,7 +5,7 @@ indeterminates of a polynomial (:class:`Poly`, coefficients in the point's arith
 at the exact level, floats at the numeric one). The argument is evaluated by the ordinary
 evaluator on those polynomials, and each monomial is replaced by its moment:
 
-- a normal variable N(m, S): by the Gaussian integration-by-parts recursion (Isserlis/Wick with a
+- a normal variable N(m, S) (S positive semidefinite at the point, else the point is drawn again): by the Gaussian integration-by-parts recursion (Isserlis/Wick with a
   mean), E[x_i x^β] = m_i E[x^β] + Σ_j S_ij β_j E[x^(β − e_j)];
 - a distribution given by its mean (and covariance): E[1] = 1, E[x_i] = m_i and
   E[x_i x_j] = S_ij + m_i m_j; a higher degree is not determined and is refused.
@@ -241,7 +241,7 @@ def _matrix_rows(cov: Any, size: int) -> list[list[Any]]:
 
 
 def _check_covariance(name: str, rows: list[list[Any]], exact_mode: bool) -> None:
-    """A covariance must be symmetric positive definite at the point (else it is drawn again)."""
+    """A covariance must be symmetric positive semidefinite at the point (else it is drawn again)."""
     n = len(rows)
     if exact_mode:
         if not all(isinstance(x, Fraction | int) for row in rows for x in row):
@@ -249,9 +249,11 @@ def _check_covariance(name: str, rows: list[list[Any]], exact_mode: bool) -> Non
         a = [[Fraction(x) for x in row] for row in rows]
         if any(a[i][j] != a[j][i] for i in range(n) for j in range(i)):
             raise EvaluationError(f"the covariance of {name} is not symmetric at this point")
-        for k in range(n):  # Gaussian elimination: every pivot positive
-            if a[k][k] <= 0:
-                raise EvaluationError(f"the covariance of {name} is not positive definite at this point")
+        for k in range(n):  # symmetric elimination: no negative pivot; a zero pivot has a zero row
+            if a[k][k] < 0 or (a[k][k] == 0 and any(a[k][j] != 0 for j in range(k, n))):
+                raise EvaluationError(f"the covariance of {name} is not positive semidefinite at this point")
+            if a[k][k] == 0:
+                continue
             for i in range(k + 1, n):
                 f = a[i][k] / a[k][k]
                 for j in range(k, n):
@@ -259,5 +261,5 @@ def _check_covariance(name: str, rows: list[list[Any]], exact_mode: bool) -> Non
         return
     m = np.array(rows, dtype=float)
     scale = max(1.0, float(np.max(np.abs(m))))
-    if not np.allclose(m, m.T, rtol=1e-12, atol=1e-12 * scale) or np.min(np.linalg.eigvalsh(m)) <= 1e-12 * scale:
-        raise EvaluationError(f"the covariance of {name} is not symmetric positive definite at this point")
+    if not np.allclose(m, m.T, rtol=1e-12, atol=1e-12 * scale) or np.min(np.linalg.eigvalsh(m)) < -1e-9 * scale:
+        raise EvaluationError(f"the covariance of {name} is not symmetric positive semidefinite at this point")
