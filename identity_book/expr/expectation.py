@@ -4,7 +4,7 @@ A random variable is one with a stated distribution (``normal`` or ``moments``).
 only inside ``E``, ``Var`` or ``Cov``, and only polynomially (sums, products, transposes, traces,
 Kronecker products, ``vec``, entries, integer powers; division by fixed scalars), so that each
 expectation reduces exactly to the moments of the distributions. The degree is bounded: at most
-:data:`MAX_DEGREE` in all, 2 in a variable given by its mean and covariance only, 1 in one given
+:data:`MAX_DEGREE` in each variable and :data:`MAX_TOTAL_DEGREE` in all, 2 in a variable given by its mean and covariance only, 1 in one given
 by its mean only (such a distribution determines no higher moment).
 
 An expectation node carries everything its value depends on: its arguments, then for each random
@@ -21,7 +21,8 @@ from fractions import Fraction
 from identity_book.errors import ExpressionError, LimitError
 from identity_book.expr.nodes import ONE, Node, same_dim, scalar_like, show_shape
 
-MAX_DEGREE = 8  # total degree in the random entries of one expectation (Var and Cov count twice)
+MAX_DEGREE = 8  # degree in one random variable (Var and Cov count twice)
+MAX_TOTAL_DEGREE = 12  # the degrees in all the random variables of one expectation, added
 OPS = ("E", "Var", "Cov")
 ARGUMENTS = {"E": 1, "Var": 1, "Cov": 2}
 
@@ -130,8 +131,10 @@ def build(op: str, args: tuple[Node, ...], random: dict[str, RandomVariable | No
                 f"determines them only up to degree {dist.max_degree}",
                 at,
             )
-    if sum(total.values()) > MAX_DEGREE:
-        raise LimitError(f"{op}() of degree {sum(total.values())} in the random variables; at most {MAX_DEGREE}", at)
+    if sum(total.values()) > MAX_TOTAL_DEGREE:
+        raise LimitError(
+            f"{op}() of degree {sum(total.values())} in the random variables together; at most {MAX_TOTAL_DEGREE}", at
+        )
     shape = _shape(op, args, at)
     params: list[Node] = []
     labels = []

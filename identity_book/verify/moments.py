@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from identity_book.errors import EvaluationError, LimitError
-from identity_book.expr.expectation import MAX_DEGREE, unpack
+from identity_book.expr.expectation import MAX_TOTAL_DEGREE, unpack
 from identity_book.expr.nodes import Node
 
 MAX_TERMS = 20000  # monomials in one polynomial entry
@@ -76,8 +76,8 @@ class Poly:
         for m1, c1 in self.terms.items():
             for m2, c2 in self._other(other).items():
                 mono = tuple(sorted(m1 + m2)) if m2 else m1
-                if len(mono) > MAX_DEGREE:
-                    raise LimitError(f"an expectation of degree above {MAX_DEGREE}")
+                if len(mono) > MAX_TOTAL_DEGREE:
+                    raise LimitError(f"an expectation of degree above {MAX_TOTAL_DEGREE}")
                 product = c1 * c2
                 out[mono] = out[mono] + product if mono in out else product
         if len(out) > MAX_TERMS:
