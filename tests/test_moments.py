@@ -99,10 +99,10 @@ def test_fourth_central_moments_are_isserlis_pairings() -> None:
     s = spd(n)
     zero = np.zeros((n, 1), dtype=int).astype(object)
     spec = {"x": (["n"], "normal", "m", "S"), "m": ["n"], "S": (["n", "n"], ["spd"])}
-    for i, j, k, l in itertools.product(range(1, n + 1), repeat=4):
-        c = entry(f"E(entry(x, {i}) * entry(x, {j}) * entry(x, {k}) * entry(x, {l}))", **spec)
+    for i, j, k, h in itertools.product(range(1, n + 1), repeat=4):
+        c = entry(f"E(entry(x, {i}) * entry(x, {j}) * entry(x, {k}) * entry(x, {h}))", **spec)
         got = value(c, {"m": zero, "S": s}, {"n": n})
-        a, b, p, q = i - 1, j - 1, k - 1, l - 1
+        a, b, p, q = i - 1, j - 1, k - 1, h - 1
         assert got == s[a, b] * s[p, q] + s[a, p] * s[b, q] + s[a, q] * s[b, p]
 
 
@@ -124,7 +124,7 @@ def test_a_random_matrix_second_moment_by_direct_sums() -> None:
 
     for i, j in np.ndindex(rows, rows):
         want = sum(
-            a[k, l] * (cov[at(i, k), at(j, l)] + mean[i, k] * mean[j, l]) for k in range(cols) for l in range(cols)
+            a[k, h] * (cov[at(i, k), at(j, h)] + mean[i, k] * mean[j, h]) for k in range(cols) for h in range(cols)
         )
         assert got[i, j] == want
 

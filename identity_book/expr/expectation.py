@@ -4,8 +4,9 @@ A random variable is one with a stated distribution (``normal`` or ``moments``).
 only inside ``E``, ``Var`` or ``Cov``, and only polynomially (sums, products, transposes, traces,
 Kronecker products, ``vec``, entries, integer powers; division by fixed scalars), so that each
 expectation reduces exactly to the moments of the distributions. The degree is bounded: at most
-:data:`MAX_DEGREE` in each variable and :data:`MAX_TOTAL_DEGREE` in all, 2 in a variable given by its mean and covariance only, 1 in one given
-by its mean only (such a distribution determines no higher moment).
+:data:`MAX_DEGREE` in each variable and :data:`MAX_TOTAL_DEGREE` in all; 2 in a variable given by
+its mean and covariance only, 1 in one given by its mean only (such a distribution determines no
+higher moment).
 
 An expectation node carries everything its value depends on: its arguments, then for each random
 variable it uses the mean (and covariance) expressions, so every consumer that evaluates trees

@@ -334,7 +334,7 @@ def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
     if general:
         return LevelResult("passed", [], 1, 0.0, 0.0, time.perf_counter() - start, "proved for all sizes")
     if any(v.distribution is not None for v in c.identity.variables):
-        return LevelResult("skipped", detail="expectations are decided at the exact level (moments in exact arithmetic)")
+        return LevelResult("skipped", detail="expectations are decided at the exact level (exact moments)")
     props = {p for v in c.identity.variables for p in v.properties}
     ranked = {n.op for side in (c.lhs, c.rhs) for n in side.walk()} & {"pinv", "rank"}
     if ranked or any(v.rank is not None for v in c.identity.variables):

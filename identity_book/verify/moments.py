@@ -5,8 +5,9 @@ indeterminates of a polynomial (:class:`Poly`, coefficients in the point's arith
 at the exact level, floats at the numeric one). The argument is evaluated by the ordinary
 evaluator on those polynomials, and each monomial is replaced by its moment:
 
-- a normal variable N(m, S) (S positive semidefinite at the point, else the point is drawn again): by the Gaussian integration-by-parts recursion (Isserlis/Wick with a
-  mean), E[x_i x^β] = m_i E[x^β] + Σ_j S_ij β_j E[x^(β − e_j)];
+- a normal variable N(m, S), S positive semidefinite at the point (else the point is drawn
+  again): by the Gaussian integration-by-parts recursion (Isserlis/Wick with a mean),
+  E[x_i x^β] = m_i E[x^β] + Σ_j S_ij β_j E[x^(β − e_j)];
 - a distribution given by its mean (and covariance): E[1] = 1, E[x_i] = m_i and
   E[x_i x_j] = S_ij + m_i m_j; a higher degree is not determined and is refused.
 
