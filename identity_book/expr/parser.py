@@ -663,4 +663,5 @@ ARITY: dict[str, tuple[int, ...]] = {
     "J": (3, 4),
     "e": (2,),
     "entry": (2, 3),
+    **{n: (k,) for n, k in expectation.ARGUMENTS.items()},
 }
