@@ -186,3 +186,12 @@ def test_a_covariance_that_is_not_positive_semidefinite_at_the_point_is_refused(
 )
 def test_the_prover_never_proves_an_expectation(lhs: str, rhs: str) -> None:
     assert not prove(entry(lhs, rhs, **NORMAL)).proved
+
+
+def test_the_handbook_says_what_is_random_and_what_is_fixed() -> None:
+    from identity_book.handbook.views import variables
+
+    rows = {str(v.symbol): str(v.properties) for v in variables(entry("E(x)", "m", **NORMAL))}
+    assert rows[r"\mathbf{x}"] == r"random, {math}`\sim \mathcal{N}\left(\mathbf{m}, \mathbf{S}\right)` (normal)"
+    assert rows[r"\mathbf{m}"] == "fixed, generic"
+    assert rows[r"\mathbf{S}"] == "fixed, symmetric positive definite"
