@@ -28,6 +28,7 @@ def symbol(name: str, node: Node | None = None) -> str:
     if digits and not sub and digits.start() > 0:  # A11 is A_{11}, as the Cookbook prints it
         base, sub = base[: digits.start()], digits.group()
     greek = {"alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma", "theta", "tau", "phi", "psi", "omega"}
+    greek |= {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
     text = f"\\{base}" if base in greek else base
     if node is not None and not scalar_like(node.shape):
         text = f"\\boldsymbol{{{text}}}" if base in greek else f"\\mathbf{{{text}}}"
