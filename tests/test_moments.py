@@ -195,3 +195,19 @@ def test_the_handbook_says_what_is_random_and_what_is_fixed() -> None:
     assert rows[r"\mathbf{x}"] == r"random, {math}`\sim \mathcal{N}\left(\mathbf{m}, \mathbf{S}\right)` (normal)"
     assert rows[r"\mathbf{m}"] == "fixed, generic"
     assert rows[r"\mathbf{S}"] == "fixed, symmetric positive definite"
+
+
+def test_independent_coordinates_use_their_central_moments() -> None:
+    # E[x_i^3] = m_i^3 + 3 m_i v2_i + v3_i, and distinct coordinates are independent
+    m, v2, v3 = rational(3, 1), rational(3, 1), rational(3, 1)
+    dist = Distribution("independent", "m", HERE, central=("v2", "v3"), central_locations=(HERE, HERE))
+    variables = [Variable("x", HERE, ("n",), distribution=dist)] + [Variable(k, HERE, ("n",)) for k in ("m", "v2", "v3")]
+    c = compile_identity(Identity("t", "t", HERE, tuple(variables), "E(hadamard(hadamard(x, x), x))", "m", "c", "s"))
+    got = value(c, {"m": m, "v2": v2, "v3": v3}, {"n": 3})
+    assert (got == m * m * m + 3 * m * v2 + v3).all()
+    c2 = compile_identity(Identity("t", "t", HERE, tuple(variables), "E(x @ x.T)", "E(x @ x.T)", "c", "s"))
+    got2 = value(c2, {"m": m, "v2": v2, "v3": v3}, {"n": 3})
+    want = m @ m.T
+    for i in range(3):
+        want[i, i] += v2[i, 0]
+    assert (got2 == want).all()

@@ -166,6 +166,24 @@ def _random_variables(
                 trees[key] = parse(text, fixed_scope)
             except ExpressionError as exc:
                 problems.append(Diagnostic(where.shifted(exc.offset), f"{var.name}: {key}: {exc.message}", identity.id))
+        central: list[Node] = []
+        for k, (text, where) in enumerate(zip(dist.central, dist.central_locations, strict=True)):
+            try:
+                tree = parse(text, fixed_scope)
+            except ExpressionError as exc:
+                message = f"{var.name}: central moment {k + 2}: {exc.message}"
+                problems.append(Diagnostic(where.shifted(exc.offset), message, identity.id))
+                continue
+            if not same_shape(tree.shape, shape) or (shape is not None and not same_shape(shape, (shape[0], ONE))):
+                problems.append(
+                    Diagnostic(
+                        where,
+                        f"{var.name}: independent coordinates need a vector (or scalar) and central moments of its "
+                        f"shape; got {show_shape(tree.shape)} for {show_shape(shape)}",
+                        identity.id,
+                    )
+                )
+            central.append(tree)
         size = ONE if shape is None else shape[0] * shape[1]
         want = {"mean": shape, "cov": None if shape is None else (size, size)}
         for key, tree in trees.items():
@@ -192,7 +210,7 @@ def _random_variables(
                     )
                 )
         if "mean" in trees:
-            out[var.name] = RandomVariable(var.name, dist.family, trees["mean"], cov)
+            out[var.name] = RandomVariable(var.name, dist.family, trees["mean"], cov, tuple(central))
     return out
 
 

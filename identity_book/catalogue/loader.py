@@ -155,6 +155,15 @@ def _distribution(spec: DistributionSpec | None, text_loc: Any, name: str) -> Di
     """The record of a variable's ``distribution:``, with the positions of its expressions."""
     if spec is None:
         return None
+    if spec.independent is not None:
+        where = ("variables", name, "distribution", "independent")
+        return Distribution(
+            family="independent",
+            mean=str(spec.independent.mean),
+            mean_location=text_loc(*where, "mean"),
+            central=tuple(str(t) for t in spec.independent.central),
+            central_locations=tuple(text_loc(*where, "central", k) for k in range(len(spec.independent.central))),
+        )
     family = "normal" if spec.normal is not None else "moments"
     params = spec.normal if spec.normal is not None else spec.moments
     assert params is not None

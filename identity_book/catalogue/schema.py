@@ -51,16 +51,24 @@ class MomentsSpec(Strict):
     cov: Expression | None = None
 
 
+class IndependentSpec(Strict):
+    """Independent coordinates: the mean vector and the central moments of order 2, 3, 4 (vectors)."""
+
+    mean: Expression
+    central: list[Expression] = Field(min_length=1, max_length=3)
+
+
 class DistributionSpec(Strict):
-    """``normal: {mean, cov}`` or ``moments: {mean[, cov]}``, exactly one."""
+    """``normal: {mean, cov}``, ``moments: {mean[, cov]}`` or ``independent: {mean, central}``."""
 
     normal: MomentsSpec | None = None
     moments: MomentsSpec | None = None
+    independent: IndependentSpec | None = None
 
     @model_validator(mode="after")
     def _one_family(self) -> DistributionSpec:
-        if (self.normal is None) == (self.moments is None):
-            raise ValueError("a distribution is exactly one of 'normal' or 'moments'")
+        if sum(f is not None for f in (self.normal, self.moments, self.independent)) != 1:
+            raise ValueError("a distribution is exactly one of 'normal', 'moments' or 'independent'")
         if self.normal is not None and self.normal.cov is None:
             raise ValueError("a normal distribution needs 'cov' as well as 'mean'")
         return self

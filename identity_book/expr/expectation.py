@@ -33,20 +33,29 @@ class RandomVariable:
     """A parsed distribution: the family, the mean and covariance trees, what it determines."""
 
     name: str
-    family: str  # "normal" or "moments"
+    family: str  # "normal", "moments" or "independent"
     mean: Node
     cov: Node | None
+    central: tuple[Node, ...] = ()  # independent coordinates: central moments of order 2, 3, 4
 
     @property
     def max_degree(self) -> int:
         """The highest degree whose moments the distribution determines."""
         if self.family == "normal":
             return MAX_DEGREE
+        if self.family == "independent":
+            return 1 + len(self.central)
         return 2 if self.cov is not None else 1
+
+    def parameters(self) -> list[Node]:
+        """The trees an expectation node carries for this variable, in order."""
+        return [self.mean, *([self.cov] if self.cov is not None else []), *self.central]
 
     def what(self) -> str:
         if self.family == "normal":
             return "a normal distribution"
+        if self.family == "independent":
+            return f"independent coordinates with central moments up to order {1 + len(self.central)}"
         return "a distribution given by its mean and covariance" if self.cov is not None else "a mean alone"
 
 
@@ -142,7 +151,7 @@ def build(op: str, args: tuple[Node, ...], random: dict[str, RandomVariable | No
     for name in used:
         dist = random[name]
         assert dist is not None
-        mine = [dist.mean] if dist.cov is None else [dist.mean, dist.cov]
+        mine = dist.parameters()
         params.extend(mine)
         labels.append(f"{name}:{dist.family}:{len(mine)}")
     return Node(op, (*args, *params), shape, value=";".join(labels), offset=at)
@@ -163,15 +172,17 @@ def _shape(op: str, args: tuple[Node, ...], at: int) -> tuple[object, object] | 
     return (rows[0], rows[-1])
 
 
-def unpack(node: Node) -> tuple[tuple[Node, ...], list[tuple[str, str, Node, Node | None]]]:
-    """The arguments of an expectation node, and (name, family, mean, cov) per random variable."""
+def unpack(node: Node) -> tuple[tuple[Node, ...], list[tuple[str, str, list[Node]]]]:
+    """The arguments of an expectation node, and (name, family, parameter trees) per random
+    variable: mean and covariance, the covariance left out when not given; for independent
+    coordinates the mean and the central moments of order 2, 3, 4 given."""
     count = ARGUMENTS[node.op]
     body, rest = node.args[:count], list(node.args[count:])
-    out: list[tuple[str, str, Node, Node | None]] = []
+    out: list[tuple[str, str, list[Node]]] = []
     for label in filter(None, str(node.value or "").split(";")):
         name, family, n = label.split(":")
         taken, rest = rest[: int(n)], rest[int(n) :]
-        out.append((name, family, taken[0], taken[1] if len(taken) > 1 else None))
+        out.append((name, family, taken))
     return body, out
 
 

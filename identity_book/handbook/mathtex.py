@@ -56,6 +56,10 @@ def distribution(c: Compiled, var: Variable) -> Raw:
     cov = None if dist.cov is None else to_latex(dist.cov)
     if dist.family == "normal":
         return Raw(f"random, {{math}}`\\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)` (normal)")
+    if dist.family == "independent":
+        orders = ", ".join(f"{{math}}`{to_latex(t)}`" for t in dist.central)
+        text = f"random, independent coordinates with mean {{math}}`{mean}`"
+        return Raw(f"{text} and central moments {orders} (of order 2, 3, …)")
     text = f"random, any distribution with mean {{math}}`{mean}`"
     what = "of vec" if var.shape and len(var.shape) == 2 else ""
     return Raw(text + (f" and covariance {what} {{math}}`{cov}`".replace("  ", " ") if cov is not None else ""))

@@ -133,6 +133,10 @@ def _distribution_latex(var: Variable, compiled: Compiled) -> str:
     cov = "" if dist.cov is None else to_latex(dist.cov)
     if dist.family == "normal":
         return f"{name} \\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)"
+    if dist.family == "independent":
+        orders = ", ".join(to_latex(t) for t in dist.central)
+        words = "\\text{independent coordinates, central moments }"
+        return f"\\mathbb{{E}}\\left[{name}\\right] = {mean},\\ {words}{orders}"
     moments = f"\\mathbb{{E}}\\left[{name}\\right] = {mean}"
     of = f"\\operatorname{{vec}} {name}" if var.shape and len(var.shape) == 2 else name
     return moments + (f",\\ \\operatorname{{Var}}\\left[{of}\\right] = {cov}" if cov else "")

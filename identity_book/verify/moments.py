@@ -9,7 +9,11 @@ evaluator on those polynomials, and each monomial is replaced by its moment:
   again): by the Gaussian integration-by-parts recursion (Isserlis/Wick with a mean),
   E[x_i x^β] = m_i E[x^β] + Σ_j S_ij β_j E[x^(β − e_j)];
 - a distribution given by its mean (and covariance): E[1] = 1, E[x_i] = m_i and
-  E[x_i x_j] = S_ij + m_i m_j; a higher degree is not determined and is refused.
+  E[x_i x_j] = S_ij + m_i m_j; a higher degree is not determined and is refused;
+- independent coordinates with mean m and central moments μ_k(i) of order k = 2, 3, 4: the
+  product over coordinates of E[(m_i + d_i)^k] = Σ_j C(k, j) m_i^(k−j) μ_j(i) (μ_0 = 1, μ_1 = 0).
+  The moment formulas are polynomials in the μ's, so checking them at values no distribution
+  has is no weaker: a polynomial identity on the set of valid moments holds everywhere.
 
 Entries are numbered in column-major (vec) order, so the covariance of a random matrix X is that
 of vec X. Distinct random variables are independent: a monomial's moment is the product of its
@@ -18,6 +22,7 @@ factors' moments per variable.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -112,19 +117,23 @@ def _each(array: np.ndarray, fn: Callable[[Any], Any]) -> np.ndarray:
 
 @dataclass
 class _Group:
-    """One random variable: its entries' indices, mean vector, covariance (None if not given)."""
+    """One random variable: its entries' indices, mean vector, covariance (None if not given),
+    and for independent coordinates the central moments of order 2, 3, ... per coordinate."""
 
     start: int
     mean: list[Any]
     cov: list[list[Any]] | None
     gaussian: bool
+    central: list[list[Any]] | None = None
     memo: dict[Monomial, Any] = field(default_factory=dict)
 
     def moment(self, mono: Monomial) -> Any:
         """E of the product of the entries ``mono`` (indices local to this variable)."""
         if mono in self.memo:
             return self.memo[mono]
-        if not self.gaussian:
+        if self.central is not None:
+            value = self._independent(mono)
+        elif not self.gaussian:
             if len(mono) > (2 if self.cov is not None else 1):
                 raise EvaluationError("a distribution given by its mean and covariance determines no higher moment")
             value = self._low(mono)
@@ -141,6 +150,21 @@ class _Group:
                 value = value + self.cov[i][j] * count * self.moment(rest[:pos] + rest[pos + 1 :])
         self.memo[mono] = value
         return value
+
+    def _independent(self, mono: Monomial) -> Any:
+        """Π over coordinates of E[(mᵢ + dᵢ)^k] = Σⱼ C(k, j) mᵢ^(k−j) μⱼ(i), with μ₀ = 1, μ₁ = 0."""
+        assert self.central is not None
+        out: Any = Fraction(1)
+        for i in sorted(set(mono)):
+            k = mono.count(i)
+            if k > 1 + len(self.central):
+                raise EvaluationError("independent coordinates with these central moments determine no higher moment")
+            total: Any = Fraction(0)
+            for j in range(k + 1):
+                mu = Fraction(1) if j == 0 else Fraction(0) if j == 1 else self.central[j - 2][i]
+                total = total + math.comb(k, j) * self.mean[i] ** (k - j) * mu
+            out = out * total
+        return out
 
     def _low(self, mono: Monomial) -> Any:
         if not mono:
@@ -184,9 +208,11 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
     inner = dict(env)
     groups: list[_Group] = []
     start = 0
-    for name, family, mean_node, cov_node in randoms:
-        mean = ev.eval(mean_node, env)
+    for name, family, params in randoms:
+        mean = ev.eval(params[0], env)
+        cov_node = params[1] if family != "independent" and len(params) > 1 else None
         cov = None if cov_node is None else ev.eval(cov_node, env)
+        central = [_flat(ev.eval(t, env)) for t in params[1:]] if family == "independent" else None
         shape = mean.shape if isinstance(mean, np.ndarray) else None
         flat = [mean] if shape is None else list(np.reshape(mean, (-1,), order="F"))
         if start + len(flat) > MAX_RANDOM_ENTRIES:
@@ -194,7 +220,7 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
         rows = None if cov is None else _matrix_rows(cov, len(flat))
         if rows is not None:
             _check_covariance(name, rows, ev.backend.exact)
-        groups.append(_Group(start, flat, rows, family == "normal"))
+        groups.append(_Group(start, flat, rows, family == "normal", central))
         entries = [Poly.variable(start + k) for k in range(len(flat))]
         if shape is None:
             inner[name] = entries[0]
@@ -221,6 +247,10 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
     if ev.backend.exact:
         return out
     return np.asarray(out, dtype=float) if isinstance(out, np.ndarray) else float(out)
+
+
+def _flat(value: Any) -> list[Any]:
+    return list(np.reshape(value, (-1,), order="F")) if isinstance(value, np.ndarray) else [value]
 
 
 def _centre(value: Any, moments: _Moments) -> Any:
