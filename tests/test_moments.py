@@ -201,7 +201,8 @@ def test_independent_coordinates_use_their_central_moments() -> None:
     # E[x_i^3] = m_i^3 + 3 m_i v2_i + v3_i, and distinct coordinates are independent
     m, v2, v3 = rational(3, 1), rational(3, 1), rational(3, 1)
     dist = Distribution("independent", "m", HERE, central=("v2", "v3"), central_locations=(HERE, HERE))
-    variables = [Variable("x", HERE, ("n",), distribution=dist)] + [Variable(k, HERE, ("n",)) for k in ("m", "v2", "v3")]
+    fixed = [Variable(k, HERE, ("n",)) for k in ("m", "v2", "v3")]
+    variables = [Variable("x", HERE, ("n",), distribution=dist), *fixed]
     c = compile_identity(Identity("t", "t", HERE, tuple(variables), "E(hadamard(hadamard(x, x), x))", "m", "c", "s"))
     got = value(c, {"m": m, "v2": v2, "v3": v3}, {"n": 3})
     assert (got == m * m * m + 3 * m * v2 + v3).all()
