@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from identity_book import config
+from identity_book import config, stamp
 from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
@@ -32,6 +32,7 @@ from identity_book.templates import template_dir
 DEFAULT_DOCS = Path("docs")
 PDF_NAME = "identity-book.pdf"
 DETAILS_NAME = "identity-book-details.pdf"
+OUTPUT_KINDS = {"index.html": "HTML", PDF_NAME: "PDF", DETAILS_NAME: "PDF with the verification details"}
 DETAILS_TAG = "ibdetails"  # the templates' {only} blocks print the full record under this tag
 
 
@@ -209,41 +210,69 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 130
 
 
+def _digest(args: argparse.Namespace, settings: generate.HandbookSettings, src: Path, out: Path) -> str:
+    """Everything this build reads, for its stamp (the number of jobs changes no output)."""
+    options = {"target": args.target, "docs": str(src), **overrides(settings)}
+    options.pop("identity_book_handbook_jobs")
+    environment = {k: v for k, v in os.environ.items() if k.startswith("IDENTITY_BOOK_") or k == "SOURCE_DATE_EPOCH"}
+    files = [Path(name) for name, _, _ in generate.sources(settings)]
+    skip = (*(src / folder for folder in pages.FOLDERS), out)
+    return stamp.digest(options, files, src, skip, template_dir(), environment)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve()
-    want_html, want_pdf = args.target in ("html", "all"), args.target in ("pdf", "all")
-    if want_pdf and not pdf.have_latex():
+    if args.target in ("pdf", "all") and not pdf.have_latex():
         print(pdf.MISSING_TEX, file=sys.stderr)
         return 2
-    with ExitStack() as stack:
-        cache = None
-        if args.no_cache:
-            cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="identity-book-cache-")))
-        else:
-            cache = cache_folder()
-        settings = settings_for(args, cache)
-        code = check(settings, want_pdf)
-        if code:
-            return code
-        src = _source_dir(args, out)
-        if want_html:
-            if run_sphinx(src, out, "html", settings, args.verbose):
-                return 1
-            print(f"HTML: {out / 'html' / 'index.html'}")
-        if want_pdf:
-            if run_sphinx(src, out, "latex", settings, args.verbose):
-                return 1
-            made = pdf.make_pdf(out / "latex", verbose=args.verbose)
+    if args.no_cache:
+        with tempfile.TemporaryDirectory(prefix="identity-book-cache-") as cache:
+            settings = settings_for(args, Path(cache))
+            return _build(args, settings, _source_dir(args, out), out)[0]
+    settings = settings_for(args, cache_folder())
+    src = _source_dir(args, out)
+    digest = _digest(args, settings, src, out)
+    made = stamp.up_to_date(out, args.target, digest)
+    if made is not None:
+        print("up to date: nothing the handbook is made from changed since the last build", file=sys.stderr)
+        _print_outputs(made)
+        return 0
+    stamp.forget(out, args.target)
+    code, outputs = _build(args, settings, src, out)
+    if code == 0:
+        stamp.record(out, args.target, digest, outputs)
+    return code
+
+
+def _print_outputs(outputs: list[str]) -> None:
+    for path in outputs:
+        kind = OUTPUT_KINDS.get(Path(path).name)
+        if kind:
+            print(f"{kind}: {path}")
+
+
+def _build(
+    args: argparse.Namespace, settings: generate.HandbookSettings, src: Path, out: Path
+) -> tuple[int, list[Path]]:
+    """Verify, gate and run Sphinx (and LaTeX); the exit code and the outputs made."""
+    want_html, want_pdf = args.target in ("html", "all"), args.target in ("pdf", "all")
+    code = check(settings, want_pdf)
+    if code:
+        return code, []
+    outputs: list[Path] = []
+    if want_html:
+        if run_sphinx(src, out, "html", settings, args.verbose):
+            return 1, []
+        outputs.append(out / "html" / "index.html")
+    if want_pdf:
+        for variant, name in (("", PDF_NAME), ("details", DETAILS_NAME)):
+            folder = out / ("latex-details" if variant else "latex")
+            if run_sphinx(src, out, "latex", settings, args.verbose, variant=variant):
+                return 1, []
+            made = pdf.make_pdf(folder, verbose=args.verbose)
             if made is None:
-                return 1
-            target = out / PDF_NAME
-            shutil.copy2(made, target)
-            print(f"PDF: {target}")
-            if run_sphinx(src, out, "latex", settings, args.verbose, variant="details"):
-                return 1
-            details = pdf.make_pdf(out / "latex-details", verbose=args.verbose)
-            if details is None:
-                return 1
-            shutil.copy2(details, out / DETAILS_NAME)
-            print(f"PDF with the verification details: {out / DETAILS_NAME}")
-    return 0
+                return 1, []
+            shutil.copy2(made, out / name)
+            outputs.append(out / name)
+    _print_outputs([str(p) for p in outputs])
+    return 0, outputs

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from identity_book import __version__, build, cite
 from identity_book.catalogue import ledger
-from identity_book.catalogue.builtin import catalogue_paths
+from identity_book.catalogue.builtin import builtin_folder, catalogue_paths
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue
@@ -19,7 +19,7 @@ from identity_book.expr.latex import to_latex
 from identity_book.ondemand import command
 from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
 from identity_book.search import find
-from identity_book.verify.cache import Cache
+from identity_book.verify.cache import SHIPPED_IN_CHECKOUT, Cache, dump_shipped
 from identity_book.verify.checks import Settings
 from identity_book.verify.prover.show import format_proof
 from identity_book.verify.results import Result
@@ -37,13 +37,26 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def run_verification(catalogue: Catalogue, args: argparse.Namespace, quiet: bool = False) -> list[Result]:
-    folder = None if args.no_cache else cache_folder()
+    folder = None if args.no_cache or getattr(args, "ship", False) else cache_folder()
     cache = Cache(folder) if folder else None
     progress = Progress(len(catalogue), sys.stderr, enabled=not quiet)
     try:
         return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress)
     finally:
         progress.close()
+
+
+def ship(catalogue: Catalogue, results: list[Result], settings: Settings) -> int:
+    """Write the results that ship with the package (every one fresh, every one publishable)."""
+    code = exit_code(results)
+    if code:
+        print_report(results, verbose=False)
+        print("not shipped: every identity must be verified (or an expected erratum)", file=sys.stderr)
+        return code
+    shipped = {Cache.key(i, settings): r.to_json() for i, r in zip(catalogue.identities, results, strict=True)}
+    SHIPPED_IN_CHECKOUT.write_bytes(dump_shipped(shipped))
+    print(f"shipped {len(shipped)} results: {SHIPPED_IN_CHECKOUT}")
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -56,7 +69,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             print(f"{len(exc.diagnostics)} problem(s) in the catalogue", file=sys.stderr)
         return 2
+    if args.ship and [p.resolve() for p in _paths(args.paths)] != [builtin_folder().resolve()]:
+        print("--ship records the built-in catalogue's results: name no other catalogue", file=sys.stderr)
+        return 2
     results = run_verification(catalogue, args, quiet=args.json)
+    if args.ship:
+        return ship(catalogue, results, _settings(args))
     if args.json:
         print(to_json(results))
     else:
@@ -129,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="catalogue files or folders (default: identities/)")
     p.add_argument("--json", action="store_true", help="print one JSON object with results and summary")
     p.add_argument("--verbose", "-v", action="store_true", help="list verified identities too")
+    p.add_argument(
+        "--ship",
+        action="store_true",
+        help="verify the built-in catalogue afresh and record the results that ship with the package",
+    )
     _add_verify_options(p)
     p.set_defaults(func=cmd_verify)
 

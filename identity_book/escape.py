@@ -53,7 +53,7 @@ def one_line(text: str) -> str:
     return _SPACE.sub(" ", str(text))
 
 
-_MD_SPECIAL = frozenset(string.punctuation)
+_MD_TABLE = str.maketrans({ch: "\\" + ch for ch in string.punctuation})
 
 
 def md_escape(value: object) -> str:
@@ -64,8 +64,7 @@ def md_escape(value: object) -> str:
     """
     if isinstance(value, Raw):
         return str(value)
-    text = one_line(str(value))
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+    return one_line(str(value)).translate(_MD_TABLE)
 
 
 _TEX_REPLACE = {
@@ -89,10 +88,13 @@ def tex_escape(value: object) -> str:
     """LaTeX text mode: the ten special characters (and a few font-dependent ones) made literal."""
     if isinstance(value, Raw):
         return str(value)
-    return "".join(_TEX_REPLACE.get(ch, ch) for ch in one_line(str(value)))
+    return one_line(str(value)).translate(_TEX_TABLE)
 
 
+_TEX_TABLE = str.maketrans(_TEX_REPLACE)
 _BIB_REPLACE = {**_TEX_REPLACE, "@": r"\char64{}", '"': r"\char34{}"}
+_BIB_TABLE = str.maketrans(_BIB_REPLACE)
+_TEXT_TABLE = str.maketrans({**UNICODE_LATEX, **_TEX_REPLACE})
 
 
 def tex_text(value: object) -> str:
@@ -100,21 +102,20 @@ def tex_text(value: object) -> str:
     document; the handbook's preamble declares them instead)."""
     if isinstance(value, Raw):
         return str(value)
-    return "".join(_TEX_REPLACE.get(ch, UNICODE_LATEX.get(ch, ch)) for ch in one_line(str(value)))
+    return one_line(str(value)).translate(_TEXT_TABLE)
 
 
 def bibtex_plain(value: object) -> str:
     """A plain-text BibTeX field: the source's braces and backslashes dropped, specials escaped
     (Unicode stays; identitybook.sty declares it for pdflatex)."""
-    text = one_line(re.sub(r"[{}\\]", "", str(value))).strip()
-    return "".join(_TEX_REPLACE.get(ch, ch) for ch in text)
+    return one_line(re.sub(r"[{}\\]", "", str(value))).strip().translate(_TEX_TABLE)
 
 
 def bibtex_escape(value: object) -> str:
     """A BibTeX field value inside braces: LaTeX-escaped, braces balanced by construction."""
     if isinstance(value, Raw):
         return str(value)
-    return "".join(_BIB_REPLACE.get(ch, ch) for ch in one_line(str(value)))
+    return one_line(str(value)).translate(_BIB_TABLE)
 
 
 def finalize_for(kind: str) -> Callable[[object], object]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
+from identity_book.verify.cache import SHIPPED_IN_CHECKOUT, Cache, shipped_results
 from identity_book.verify.checks import Settings
 from identity_book.verify.generator import is_derivative
 from identity_book.verify.results import Result
@@ -45,3 +47,38 @@ def test_every_derivative_identity_has_a_verified_derivation(results: dict[str, 
 def test_numeric_strength_only_with_a_reason(results: dict[str, Result]) -> None:
     numeric = {i: r.message for i, r in results.items() if r.strength == "numeric"}
     assert all(message.startswith("exact level: not exact: ") for message in numeric.values()), numeric
+
+
+def test_the_shipped_results_are_those_of_the_current_catalogue() -> None:
+    """``ledger/verified.json.gz`` has one result per identity under its current key; when this
+    fails, the catalogue or the verifier changed since it was written: run
+    ``identity-book verify --ship``."""
+    catalogue = load_catalogue(ROOT / "identities")
+    shipped = shipped_results(SHIPPED_IN_CHECKOUT)
+    assert shipped, f"{SHIPPED_IN_CHECKOUT} is missing or from another package or verifier version"
+    keys = {Cache.key(i, Settings()): i.id for i in catalogue}
+    assert sorted(keys.values()) == sorted(r["id"] for r in shipped.values())
+    stale = sorted(keys[k] if k in keys else shipped[k]["id"] for k in set(keys) ^ set(shipped))
+    assert not stale, f"stale shipped results for {stale}: run identity-book verify --ship"
+
+
+@pytest.mark.slow
+def test_the_shipped_results_agree_with_a_fresh_verification(results: dict[str, Result], tmp_path: Path) -> None:
+    cache = Cache(tmp_path, shipped_results(SHIPPED_IN_CHECKOUT))
+    differ = []
+    for ident in load_catalogue(ROOT / "identities"):
+        got = cache.get(ident, Settings())
+        assert got is not None and got.cached
+        fresh = results[ident.id]
+        if (got.status, got.strength, got.expected) != (fresh.status, fresh.strength, fresh.expected):
+            differ.append(f"{ident.id}: shipped {got.status} {got.strength}, fresh {fresh.status} {fresh.strength}")
+    assert not differ
+
+
+def test_a_changed_identity_does_not_take_the_shipped_result(tmp_path: Path) -> None:
+    ident = load_catalogue(ROOT / "identities").identities[0]
+    cache = Cache(tmp_path, shipped_results(SHIPPED_IN_CHECKOUT))
+    assert cache.get(ident, Settings()) is not None
+    assert cache.get(replace(ident, rhs=f"2 * ({ident.rhs})"), Settings()) is None
+    assert cache.get(ident, Settings(seed=1)) is None
+    assert Cache(tmp_path).get(ident, Settings()) is None  # a checkout reads no shipped file

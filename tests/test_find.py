@@ -7,18 +7,21 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import pytest
 
 from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue
 from identity_book.catalogue.var_option import parse_var
 from identity_book.cli import main
 from identity_book.errors import ExpressionError
+from identity_book.search import index as index_module
 from identity_book.search.find import find_matches
 from identity_book.search.index import IndexedSide, index_catalogue, index_json
-from identity_book.search.normal import normalise
+from identity_book.search.normal import Normal, normalise
 
 ROOT = Path(__file__).parents[1]
 SCRIPT = ROOT / "identity_book" / "handbook" / "static" / "formula-search.js"
@@ -170,3 +173,26 @@ def test_the_site_script_normalises_like_python() -> None:
 def _python(text: str) -> tuple[str, list[str]]:
     n = normalise(text)
     return n.text, list(n.keys)
+
+
+def test_the_cached_index_is_the_index_and_normalises_only_new_sides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = load_catalogue([ROOT / "identities" / "01-basics"])
+    urls = {i.id: f"page.html#{i.id}" for i in catalogue}
+    plain = index_json(index_catalogue(catalogue), urls)
+    assert index_module.cached_index_json(catalogue, urls, tmp_path) == plain
+    calls: list[str] = []
+    real = index_module.normalise
+
+    def counting(text: str) -> Normal:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(index_module, "normalise", counting)
+    assert index_module.cached_index_json(catalogue, urls, tmp_path) == plain
+    assert calls == []  # every side came from the cache
+    first = catalogue.identities[0]
+    edited = Catalogue((replace(first, lhs=f"({first.lhs}).T.T"), *catalogue.identities[1:]))
+    index_module.index_catalogue(edited, index_module.NormalCache(tmp_path))
+    assert calls == [f"({first.lhs}).T.T"]  # only the edited side is normalised again

@@ -6,10 +6,12 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sphinx.cmd.build import build_main
 
+from identity_book import build
 from identity_book.cli import main
 
 HERE = Path(__file__).parent
@@ -306,3 +308,62 @@ def test_an_identity_without_variables_builds(tmp_path: Path, cache: Path, monke
     assert main(["build", "html", "ids", "--out", "out"]) == 0
     page = (tmp_path / "out" / "html" / "chapters" / "numbers.html").read_text()
     assert 'id="one"' in page and "No variables" in page
+
+
+def test_a_build_with_nothing_changed_is_up_to_date(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = tmp_path / "cat"
+    shutil.copytree(CATALOGUE, catalogue)
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "out"
+    args = ["build", "html", str(catalogue), "--out", str(out), "--docs", str(docs)]
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(cache))
+    runs: list[str] = []
+    real = build.run_sphinx
+
+    def counting(src: Path, out: Path, builder: str, *rest: Any, **kw: Any) -> int:
+        runs.append(builder)
+        return real(src, out, builder, *rest, **kw)
+
+    monkeypatch.setattr(build, "run_sphinx", counting)
+    assert main(args) == 0 and runs == ["html"]
+    capsys.readouterr()
+    assert main(args) == 0 and runs == ["html"]  # nothing ran
+    got = capsys.readouterr()
+    assert "up to date" in got.err and f"HTML: {out / 'html' / 'index.html'}" in got.out
+    assert main([*args, "--jobs", "1"]) == 0 and runs == ["html"]  # the number of workers changes nothing
+    assert main([*args, "--seed", "3"]) == 0 and runs == ["html"] * 2  # an option that changes the results
+    yaml = next(catalogue.rglob("*.yaml"))
+    text = yaml.read_text(encoding="utf-8")
+    yaml.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
+    assert main(args) == 0 and runs == ["html"] * 3
+    assert "Edited " in "".join(p.read_text(encoding="utf-8") for p in (out / "html" / "chapters").rglob("*.html"))
+    (docs / "index.md").write_text((docs / "index.md").read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+    assert main(args) == 0 and runs == ["html"] * 4  # the Sphinx project is an input too
+    (out / "html" / "index.html").unlink()
+    assert main(args) == 0 and runs == ["html"] * 5  # so is the output
+    yaml.write_text(text.replace("rhs: ", "rhs: 2 * ", 1), encoding="utf-8")  # now false
+    assert main(args) == 1 and runs == ["html"] * 5
+    yaml.write_text(text, encoding="utf-8")
+    assert main(args) == 0 and runs == ["html"] * 6  # a failed build left no stamp behind
+
+
+def test_an_edit_rebuilds_only_its_pages_under_j2(tmp_path: Path, cache: Path) -> None:
+    """sphinx-build -j 2 twice, an identity's statement edited between, no cleaning: its page
+    shows the new statement, and pages that do not show it are not written again."""
+    catalogue = tmp_path / "cat"
+    shutil.copytree(CATALOGUE, catalogue)
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "html"
+    args = ["-q", "-W", "-j", "2", "-b", "html", "-D", f"identity_book_handbook_catalogue={catalogue}"]
+    args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(out)]
+    assert build_main(args) == 0
+    untouched = out / "chapters" / "derivatives.html"
+    before = untouched.stat().st_mtime_ns
+    trace = catalogue / "01-basics" / "trace.yaml"
+    trace.write_text(trace.read_text().replace("rhs: tr(B @ A)", "rhs: tr(A.T @ B.T)", 1))
+    assert build_main(args) == 0
+    page = (out / "chapters" / "basics.html").read_text(encoding="utf-8")
+    assert r"\mathbf{A}^{\top} \mathbf{B}^{\top}" in page
+    assert untouched.stat().st_mtime_ns == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,7 +49,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         names = set(z.namelist())
     shipped = {f"identity_book/{p.relative_to(ROOT)}" for p in (ROOT / "identities").rglob("*.yaml")}
     assert shipped and shipped <= names, sorted(shipped - names)[:5]
-    for data in ("concordance/matrix-cookbook.yaml", "ledger/published.json", "templates/cite/entries.bib.jinja"):
+    data_files = ("concordance/matrix-cookbook.yaml", "ledger/published.json", "ledger/verified.json.gz")
+    for data in (*data_files, "templates/cite/entries.bib.jinja"):
         assert f"identity_book/{data}" in names, data
     site = out / "site"
     done = subprocess.run(
@@ -94,3 +96,19 @@ def test_a_docs_project_embeds_the_builtin_catalogue_and_its_own(installed: Path
     html = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'id="identity-trace-axb"' in html and 'id="identity-my-own-identity"' in html
     assert "verified (" in html and "Identity 0.1.13" in html
+
+
+@pytest.mark.slow
+def test_the_builtin_catalogue_ships_verified_and_own_identities_are_verified(installed: Path, tmp_path: Path) -> None:
+    done = _run(installed, tmp_path, sys.executable, "-m", "identity_book", "verify", "builtin", "--json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["cached"] == summary["total"] > 400  # nothing verified again
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "own.yaml").write_text(MINE.replace("tr(A)\n", "2 * tr(A)\n"), encoding="utf-8")
+    done = _run(installed, tmp_path, sys.executable, "-m", "identity_book", "verify", "builtin", "mine", "--json")
+    assert done.returncode == 1, done.stdout[-2000:]  # the user's own (false) identity was checked
+    report = json.loads(done.stdout)
+    assert report["summary"]["cached"] == report["summary"]["total"] - 1
+    (mine,) = [r for r in report["results"] if r["id"] == "my-own-identity"]
+    assert mine["status"] == "refuted"

@@ -59,7 +59,12 @@ def scalar_like(shape: Shape) -> bool:
     return shape is None or (same_dim(shape[0], ONE) and same_dim(shape[1], ONE))
 
 
+@lru_cache(maxsize=8192)
 def same_dim(a: Dim, b: Dim) -> bool:
+    """Whether two dimension expressions are equal for every value (memoised: printing and
+    checking ask about the same few dimensions many times)."""
+    if a == b:
+        return True
     return bool(sympy.expand(a - b) == 0)
 
 

@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import ExpressionError
@@ -31,17 +33,66 @@ class IndexedSide:
     normal: Normal
 
 
-def index_catalogue(catalogue: Catalogue) -> list[IndexedSide]:
+def index_catalogue(catalogue: Catalogue, normal: Callable[[str], Normal | None] | None = None) -> list[IndexedSide]:
     """Both sides of every identity (a side outside the pattern language is left out)."""
+    normal = normal or _normal_or_none
     out = []
     for ident in catalogue:
         for side in SIDES:
             text = getattr(ident, side)
-            try:
-                out.append(IndexedSide(ident, side, text, normalise(text)))
-            except ExpressionError:
-                continue
+            form = normal(text)
+            if form is not None:
+                out.append(IndexedSide(ident, side, text, form))
     return out
+
+
+def _normal_or_none(text: str) -> Normal | None:
+    try:
+        return normalise(text)
+    except ExpressionError:
+        return None
+
+
+class NormalCache:
+    """Normal forms of expression texts, kept in the cache folder under a key of the
+    normal-form code, so that a rebuild normalises only the sides it has not seen."""
+
+    def __init__(self, cache: Path) -> None:
+        code = b"".join(Path(m.__file__).read_bytes() for m in (normal_module, sys.modules[__name__]) if m.__file__)
+        key = hashlib.sha256(code + str(INDEX_VERSION).encode()).hexdigest()[:24]
+        self.path = cache / "formula-index" / f"normals-{key}.json"
+        self.known: dict[str, Any] = {}  # text -> [form, renamings, keys], or None outside the language
+        self.added = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.known = data
+        except (OSError, ValueError):
+            pass
+
+    def __call__(self, text: str) -> Normal | None:
+        if text in self.known:
+            got = self.known[text]
+            if got is None:
+                return None
+            form, renamings, keys = got
+            return Normal(form, tuple(renamings), tuple(keys))
+        found = _normal_or_none(text)
+        self.known[text] = None if found is None else [found.text, list(found.renamings), list(found.keys)]
+        self.added = True
+        return found
+
+    def save(self) -> None:
+        """Write the forms back when new ones were computed (a read-only cache only costs time)."""
+        if not self.added:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.known, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 def index_json(sides: list[IndexedSide], urls: dict[str, str]) -> dict[str, object]:
@@ -66,29 +117,13 @@ def index_json(sides: list[IndexedSide], urls: dict[str, str]) -> dict[str, obje
 
 
 def cached_index_json(catalogue: Catalogue, urls: dict[str, str], cache: Path | None) -> dict[str, object]:
-    """:func:`index_json` of the catalogue, kept in the result cache folder under a key of
-    everything it depends on (the entries, their pages and the normal-form code), so that a
-    rebuild with nothing changed does not normalise every side again."""
+    """:func:`index_json` of the catalogue; with a cache folder, each side's normal form is
+    computed once and kept (:class:`NormalCache`), so an edit re-normalises only what changed."""
     if cache is None:
         return index_json(index_catalogue(catalogue), urls)
-    code = b"".join(Path(m.__file__).read_bytes() for m in (normal_module, sys.modules[__name__]) if m.__file__)
-    entries = [(i.id, i.title, i.lhs, i.rhs, urls.get(i.id, "")) for i in catalogue]
-    key = hashlib.sha256(json.dumps([INDEX_VERSION, entries]).encode() + code).hexdigest()[:32]
-    path = cache / "formula-index" / f"{key}.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, dict) and data.get("version") == INDEX_VERSION:
-            return data
-    except (OSError, ValueError):
-        pass
-    data = index_json(index_catalogue(catalogue), urls)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
+    normals = NormalCache(cache)
+    data = index_json(index_catalogue(catalogue, normals), urls)
+    normals.save()
     return data
 
 
