@@ -94,6 +94,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     for v in ident.variables:
         kind = f"integer in {list(v.integer)}" if v.integer else f"shape {list(v.shape or ())}"
         props = f", {', '.join(v.properties)}" if v.properties else ""
+        props += f", {v.distribution.describe()}" if v.distribution is not None else ""
         print(f"  {v.name}: {kind}{props}")
     print(f"  {ident.lhs}  {ident.relation}  {ident.rhs}")
     print(f"  LaTeX: {to_latex(c.lhs)} {RELATIONS[ident.relation]} {to_latex(c.rhs)}")

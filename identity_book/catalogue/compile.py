@@ -10,7 +10,8 @@ import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
-from identity_book.expr.nodes import Node, Shape, same_shape, scalar_like, show_shape
+from identity_book.expr.expectation import RandomVariable
+from identity_book.expr.nodes import ONE, Node, Shape, same_shape, scalar_like, show_shape
 from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
 
 
@@ -121,7 +122,9 @@ def compile_identity(identity: Identity) -> Compiled:
         problems.append(
             Diagnostic(identity.where("variables"), f"{name!r} is both a variable and a dimension", identity.id)
         )
-    scope = Scope(shapes, frozenset(dims) | frozenset(params))
+    integers = frozenset(dims) | frozenset(params)
+    random = _random_variables(identity, shapes, integers, problems)
+    scope = Scope(shapes, integers, random=random)
     constraints = []
     for i, text in enumerate(identity.constraints):
         try:
@@ -162,7 +165,7 @@ def compile_identity(identity: Identity) -> Compiled:
                 )
             )
     steps = []
-    step_scope = Scope(shapes, scope.integers, differentials=True)
+    step_scope = Scope(shapes, scope.integers, differentials=True, random=random)
     for i, step in enumerate(identity.derivation):
         try:
             node = parse(step.expr, step_scope)
@@ -172,6 +175,74 @@ def compile_identity(identity: Identity) -> Compiled:
     if problems:
         raise CatalogueError(problems)
     return Compiled(identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps))
+
+
+def _random_variables(
+    identity: Identity, shapes: dict[str, Shape], integers: frozenset[str], problems: list[Diagnostic]
+) -> dict[str, RandomVariable | None]:
+    """The parsed distributions: mean and covariance over the fixed variables, with their shapes."""
+    stated = [v for v in identity.variables if v.distribution is not None]
+    fixed_scope = Scope(shapes, integers, random={v.name: None for v in stated})
+    by_name = {v.name: v for v in identity.variables}
+    out: dict[str, RandomVariable | None] = {}
+    for var in stated:
+        dist = var.distribution
+        assert dist is not None
+        shape = shapes[var.name]
+        trees: dict[str, Node] = {}
+        for key, text, where in (("mean", dist.mean, dist.mean_location), ("cov", dist.cov, dist.cov_location)):
+            if text is None or where is None:
+                continue
+            try:
+                trees[key] = parse(text, fixed_scope)
+            except ExpressionError as exc:
+                problems.append(Diagnostic(where.shifted(exc.offset), f"{var.name}: {key}: {exc.message}", identity.id))
+        central: list[Node] = []
+        for k, (text, where) in enumerate(zip(dist.central, dist.central_locations, strict=True)):
+            try:
+                tree = parse(text, fixed_scope)
+            except ExpressionError as exc:
+                message = f"{var.name}: central moment {k + 2}: {exc.message}"
+                problems.append(Diagnostic(where.shifted(exc.offset), message, identity.id))
+                continue
+            if not same_shape(tree.shape, shape) or (shape is not None and not same_shape(shape, (shape[0], ONE))):
+                problems.append(
+                    Diagnostic(
+                        where,
+                        f"{var.name}: independent coordinates need a vector (or scalar) and central moments of its "
+                        f"shape; got {show_shape(tree.shape)} for {show_shape(shape)}",
+                        identity.id,
+                    )
+                )
+            central.append(tree)
+        size = ONE if shape is None else shape[0] * shape[1]
+        want = {"mean": shape, "cov": None if shape is None else (size, size)}
+        for key, tree in trees.items():
+            if not same_shape(tree.shape, want[key]):
+                where = dist.mean_location if key == "mean" else dist.cov_location
+                problems.append(
+                    Diagnostic(
+                        where or var.location,
+                        f"{var.name}: the {'mean' if key == 'mean' else 'covariance'} is {show_shape(tree.shape)}, "
+                        f"but {var.name} needs {show_shape(want[key])}"
+                        + (" (the covariance of a matrix is that of its vec)" if key == "cov" and shape else ""),
+                        identity.id,
+                    )
+                )
+        cov = trees.get("cov")
+        if cov is not None and cov.op == "var" and shape is not None:
+            named = by_name.get(str(cov.value))
+            if named is not None and "spd" not in named.properties:
+                problems.append(
+                    Diagnostic(
+                        dist.cov_location or var.location,
+                        f"{var.name}: the covariance {cov.value} must be declared spd (properties: [spd])",
+                        identity.id,
+                    )
+                )
+        if "mean" in trees:
+            out[var.name] = RandomVariable(var.name, dist.family, trees["mean"], cov, tuple(central))
+    return out
 
 
 _ALLOWED_CMP = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)

@@ -9,8 +9,16 @@ from pydantic import ValidationError
 
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.latexcheck import check_identity_latex
-from identity_book.catalogue.records import Catalogue, Identity, Reference, Step, Variable, chapter_and_section
-from identity_book.catalogue.schema import CatalogueFile, IdentitySpec
+from identity_book.catalogue.records import (
+    Catalogue,
+    Distribution,
+    Identity,
+    Reference,
+    Step,
+    Variable,
+    chapter_and_section,
+)
+from identity_book.catalogue.schema import CatalogueFile, DistributionSpec, IdentitySpec
 from identity_book.catalogue.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
 
@@ -143,6 +151,32 @@ def _with_ids(found: list[Diagnostic], doc: Document | None) -> list[Diagnostic]
     return out
 
 
+def _distribution(spec: DistributionSpec | None, text_loc: Any, name: str) -> Distribution | None:
+    """The record of a variable's ``distribution:``, with the positions of its expressions."""
+    if spec is None:
+        return None
+    if spec.independent is not None:
+        where = ("variables", name, "distribution", "independent")
+        return Distribution(
+            family="independent",
+            mean=str(spec.independent.mean),
+            mean_location=text_loc(*where, "mean"),
+            central=tuple(str(t) for t in spec.independent.central),
+            central_locations=tuple(text_loc(*where, "central", k) for k in range(len(spec.independent.central))),
+        )
+    family = "normal" if spec.normal is not None else "moments"
+    params = spec.normal if spec.normal is not None else spec.moments
+    assert params is not None
+    where = ("variables", name, "distribution", family)
+    return Distribution(
+        family=family,
+        mean=str(params.mean),
+        mean_location=text_loc(*where, "mean"),
+        cov=None if params.cov is None else str(params.cov),
+        cov_location=None if params.cov is None else text_loc(*where, "cov"),
+    )
+
+
 def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section: str) -> Identity:
     base = ("identities", index)
 
@@ -161,6 +195,7 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
             properties=tuple(v.properties),
             integer=v.integer,
             rank=v.rank,
+            distribution=_distribution(v.distribution, text_loc, name),
         )
         for name, v in spec.variables.items()
     )

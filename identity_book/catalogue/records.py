@@ -30,6 +30,35 @@ SQUARE_PROPERTIES = tuple(p for p in PROPERTIES if p not in RANK_PROPERTIES)  # 
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """The stated distribution of a random variable: ``normal`` (mean and covariance),
+    ``moments`` (any distribution with that mean, and that covariance when one is given) or
+    ``independent`` (independent coordinates with that mean and those central moments).
+
+    ``mean`` and ``cov`` are expressions over the fixed variables; for a matrix the covariance is
+    that of its vec. Random variables with distributions on different variables are independent.
+    """
+
+    family: str  # "normal", "moments" or "independent"
+    mean: str
+    mean_location: Location
+    cov: str | None = None
+    cov_location: Location | None = None
+    central: tuple[str, ...] = ()  # independent coordinates: central moments of order 2, 3, 4
+    central_locations: tuple[Location, ...] = ()
+
+    def describe(self) -> str:
+        """In words, for the command line: ``random, normal with mean m and covariance S``."""
+        if self.family == "normal":
+            return f"random, normal with mean {self.mean} and covariance {self.cov}"
+        if self.family == "independent":
+            orders = ", ".join(f"{k} {t}" for k, t in zip(("variances", "third", "fourth"), self.central, strict=False))
+            return f"random, independent coordinates with mean {self.mean} and central moments: {orders}"
+        cov = f" and covariance {self.cov}" if self.cov is not None else ""
+        return f"random, any distribution with mean {self.mean}{cov}"
+
+
+@dataclass(frozen=True)
 class Variable:
     """A matrix, vector or scalar variable, or an integer parameter."""
 
@@ -39,6 +68,11 @@ class Variable:
     properties: tuple[str, ...] = ()
     integer: tuple[int, int] | None = None
     rank: str | int | None = None  # a stated rank (a dimension or a number), below full rank
+    distribution: Distribution | None = None  # a random variable; None for a fixed one
+
+    @property
+    def is_random(self) -> bool:
+        return self.distribution is not None
 
     @property
     def is_integer(self) -> bool:
@@ -115,6 +149,13 @@ class Identity:
             extra["ranks"] = ranks
         if self.is_inequality:
             extra["relation"] = self.relation
+        random = {
+            v.name: [v.distribution.family, v.distribution.mean, v.distribution.cov, *v.distribution.central]
+            for v in self.variables
+            if v.distribution is not None
+        }
+        if random:
+            extra["distributions"] = random
         return {
             **extra,
             "id": self.id,

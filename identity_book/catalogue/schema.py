@@ -46,11 +46,40 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class MomentsSpec(Strict):
+    mean: Expression
+    cov: Expression | None = None
+
+
+class IndependentSpec(Strict):
+    """Independent coordinates: the mean vector and the central moments of order 2, 3, 4 (vectors)."""
+
+    mean: Expression
+    central: list[Expression] = Field(min_length=1, max_length=3)
+
+
+class DistributionSpec(Strict):
+    """``normal: {mean, cov}``, ``moments: {mean[, cov]}`` or ``independent: {mean, central}``."""
+
+    normal: MomentsSpec | None = None
+    moments: MomentsSpec | None = None
+    independent: IndependentSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_family(self) -> DistributionSpec:
+        if sum(f is not None for f in (self.normal, self.moments, self.independent)) != 1:
+            raise ValueError("a distribution is exactly one of 'normal', 'moments' or 'independent'")
+        if self.normal is not None and self.normal.cov is None:
+            raise ValueError("a normal distribution needs 'cov' as well as 'mean'")
+        return self
+
+
 class VariableSpec(Strict):
     shape: list[Dimension] | None = Field(default=None, max_length=2)
     properties: list[Property] = Field(default_factory=list, max_length=8)
     integer: tuple[StrictInt, StrictInt] | None = None
     rank: Dimension | None = None
+    distribution: DistributionSpec | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> VariableSpec:
@@ -62,6 +91,10 @@ class VariableSpec(Strict):
                 raise ValueError("'integer' is a small range [lo, hi] with lo <= hi (at most 100 values)")
             if self.properties or self.rank is not None:
                 raise ValueError("an integer parameter has no properties and no rank")
+            if self.distribution is not None:
+                raise ValueError("an integer parameter has no distribution")
+        if self.distribution is not None and (self.properties or self.rank is not None):
+            raise ValueError("a random variable has a distribution, and no properties or rank")
         if self.rank is not None and (self.shape is None or len(self.shape) != 2):
             raise ValueError("'rank' is stated for a matrix (a shape with two dimensions)")
         return self

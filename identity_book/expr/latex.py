@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from identity_book.expr import expectation
 from identity_book.expr.nodes import Node, block_rows, scalar_like
 from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, PRECEDENCE, PRODUCT, Bracketing
 
@@ -36,6 +37,7 @@ def symbol(name: str, node: Node | None = None) -> str:
     if digits and not sub and digits.start() > 0:  # A11 is A_{11}, as the Cookbook prints it
         base, sub = base[: digits.start()], digits.group()
     greek = {"alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma", "theta", "tau", "phi", "psi", "omega"}
+    greek |= {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
     text = f"\\{base}" if base in greek else base
     if node is not None and not scalar_like(node.shape):
         text = f"\\boldsymbol{{{text}}}" if base in greek else f"\\mathbf{{{text}}}"
@@ -216,6 +218,10 @@ def to_latex(node: Node) -> str:
         bare = a[0].op == "var" or a[0].op in _NAMED or a[0].op in ("logdet", "logabsdet")
         arg = inner if bare else f"\\!\\left({inner}\\right)"
         return f"\\mathinner{{\\mathrm{{d}}{arg}}}"
+    if op in expectation.OPS:  # only the averaged arguments; the distribution is stated with the variable
+        inner = ", ".join(to_latex(x) for x in a[: expectation.ARGUMENTS[op]])
+        name = "\\mathbb{E}" if op == "E" else f"\\operatorname{{{op}}}"
+        return f"{name}\\left[{inner}\\right]"
     raise ValueError(f"no LaTeX for {op}")
 
 

@@ -15,6 +15,8 @@ from fractions import Fraction
 import sympy
 
 from identity_book.errors import ExpressionError, LimitError
+from identity_book.expr import expectation
+from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.nodes import (
     DERIVATIVES,
     ONE,
@@ -44,9 +46,11 @@ class Scope:
     integers: frozenset[str] = frozenset()  # integer parameters and dimension symbols
     differentials: bool = False  # whether d(...) is allowed (derivation steps)
     indices: frozenset[str] = field(default_factory=frozenset)
+    # random variables (allowed only inside E, Var, Cov); None while parsing a mean or covariance
+    random: dict[str, RandomVariable | None] = field(default_factory=dict)
 
     def with_index(self, name: str) -> Scope:
-        return Scope(self.shapes, self.integers, self.differentials, self.indices | {name})
+        return Scope(self.shapes, self.integers, self.differentials, self.indices | {name}, self.random)
 
 
 def parse(text: str, scope: Scope) -> Node:
@@ -74,10 +78,11 @@ def parse(text: str, scope: Scope) -> Node:
 
 
 class _Converter:
-    def __init__(self, scope: Scope, lead: int, text: str) -> None:
+    def __init__(self, scope: Scope, lead: int, text: str, averaged: bool = False) -> None:
         self.scope = scope
         self.lead = lead
         self.text = text
+        self.averaged = averaged  # inside E(), Var() or Cov(), where random variables may appear
 
     def operator_at(self, node: ast.BinOp, symbol: str) -> int:
         """The column of a binary operator's symbol (for errors that point at it)."""
@@ -111,6 +116,12 @@ class _Converter:
 
     def _Name(self, node: ast.Name, depth: int) -> Node:
         name = node.id
+        if name in self.scope.random and not self.averaged:
+            raise self.fail(
+                f"{name} is a random variable (it has a distribution): it may appear only inside "
+                "E(), Var() or Cov(), or the statement would be random",
+                node,
+            )
         if name in self.scope.shapes:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
         if name in self.scope.integers or name in self.scope.indices:
@@ -178,6 +189,12 @@ class _Converter:
             return self._block(node, depth)
         if name == "norm" and len(node.args) == 2:
             return self._norm(node, depth)
+        if name in expectation.OPS:
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise self.fail("starred arguments are not allowed", node)
+            inner = _Converter(self.scope, self.lead, self.text, averaged=True)
+            args = tuple(inner.convert(a, depth) for a in node.args)
+            return expectation.build(name, args, self.scope.random, self.at(node))
         if name == "d" and not self.scope.differentials:
             raise self.fail("d(...) is only allowed in derivation steps", node)
         arity = ARITY[name]
@@ -189,6 +206,8 @@ class _Converter:
         args = tuple(self.convert(a, depth) for a in node.args)
         if name in DERIVATIVES and args[1].op != "var":
             raise self.fail(f"{name}() differentiates with respect to a variable name", node.args[1])
+        if name in (*DERIVATIVES, "d") and any(n.op in expectation.OPS for a in args for n in a.walk()):
+            raise self.fail(f"{name}() of an expectation is not supported", node)
         return FUNCTIONS[name](args, self.at(node))
 
     def _sum(self, node: ast.Call, depth: int, name: str) -> Node:
@@ -218,7 +237,7 @@ class _Converter:
             _need_integer(bound, "range bound")
         if lo.op == "const" and hi.op == "const" and hi.value - lo.value > MAX_RANGE:  # type: ignore[operator]
             raise LimitError(f"range longer than {MAX_RANGE}", self.at(it))
-        body = _Converter(self.scope.with_index(index), self.lead, self.text).convert(gen.elt, depth)
+        body = _Converter(self.scope.with_index(index), self.lead, self.text, self.averaged).convert(gen.elt, depth)
         if name == "prod" and not scalar_like(body.shape):
             raise ExpressionError("prod() multiplies scalars; use mpow() or '@' for matrices", body.offset)
         return Node(name, (lo, hi, body), body.shape, value=index, offset=self.at(node))
@@ -778,7 +797,7 @@ def _suggest(name: str) -> str:
 
 
 # Calls whose arguments are not expressions (a generator, a list of rows): parsed by _Converter.
-SPECIAL_FORMS = ("sum", "prod", "block")
+SPECIAL_FORMS = ("sum", "prod", "block", *expectation.OPS)
 NAMES = frozenset(FUNCTIONS) | frozenset(SPECIAL_FORMS)
 
 ARITY: dict[str, tuple[int, ...]] = {
@@ -793,4 +812,5 @@ ARITY: dict[str, tuple[int, ...]] = {
     "entry": (2, 3),
     **{n: (1,) for n in ("adj", "cofactor", "vech", "dup", "elim", "shift", "cshift", "vander")},
     "submatrix": (3,),
+    **{n: (k,) for n, k in expectation.ARGUMENTS.items()},
 }

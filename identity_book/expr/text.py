@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from identity_book.expr import expectation
 from identity_book.expr.nodes import Node, block_rows
 from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT, Bracketing
 
@@ -19,7 +20,8 @@ def _prec(node: Node) -> int:
     if node.op == "const":
         value = Fraction(node.value)  # type: ignore[arg-type]
         return ATOM if value.denominator == 1 and value >= 0 else NEGATION
-    return ATOM if node.op in _CALLS or node.op in _NORM_ORDERS else PRECEDENCE.get(node.op, ATOM)
+    called = node.op in _CALLS or node.op in _NORM_ORDERS or node.op in expectation.OPS
+    return ATOM if called else PRECEDENCE.get(node.op, ATOM)
 
 
 def _wrap(node: Node, minimum: int) -> str:
@@ -59,6 +61,8 @@ def to_text(node: Node) -> str:
         return f"block([{rows}])"
     if op in _NORM_ORDERS:
         return f"norm({to_text(a[0])}, {_NORM_ORDERS[op]})"
+    if op in expectation.OPS:
+        return f"{op}({', '.join(to_text(x) for x in a[: expectation.ARGUMENTS[op]])})"
     if op in _CALLS:
         return f"{op}({', '.join(to_text(x) for x in a)})"
     raise ValueError(f"no text form for {op}")

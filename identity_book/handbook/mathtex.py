@@ -47,6 +47,24 @@ def variable_symbol(c: Compiled, var: Variable) -> Raw:
     return Raw(to_latex(node))
 
 
+def distribution(c: Compiled, var: Variable) -> Raw:
+    """What a random variable is, for the variables table: ``random, ∼ 𝒩(m, S)``."""
+    dist = c.scope.random.get(var.name)
+    if dist is None:
+        return Raw("random")
+    mean = to_latex(dist.mean)
+    cov = None if dist.cov is None else to_latex(dist.cov)
+    if dist.family == "normal":
+        return Raw(f"random, {{math}}`\\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)` (normal)")
+    if dist.family == "independent":
+        orders = ", ".join(f"{{math}}`{to_latex(t)}`" for t in dist.central)
+        text = f"random, independent coordinates with mean {{math}}`{mean}`"
+        return Raw(f"{text} and central moments {orders} (of order 2, 3, …)")
+    text = f"random, any distribution with mean {{math}}`{mean}`"
+    what = "of vec" if var.shape and len(var.shape) == 2 else ""
+    return Raw(text + (f" and covariance {what} {{math}}`{cov}`".replace("  ", " ") if cov is not None else ""))
+
+
 def _dim(d: str | int) -> str:
     if isinstance(d, int):
         return str(d)

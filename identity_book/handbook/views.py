@@ -144,12 +144,14 @@ class IdentityView:
     @property
     def qualified(self) -> list[VariableView]:
         """Variables whose properties the statement depends on (printed beside it in the PDF)."""
-        return [v for v in self.variables if v.properties not in ("generic", "real", "–")]
+        return [v for v in self.variables if v.properties.removeprefix(FIXED) not in ("generic", "real", "–")]
 
 
 def link(n: Numbered) -> LinkView:
     return LinkView(raw_id(n.identity.id), raw_number(n.number), n.identity.title)
 
+
+FIXED = "fixed, "  # the mark of a fixed variable in an identity that has random ones
 
 PROPERTY_NAMES = {
     "spd": "symmetric positive definite",
@@ -174,7 +176,10 @@ def variables(c: Compiled) -> list[VariableView]:
     out = []
     for var in c.identity.variables:
         kind, shape = mathtex.variable_shape(var)
-        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, properties(var)))
+        props = mathtex.distribution(c, var) if var.distribution is not None else properties(var)
+        if c.scope.random and var.distribution is None and var.integer is None:
+            props = f"{FIXED}{props}"  # beside random variables, say which ones are fixed
+        out.append(VariableView(mathtex.variable_symbol(c, var), kind, shape, props))
     return out
 
 

@@ -123,6 +123,25 @@ def _variable_latex(var: Variable, compiled: Compiled) -> str:
     return f"{name} \\in {space}"
 
 
+def _distribution_latex(var: Variable, compiled: Compiled) -> str:
+    """``x ∼ 𝒩(m, S)``, or the mean and covariance of a distribution given by its moments."""
+    dist = compiled.scope.random.get(var.name)
+    name = symbol(var.name, Node("var", shape=compiled.scope.shapes.get(var.name), value=var.name))
+    if dist is None:
+        return name
+    mean = to_latex(dist.mean)
+    cov = "" if dist.cov is None else to_latex(dist.cov)
+    if dist.family == "normal":
+        return f"{name} \\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)"
+    if dist.family == "independent":
+        orders = ", ".join(to_latex(t) for t in dist.central)
+        words = "\\text{independent coordinates, central moments }"
+        return f"\\mathbb{{E}}\\left[{name}\\right] = {mean},\\ {words}{orders}"
+    moments = f"\\mathbb{{E}}\\left[{name}\\right] = {mean}"
+    of = f"\\operatorname{{vec}} {name}" if var.shape and len(var.shape) == 2 else name
+    return moments + (f",\\ \\operatorname{{Var}}\\left[{of}\\right] = {cov}" if cov else "")
+
+
 def variables(variables: tuple[Variable, ...], compiled: Compiled) -> nodes.paragraph:
     para = nodes.paragraph(classes=["identity-variables"])
     para += nodes.Text("where ")
@@ -134,6 +153,11 @@ def variables(variables: tuple[Variable, ...], compiled: Compiled) -> nodes.para
         if var.properties:
             words = ", ".join(PROPERTY_WORDS.get(p, p.replace("_", " ")) for p in var.properties)
             para += nodes.Text(f" ({words})")
+        if var.distribution is not None:
+            para += nodes.Text(" (random: ")
+            tex = _distribution_latex(var, compiled)
+            para += nodes.math(tex, tex)
+            para += nodes.Text(")")
     para += nodes.Text(".")
     return para
 

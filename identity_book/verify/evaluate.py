@@ -16,7 +16,7 @@ import scipy.linalg
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import Node, block_rows, concrete
-from identity_book.verify import exact
+from identity_book.verify import exact, moments
 
 Value = Any
 Env = dict[str, Value]
@@ -278,10 +278,11 @@ class Evaluator:
     ints: dict[str, int]
     step: float = 1e-3
     magnitude: float = 0.0
+    random_depth: int = 0  # > 0 while the argument of an expectation is evaluated on polynomials
 
     def eval(self, node: Node, env: Env) -> Value:
         value = getattr(self, f"_{node.op}")(node, env)
-        if not self.backend.exact:
+        if not self.backend.exact and not self.random_depth:
             self._track(value)
         return value
 
@@ -365,7 +366,15 @@ class Evaluator:
 
     def _pow(self, node: Node, env: Env) -> Value:
         base, exponent = (as_scalar(self.eval(x, env)) for x in node.args)
+        if isinstance(base, moments.Poly):
+            return base ** int(exponent)  # a constant exponent 0, 1, 2, ... (checked when parsed)
         return self.backend.power(base, exponent)
+
+    # -- expectations ---------------------------------------------------------------------
+    def _E(self, node: Node, env: Env) -> Value:
+        return moments.expectation(self, node, env)
+
+    _Var = _Cov = _E
 
     def _matmul(self, node: Node, env: Env) -> Value:
         a, b = (self.eval(x, env) for x in node.args)

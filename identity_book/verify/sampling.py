@@ -415,8 +415,8 @@ def sample_point(
     ints = {**sizes, **sample_params(c, sizes, rng)}
     env = {}
     for var in c.identity.variables:
-        if var.integer is not None:
-            continue
+        if var.integer is not None or var.distribution is not None:
+            continue  # a random variable is averaged over inside E(), Var(), Cov(), never sampled
         shape = concrete(c.scope.shapes[var.name], sizes)
         env[var.name] = sample_variable(var, shape, rng, exact_mode, bound, stated_rank(var, shape, sizes))
         if var.name in differentials:
