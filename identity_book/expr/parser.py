@@ -15,6 +15,7 @@ from fractions import Fraction
 import sympy
 
 from identity_book.errors import ExpressionError, LimitError
+from identity_book.expr import densities
 from identity_book.expr.nodes import (
     DERIVATIVES,
     ONE,
@@ -115,6 +116,8 @@ class _Converter:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
         if name in self.scope.integers or name in self.scope.indices:
             return Node("int", value=name, offset=self.at(node))
+        if name in densities.CONSTANTS:  # pi and e, unless a variable has the name
+            return Node(densities.CONSTANTS[name], offset=self.at(node))
         if name in NAMES:
             raise self.fail(f"function {name!r} used without arguments", node)
         raise self.fail(f"unknown symbol {name!r}", node)
@@ -605,6 +608,8 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "entry": _f_entry,
     "eigvals": _f_eigvals,
     "rank": _f_rank,
+    "gamma": densities.gamma,
+    **densities.DENSITIES,
 }
 
 ALIASES = {
@@ -644,4 +649,5 @@ ARITY: dict[str, tuple[int, ...]] = {
     "J": (3, 4),
     "e": (2,),
     "entry": (2, 3),
+    **densities.ARITIES,
 }

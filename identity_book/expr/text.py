@@ -9,14 +9,14 @@ from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECED
 
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "gamma"}
 
 
 def _prec(node: Node) -> int:
     if node.op == "const":
         value = Fraction(node.value)  # type: ignore[arg-type]
         return ATOM if value.denominator == 1 and value >= 0 else NEGATION
-    return ATOM if node.op in _CALLS else PRECEDENCE.get(node.op, ATOM)
+    return ATOM if node.op in _CALLS or node.op == "density" else PRECEDENCE.get(node.op, ATOM)
 
 
 def _wrap(node: Node, minimum: int) -> str:
@@ -30,6 +30,10 @@ def to_text(node: Node) -> str:
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator} / {value.denominator}"
     if op in ("var", "int"):
         return str(node.value)
+    if op in ("pi", "euler"):
+        return "pi" if op == "pi" else "e"
+    if op == "density":
+        return f"{node.value}({', '.join(to_text(x) for x in a[1:])})"
     if op == "neg":
         return f"-{_wrap(a[0], PRODUCT)}"
     if op in ("add", "sub"):
