@@ -70,7 +70,7 @@ def test_the_scalar_normal_density_takes_the_variance() -> None:
 
 def test_exact_values_are_sympy_numbers_equal_to_the_floating_ones() -> None:
     f = np.array
-    env = {
+    env: dict[str, Any] = {
         "x": f([[Fraction(1)], [Fraction(2)]], dtype=object),
         "m": f([[Fraction(0)], [Fraction(1)]], dtype=object),
         "S": f([[Fraction(2), Fraction(1)], [Fraction(1), Fraction(2)]], dtype=object),
@@ -82,9 +82,9 @@ def test_exact_values_are_sympy_numbers_equal_to_the_floating_ones() -> None:
         exact = _value(text, env, 2, ExactBackend())
         assert isinstance(exact, sympy.Expr) and exact.has(sympy.pi), text
         assert float(exact) == pytest.approx(_value(text, floats, 2), rel=1e-12), text
-    assert _value("normal_pdf(x, m, S)", env, 2, ExactBackend()) == sympy.sqrt(3) * sympy.exp(
-        sympy.Rational(-1, 3)
-    ) / (6 * sympy.pi)
+    assert _value("normal_pdf(x, m, S)", env, 2, ExactBackend()) == sympy.sqrt(3) * sympy.exp(sympy.Rational(-1, 3)) / (
+        6 * sympy.pi
+    )
 
 
 def test_gamma_is_exact_at_integers_and_half_integers_and_refuses_non_positive_arguments() -> None:

@@ -279,7 +279,7 @@ def gamma_argument(x: Value) -> Value:
     """The argument of Γ, refused outside 0 < x <= MAX_GAMMA (the point is drawn again)."""
     if exact._symbolic(x):
         return x
-    if not 0 < x:
+    if not x > 0:
         raise EvaluationError("gamma() of a non-positive number")
     if x > MAX_GAMMA:
         raise EvaluationError(f"gamma() of a number above {MAX_GAMMA}")
