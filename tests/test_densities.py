@@ -63,6 +63,13 @@ def test_the_dirichlet_density_agrees_with_scipy() -> None:
     assert got == pytest.approx(st.dirichlet(alpha.ravel()).pdf(point.ravel()), rel=1e-12)
 
 
+def test_the_multinomial_probability_agrees_with_scipy() -> None:
+    counts = np.array([[2.0], [0.0], [3.0]])
+    probabilities = np.array([[0.2], [0.5], [0.3]])
+    got = _value("multinomial_pmf(x, m)", {"x": counts, "m": probabilities}, 3)
+    assert got == pytest.approx(st.multinomial(5, probabilities.ravel()).pmf(counts.ravel()), rel=1e-12)
+
+
 def test_the_scalar_normal_density_takes_the_variance() -> None:
     got = _value("normal_pdf(nu, s, 4)", {"nu": 1.0, "s": 0.5}, 1)
     assert got == pytest.approx(st.norm(0.5, 2.0).pdf(1.0), rel=1e-12)

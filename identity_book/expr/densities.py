@@ -215,6 +215,27 @@ def dirichlet_pdf(args: tuple[Node, ...], at: int) -> Node:
     return _density("dirichlet_pdf", value, args, at)
 
 
+def multinomial_pmf(args: tuple[Node, ...], at: int) -> Node:
+    """Mult(k | a) = Γ(Σ_j k_j + 1) / ∏_j Γ(k_j + 1) · ∏_j a_j^{k_j}: at integer counts k_j ≥ 0 the
+    multinomial probability n! / (k_1! ⋯ k_d!) ∏_j a_j^{k_j} with n = Σ_j k_j."""
+    k, a = args
+    if k.shape is None or not same_dim(k.shape[1], ONE):
+        raise ExpressionError(f"multinomial_pmf() needs a column vector of counts, got {show_shape(k.shape)}", k.offset)
+    if not same_shape(k.shape, a.shape):
+        raise ExpressionError(
+            f"multinomial_pmf(): the probabilities must have the shape of the counts, {show_shape(k.shape)}, "
+            f"got {show_shape(a.shape)}",
+            a.offset,
+        )
+    d = dim_node(k.shape[0])
+    k_j = Node("entry", (k, _index()))
+    a_j = Node("entry", (a, _index()))
+    total = Node("sum", (const(1), _add(d, const(1)), k_j), value=INDEX)
+    norm = _div(Node("gamma", (_add(total, const(1)),)), _product(Node("gamma", (_add(k_j, const(1)),)), d))
+    value = _mul(norm, _product(_pow(a_j, k_j), d))
+    return _density("multinomial_pmf", value, args, at)
+
+
 def gamma(args: tuple[Node, ...], at: int) -> Node:
     """Γ(x) for a scalar x > 0."""
     _scalar("gamma", args[0], "the argument")
@@ -227,6 +248,7 @@ DENSITIES: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "wishart_pdf": wishart_pdf,
     "inv_wishart_pdf": inv_wishart_pdf,
     "dirichlet_pdf": dirichlet_pdf,
+    "multinomial_pmf": multinomial_pmf,
 }
 
 ARITIES: dict[str, tuple[int, ...]] = {
@@ -235,6 +257,7 @@ ARITIES: dict[str, tuple[int, ...]] = {
     "wishart_pdf": (3,),
     "inv_wishart_pdf": (3,),
     "dirichlet_pdf": (2,),
+    "multinomial_pmf": (2,),
     "gamma": (1,),
 }
 

@@ -40,6 +40,7 @@ _DENSITY_NAMES = {
     "wishart_pdf": r"\mathcal{W}",
     "inv_wishart_pdf": r"\mathcal{W}^{-1}",
     "dirichlet_pdf": r"\operatorname{Dir}",
+    "multinomial_pmf": r"\operatorname{Mult}",
 }
 
 
