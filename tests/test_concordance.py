@@ -25,9 +25,9 @@ from identity_book.handbook.concordance import (
 
 # The numbered equations of the chapters the concordance covers, in the numbering of the edition
 # of 15 November 2012 (chapter boundaries as in eric-wieser/lean-matrix-cookbook).
-# Expectations and moments (Secs. 7.6.1-7.6.2, 7.7.1, 7.8.1, 8.2, the entropy of 8.3.3 and the moments of
-# Appendix A) belong to the random-variable chapter and are left out here until it is merged.
-LEFT_FOR_RANDOM_VARIABLES = {339, 340, 343, 345, *range(373, 386), 389, *range(563, 567), 569}
+# The moments (Sec. 8.2, the entropy of 8.3.3 and the moments of Appendix A) belong to the
+# random-variable chapter and are left out here until it is merged.
+LEFT_FOR_RANDOM_VARIABLES = {*range(373, 386), 389, *range(563, 567), 569}
 CHAPTERS: dict[str, list[int]] = {
     name: [eq for eq in numbers if eq not in LEFT_FOR_RANDOM_VARIABLES]
     for name, numbers in {
