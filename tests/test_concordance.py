@@ -30,10 +30,12 @@ CHAPTERS: dict[str, range] = {
     "2 Derivatives": range(32, 145),
     "3 Inverses": range(145, 225),
     "6 Statistics and probability": range(303, 335),
-    "8.2 Moments of Gaussians": range(372, 386),
+    "7 Multivariate distributions": range(335, 346),
+    "8 Gaussians": range(346, 397),
     "9 Special matrices": range(397, 487),
     "10.2 Kronecker and vec operator": range(505, 525),
     "10.3-10.5 Norms and rank": range(525, 547),  # numbering reconstructed, see the file's comment
+    "A One-dimensional results": range(551, 570),
 }
 
 ROOT = Path(__file__).resolve().parents[1]

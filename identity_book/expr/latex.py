@@ -38,10 +38,27 @@ def symbol(name: str, node: Node | None = None) -> str:
         base, sub = base[: digits.start()], digits.group()
     greek = {"alpha", "beta", "gamma", "delta", "lambda", "mu", "sigma", "theta", "tau", "phi", "psi", "omega"}
     greek |= {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+    greek |= {"nu", "rho", "eta", "xi", "kappa", "epsilon", "zeta"}
     text = f"\\{base}" if base in greek else base
     if node is not None and not scalar_like(node.shape):
         text = f"\\boldsymbol{{{text}}}" if base in greek else f"\\mathbf{{{text}}}"
     return f"{text}_{{{sub}}}" if sub else text
+
+
+_DENSITY_NAMES = {
+    "normal_pdf": r"\mathcal{N}",
+    "student_t_pdf": r"\operatorname{St}",
+    "wishart_pdf": r"\mathcal{W}",
+    "inv_wishart_pdf": r"\mathcal{W}^{-1}",
+    "dirichlet_pdf": r"\operatorname{Dir}",
+    "multinomial_pmf": r"\operatorname{Mult}",
+}
+
+
+def _density(node: Node) -> str:
+    """𝒩(x | m, Σ): the density's name, the point, a bar, the parameters."""
+    point, *params = (to_latex(x) for x in node.args[1:])
+    return f"{_DENSITY_NAMES[str(node.value)]}\\left({point} \\mid {', '.join(params)}\\right)"
 
 
 def _leading_neg(node: Node) -> bool:
@@ -96,6 +113,14 @@ def to_latex(node: Node) -> str:
         return symbol(str(node.value), node)
     if op == "int":
         return symbol(str(node.value))
+    if op == "pi":
+        return "\\pi"
+    if op == "euler":
+        return "\\mathrm{e}"
+    if op == "gamma":
+        return f"\\Gamma\\left({to_latex(a[0])}\\right)"
+    if op == "density":
+        return _density(node)
     if op == "neg":
         return f"-{_wrap(a[0], PRODUCT)}"
     if op in ("add", "sub"):

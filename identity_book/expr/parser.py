@@ -15,7 +15,7 @@ from fractions import Fraction
 import sympy
 
 from identity_book.errors import ExpressionError, LimitError
-from identity_book.expr import expectation
+from identity_book.expr import densities, expectation
 from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.nodes import (
     DERIVATIVES,
@@ -126,6 +126,8 @@ class _Converter:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
         if name in self.scope.integers or name in self.scope.indices:
             return Node("int", value=name, offset=self.at(node))
+        if name in densities.CONSTANTS:  # pi and e, unless a variable has the name
+            return Node(densities.CONSTANTS[name], offset=self.at(node))
         if name in NAMES:
             raise self.fail(f"function {name!r} used without arguments", node)
         raise self.fail(f"unknown symbol {name!r}", node)
@@ -759,6 +761,8 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "grad_sym_toeplitz": _f_grad("grad_sym_toeplitz"),
     "svdvals": _f_svdvals,
     "cond": _f_cond,
+    "gamma": densities.gamma,
+    **densities.DENSITIES,
 }
 
 # Functions of structured matrices: a variable may not take one of these names.
@@ -813,4 +817,5 @@ ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("adj", "cofactor", "vech", "dup", "elim", "shift", "cshift", "vander")},
     "submatrix": (3,),
     **{n: (k,) for n, k in expectation.ARGUMENTS.items()},
+    **densities.ARITIES,
 }

@@ -12,7 +12,7 @@ _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
 _CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz"}
-_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond"}
+_CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond", "gamma"}
 _NORM_ORDERS = {"norm1": "1", "norm2": "2", "norminf": "inf", "normmax": "'max'", "normnuc": "'nuc'"}
 
 
@@ -35,6 +35,10 @@ def to_text(node: Node) -> str:
         return str(value.numerator) if value.denominator == 1 else f"{value.numerator} / {value.denominator}"
     if op in ("var", "int"):
         return str(node.value)
+    if op in ("pi", "euler"):
+        return "pi" if op == "pi" else "e"
+    if op == "density":
+        return f"{node.value}({', '.join(to_text(x) for x in a[1:])})"
     if op == "neg":
         return f"-{_wrap(a[0], PRODUCT)}"
     if op in ("add", "sub"):

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+import scipy.special
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import Node, block_rows, concrete
@@ -25,6 +26,7 @@ MAX_POWER = 256
 MAX_RANGE = 1000
 MAX_ENTRIES = 4096
 MAX_COFACTOR_SIZE = 10
+MAX_GAMMA = 170  # Γ(171) overflows a double; exact Γ of a large integer is a huge factorial
 
 
 def as_scalar(v: Value) -> Value:
@@ -148,6 +150,16 @@ class FloatBackend:
                 raise EvaluationError(f"{name} overflowed") from None
         return out if is_matrix(v) else float(out)
 
+    def pi(self) -> float:
+        return float(np.pi)
+
+    def euler(self) -> float:
+        return float(np.e)
+
+    def gamma(self, x: Value) -> Value:
+        x = float(gamma_argument(x))
+        return float(scipy.special.gamma(x))
+
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:
             raise LimitError(f"exponent larger than {MAX_POWER}")
@@ -241,6 +253,16 @@ class ExactBackend:
         fn = {"log": exact.log_, "exp": exact.exp_, "sqrt": exact.sqrt_, "abs": exact.abs_}[name]
         return entrywise(fn, v)
 
+    def pi(self) -> Value:
+        return exact.PI
+
+    def euler(self) -> Value:
+        return exact.E
+
+    def gamma(self, x: Value) -> Value:
+        gamma_argument(exact.primal(x))
+        return exact.gamma_(x)
+
     def power(self, base: Value, exponent: Value) -> Value:
         r = exact._rational(exact.primal(exponent))
         if r is not None and abs(r) > MAX_POWER:
@@ -259,6 +281,17 @@ class ExactBackend:
         for name, direction in moves.items():
             shifted[name] = _dualize(env[name], direction, tag)
         return entrywise(lambda x: exact.eps_part(x, tag), ev.eval(node, shifted))
+
+
+def gamma_argument(x: Value) -> Value:
+    """The argument of Γ, refused outside 0 < x <= MAX_GAMMA (the point is drawn again)."""
+    if exact._symbolic(x):
+        return x
+    if not x > 0:
+        raise EvaluationError("gamma() of a non-positive number")
+    if x > MAX_GAMMA:
+        raise EvaluationError(f"gamma() of a number above {MAX_GAMMA}")
+    return x
 
 
 def _dualize(value: Value, direction: Value, tag: int) -> Value:
@@ -321,6 +354,19 @@ class Evaluator:
 
     def _int(self, node: Node, env: Env) -> Value:
         return self.backend.const(self.ints[str(node.value)])
+
+    def _pi(self, node: Node, env: Env) -> Value:
+        return self.backend.pi()
+
+    def _euler(self, node: Node, env: Env) -> Value:
+        return self.backend.euler()
+
+    def _gamma(self, node: Node, env: Env) -> Value:
+        return self.backend.gamma(as_scalar(self.eval(node.args[0], env)))
+
+    def _density(self, node: Node, env: Env) -> Value:
+        """A density is its definition, the expansion in its first argument."""
+        return self.eval(node.args[0], env)
 
     # -- arithmetic -----------------------------------------------------------------------
     def _neg(self, node: Node, env: Env) -> Value:

@@ -194,6 +194,22 @@ def _isqrt(n: int) -> int | None:
     return root if root * root == n else None
 
 
+PI = sympy.pi
+E = sympy.E
+
+
+def gamma_(x: Scalar) -> Scalar:
+    """Γ(x), exactly (a rational, or √π times one, at integers and half-integers), through duals:
+    dΓ(a) = Γ(a) ψ(a) da."""
+    if isinstance(x, Dual):
+        g = gamma_(x.a)
+        return Dual(g, g * sympy.polygamma(0, sympy.sympify(x.a)) * x.b, x.tag)
+    r = _rational(x)
+    if r is not None:
+        return _rational_or_sympy(sympy.gamma(sympy.Rational(r.numerator, r.denominator)))
+    return sympy.gamma(x)
+
+
 def abs_(x: Scalar) -> Scalar:
     s = _sign(primal(x))
     if s == 0:

@@ -253,6 +253,9 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
     if op == "sqrt" and scalar_like(a[0].shape):
         rules.note("d √s = ds / (2√s)")
         return [t.scaled(Fraction(1, 2), Node("div", (const(1), node))) for t in differential(a[0], rules)]
+    if op == "density":
+        rules.note("a density is its definition")
+        return differential(a[0], rules)
     if op == "norm":
         rules.note("‖v‖ = √(v : v)")
         return differential(Node("sqrt", (Node("inner", (a[0], a[0])),)), rules)

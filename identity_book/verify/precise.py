@@ -15,7 +15,16 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
-from identity_book.verify.evaluate import MAX_POWER, Env, Evaluator, FloatBackend, Value, entrywise, is_matrix
+from identity_book.verify.evaluate import (
+    MAX_POWER,
+    Env,
+    Evaluator,
+    FloatBackend,
+    Value,
+    entrywise,
+    gamma_argument,
+    is_matrix,
+)
 
 DIGITS = 50
 _mp = MPContext()
@@ -115,6 +124,15 @@ class PreciseBackend(FloatBackend):
             return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs}[name](x)
 
         return entrywise(fn, v)
+
+    def pi(self) -> Any:
+        return +_mp.pi
+
+    def euler(self) -> Any:
+        return +_mp.e
+
+    def gamma(self, x: Value) -> Value:
+        return _mp.gamma(gamma_argument(x))
 
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:
