@@ -12,10 +12,11 @@ from identity_book.catalogue.loader import load_catalogue
 from identity_book.verify.cache import SHIPPED_IN_CHECKOUT, Cache, shipped_results
 from identity_book.verify.checks import Settings
 from identity_book.verify.generator import is_derivative
-from identity_book.verify.results import Result
+from identity_book.verify.results import Result, Strength
 from identity_book.verify.runner import verify_many
 
 ROOT = Path(__file__).parents[1]
+BUDGETED = {Strength.PROVED_AT_SIZES, Strength.EXACT}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,12 @@ def test_the_shipped_results_agree_with_a_fresh_verification(results: dict[str, 
         got = cache.get(ident, Settings())
         assert got is not None and got.cached
         fresh = results[ident.id]
-        if (got.status, got.strength, got.expected) != (fresh.status, fresh.strength, fresh.expected):
+        # the symbolic level has a wall-clock budget: on a busy machine it may stop before its
+        # proof at small sizes, leaving the exact level's strength; any other difference counts
+        budgeted = {got.strength, fresh.strength} <= BUDGETED
+        if (got.status, got.expected) != (fresh.status, fresh.expected) or (
+            got.strength != fresh.strength and not budgeted
+        ):
             differ.append(f"{ident.id}: shipped {got.status} {got.strength}, fresh {fresh.status} {fresh.strength}")
     assert not differ
 
