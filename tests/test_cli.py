@@ -119,3 +119,18 @@ def test_show_prints_latex_and_status(project: Path) -> None:
     assert out.returncode == 0
     assert r"\operatorname{tr}" in out.stdout and "verified (proved for " in out.stdout
     assert "Numeric: passed; 6 points; sizes (" in out.stdout  # every level, with its sizes
+
+
+def test_an_inconclusive_result_is_decided_again_not_cached(tmp_path: Path) -> None:
+    from identity_book.catalogue.loader import load_catalogue
+    from identity_book.verify.cache import Cache
+    from identity_book.verify.checks import Settings
+    from identity_book.verify.results import Result, Status
+
+    (tmp_path / "t.yaml").write_text(GOOD)
+    ident = load_catalogue(tmp_path / "t.yaml").identities[0]
+    cache = Cache(tmp_path / "cache", shipped={})
+    cache.put(ident, Settings(), Result(ident.id, "t.yaml", 2, Status.INCONCLUSIVE, message="budget"))
+    assert not list((tmp_path / "cache").rglob("*.json"))
+    cache.put(ident, Settings(), Result(ident.id, "t.yaml", 2, Status.VERIFIED))
+    assert cache.get(ident, Settings()) is not None

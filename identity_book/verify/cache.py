@@ -88,12 +88,14 @@ class Cache:
             result = Result.from_json(stored)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
+        if result.status == "inconclusive":
+            return None  # written by an older version: decide again
         result.file, result.line, result.cached = identity.file, identity.location.line, True
         return result
 
     def put(self, identity: Identity, settings: Settings, result: Result) -> None:
-        if result.status == "error":
-            return
+        if result.status in ("error", "inconclusive"):
+            return  # an inconclusive result may come from a time budget on a busy machine: try again
         key = self.key(identity, settings)
         path = self._path(key)
         try:
