@@ -16,7 +16,8 @@ from identity_book.verify.mutate import mutants
 
 ROOT = Path(__file__).parents[1]
 CATALOGUE = load_catalogue(ROOT / "identities")
-ENTRIES = [i for i in CATALOGUE if i.status is None]
+# equalities only: a mutant of an inequality (a larger right side) is often still true
+ENTRIES = [i for i in CATALOGUE if i.status is None and not i.is_inequality]
 FAST = Settings(numeric_sizes=2, numeric_points=1, exact_sizes=2, exact_points=1)
 
 
@@ -65,6 +66,7 @@ def test_unmutated_entries_verify_exactly() -> None:
         "not exact: pinv",
         "not exact: derivatives of pinv",
         "not exact: eigenvalues",
+        "not exact: singular values",
     )
     assert all(reason.startswith(allowed) for reason in not_exact.values()), not_exact
 

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from identity_book.expr import expectation
 from identity_book.expr.nodes import Node, block_rows, scalar_like
-from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, PRECEDENCE, PRODUCT, Bracketing
+from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT, Bracketing
 
 _NAMED = {
     "tr": r"\operatorname{tr}",
@@ -85,6 +85,8 @@ def _prec(node: Node) -> int:
 
 
 def _wrap(node: Node, minimum: int) -> str:
+    if node.op in ("sum", "prod") and minimum > POWER:  # a superscript on \sum_k f needs brackets
+        return f"\\left({to_latex(node)}\\right)"
     return _BRACKETING.operand(node, minimum)
 
 

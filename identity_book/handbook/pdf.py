@@ -58,6 +58,7 @@ def make_pdf(latexdir: Path, verbose: bool = False) -> Path | None:
             cwd=latexdir,
             capture_output=not verbose,
             text=True,
+            errors="replace",  # TeX writes its messages in 8-bit bytes, not always UTF-8
             timeout=LATEX_TIMEOUT,
             check=False,
         )
