@@ -16,6 +16,7 @@ from identity_book.catalogue.records import Catalogue
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.expr.latex import RELATIONS, to_latex
+from identity_book.files import write_atomic
 from identity_book.ondemand import command
 from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
 from identity_book.search import find
@@ -54,7 +55,7 @@ def ship(catalogue: Catalogue, results: list[Result], settings: Settings) -> int
         print("not shipped: every identity must be verified (or an expected erratum)", file=sys.stderr)
         return code
     shipped = {Cache.key(i, settings): r.to_json() for i, r in zip(catalogue.identities, results, strict=True)}
-    SHIPPED_IN_CHECKOUT.write_bytes(dump_shipped(shipped))
+    write_atomic(SHIPPED_IN_CHECKOUT, dump_shipped(shipped))
     print(f"shipped {len(shipped)} results: {SHIPPED_IN_CHECKOUT}")
     return 0
 

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 import identity_book
+from identity_book.files import write_atomic
 
 # the libraries whose versions change what a build writes
 LIBRARIES = ("sphinx", "myst-parser", "furo", "jinja2", "sympy", "numpy", "docutils", "sphinx-copybutton")
@@ -109,7 +110,4 @@ def record(out: Path, target: str, inputs_digest: str, outputs: list[Path]) -> N
     """Stamp a successful build. ``inputs_digest`` is taken before the build started, so an edit
     made while it ran is seen by the next build."""
     data = {"inputs": inputs_digest, "outputs": [str(p) for p in outputs], "made": _files(outputs)}
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = path_for(out, target).with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path_for(out, target))
+    write_atomic(path_for(out, target), json.dumps(data))

@@ -11,7 +11,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).parent.parent / "identity_book"
 
 # stage -> the stages it may import (besides itself and the shared leaves)
-LEAVES = {"identity_book.errors", "identity_book.config", "identity_book.texunicode", "identity_book"}
+LEAVES = {
+    "identity_book.errors",
+    "identity_book.config",
+    "identity_book.texunicode",
+    "identity_book.files",
+    "identity_book",
+}
 MAY_IMPORT = {
     "expr": set(),
     "catalogue": {"expr"},

@@ -12,8 +12,6 @@ and the statements of its earlier versions, so an old citation can be read as it
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ from pathlib import Path
 from identity_book import __version__
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import CatalogueError, Diagnostic, Location
+from identity_book.files import write_atomic
 
 LEDGER_FILE = Path("ledger") / "published.json"
 ABOUT = (
@@ -131,15 +130,7 @@ def dump(ledger: Ledger) -> str:
 
 def write_ledger(ledger: Ledger, path: Path) -> None:
     """Write atomically: a failure leaves the old ledger as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(dump(ledger))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, dump(ledger))
 
 
 def for_catalogue(roots: Iterable[Path]) -> Ledger:

@@ -196,17 +196,22 @@ def inv_wishart_pdf(args: tuple[Node, ...], at: int) -> Node:
     return _density("inv_wishart_pdf", value, args, at)
 
 
+def _paired_vectors(not_vector: str, not_paired: str, first: Node, second: Node) -> Node:
+    """The length of ``first``, a column vector that ``second`` matches in shape (else an error at
+    the argument)."""
+    if first.shape is None or not same_dim(first.shape[1], ONE):
+        raise ExpressionError(f"{not_vector}, got {show_shape(first.shape)}", first.offset)
+    if not same_shape(first.shape, second.shape):
+        raise ExpressionError(f"{not_paired}, {show_shape(first.shape)}, got {show_shape(second.shape)}", second.offset)
+    return dim_node(first.shape[0])
+
+
 def dirichlet_pdf(args: tuple[Node, ...], at: int) -> Node:
     """Dir(x | α) = Γ(Σ_j α_j) / ∏_j Γ(α_j) · ∏_j x_j^{α_j - 1}, for x and α of the same length."""
     x, alpha = args
-    if x.shape is None or not same_dim(x.shape[1], ONE):
-        raise ExpressionError(f"dirichlet_pdf() needs a column vector, got {show_shape(x.shape)}", x.offset)
-    if not same_shape(x.shape, alpha.shape):
-        raise ExpressionError(
-            f"dirichlet_pdf(): α must have the shape of x, {show_shape(x.shape)}, got {show_shape(alpha.shape)}",
-            alpha.offset,
-        )
-    p = dim_node(x.shape[0])
+    p = _paired_vectors(
+        "dirichlet_pdf() needs a column vector", "dirichlet_pdf(): α must have the shape of x", x, alpha
+    )
     a_j = Node("entry", (alpha, _index()))
     x_j = Node("entry", (x, _index()))
     total = Node("sum", (const(1), _add(p, const(1)), a_j), value=INDEX)
@@ -219,15 +224,12 @@ def multinomial_pmf(args: tuple[Node, ...], at: int) -> Node:
     """Mult(k | a) = Γ(Σ_j k_j + 1) / ∏_j Γ(k_j + 1) · ∏_j a_j^{k_j}: at integer counts k_j ≥ 0 the
     multinomial probability n! / (k_1! ⋯ k_d!) ∏_j a_j^{k_j} with n = Σ_j k_j."""
     k, a = args
-    if k.shape is None or not same_dim(k.shape[1], ONE):
-        raise ExpressionError(f"multinomial_pmf() needs a column vector of counts, got {show_shape(k.shape)}", k.offset)
-    if not same_shape(k.shape, a.shape):
-        raise ExpressionError(
-            f"multinomial_pmf(): the probabilities must have the shape of the counts, {show_shape(k.shape)}, "
-            f"got {show_shape(a.shape)}",
-            a.offset,
-        )
-    d = dim_node(k.shape[0])
+    d = _paired_vectors(
+        "multinomial_pmf() needs a column vector of counts",
+        "multinomial_pmf(): the probabilities must have the shape of the counts",
+        k,
+        a,
+    )
     k_j = Node("entry", (k, _index()))
     a_j = Node("entry", (a, _index()))
     total = Node("sum", (const(1), _add(d, const(1)), k_j), value=INDEX)

@@ -84,6 +84,12 @@ def _prec(node: Node) -> int:
     return PRECEDENCE.get(node.op, ATOM)
 
 
+def _indices(nodes: tuple[Node, ...]) -> str:
+    """Indices as the Cookbook writes them: ``ij`` when each is one character, else ``i,j``."""
+    parts = [to_latex(x) for x in nodes]
+    return ("" if all(len(p) == 1 for p in parts) else ",").join(parts)
+
+
 def _wrap(node: Node, minimum: int) -> str:
     if node.op in ("sum", "prod") and minimum > POWER:  # a superscript on \sum_k f needs brackets
         return f"\\left({to_latex(node)}\\right)"
@@ -193,14 +199,11 @@ def to_latex(node: Node) -> str:
         dims = ",".join(to_latex(x) for x in a)
         return f"\\mathbf{{{letter}}}_{{{dims}}}"
     if op == "J":
-        i, j = to_latex(a[0]), to_latex(a[1])
-        sep = "" if len(i) == len(j) == 1 else ","
-        return f"\\mathbf{{J}}^{{{i}{sep}{j}}}"
+        return f"\\mathbf{{J}}^{{{_indices(a[:2])}}}"
     if op == "e":
         return f"\\mathbf{{e}}_{{{to_latex(a[0])}}}"
     if op == "entry":
-        parts = [to_latex(x) for x in a[1:]]
-        index = ("" if all(len(p) == 1 for p in parts) else ",").join(parts)
+        index = _indices(a[1:])
         return f"\\left({to_latex(a[0])}\\right)_{{{index}}}" if a[0].op != "var" else f"{to_latex(a[0])}_{{{index}}}"
     if op == "block":
         grid = " \\\\ ".join(" & ".join(to_latex(x) for x in row) for row in block_rows(node))
@@ -210,9 +213,7 @@ def to_latex(node: Node) -> str:
     if op in _SIZED:
         return f"\\mathbf{{{_SIZED[op]}}}_{{{to_latex(a[0])}}}"
     if op == "submatrix":
-        i, j = to_latex(a[1]), to_latex(a[2])
-        sep = "" if len(i) == len(j) == 1 else ","
-        return f"\\left[{to_latex(a[0])}\\right]_{{{i}{sep}{j}}}"
+        return f"\\left[{to_latex(a[0])}\\right]_{{{_indices(a[1:])}}}"
     if op == "vander":
         return f"\\mathbf{{V}}\\left({to_latex(a[0])}\\right)"
     if op == "eigvals":

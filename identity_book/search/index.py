@@ -6,9 +6,9 @@ Written as JSON beside the HTML (``formula-index.json``, and ``formula-index.js`
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from typing import Any
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import ExpressionError
 from identity_book.expr.parser import ARITY
+from identity_book.files import write_atomic
 from identity_book.search import normal as normal_module
 from identity_book.search.normal import Normal, normalise
 
@@ -86,13 +87,8 @@ class NormalCache:
         """Write the forms back when new ones were computed (a read-only cache only costs time)."""
         if not self.added:
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.known, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(self.path, json.dumps(self.known, ensure_ascii=False))
 
 
 def index_json(sides: list[IndexedSide], urls: dict[str, str]) -> dict[str, object]:

@@ -13,11 +13,10 @@ verification.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from identity_book import __version__
 from identity_book.catalogue.builtin import PACKAGE_DIR
 from identity_book.catalogue.records import Identity
+from identity_book.files import write_atomic
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
 
@@ -97,12 +97,5 @@ class Cache:
         if result.status in ("error", "inconclusive"):
             return  # an inconclusive result may come from a time budget on a busy machine: try again
         key = self.key(identity, settings)
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"key": key, "result": result.to_json()}, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            write_atomic(self._path(key), json.dumps({"key": key, "result": result.to_json()}))
