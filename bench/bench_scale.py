@@ -1,7 +1,7 @@
 """Benchmark: a catalogue of 5,000 identities (issue 17's target: peak memory under 1 GiB).
 
 Usage: python bench/bench_scale.py [--count N] [--jobs J] [--keep DIR]
-Makes a catalogue of about N identities (default 5000) from copies of the shipped one, each
+Makes a catalogue of at least N identities (default 5000) from copies of the shipped one, each
 copy a chapter of its own with every id suffixed (``trace-axb-c3``), then runs
 ``identity-book verify`` and ``identity-book build html`` on it in fresh processes with an empty
 result cache, and prints the time and the peak resident memory of each (the largest process:
@@ -29,7 +29,7 @@ def make_catalogue(target: Path, count: int) -> int:
     """Copies of identities/ until about ``count`` identities; returns how many."""
     files = sorted((ROOT / "identities").rglob("*.yaml"))
     per_copy = sum(len(re.findall(r"^\s*- id:", f.read_text(encoding="utf-8"), re.MULTILINE)) for f in files)
-    copies = max(1, round(count / per_copy))
+    copies = max(1, -(-count // per_copy))  # at least count
     for k in range(copies):
         for f in files:
             rel = f.relative_to(ROOT / "identities")

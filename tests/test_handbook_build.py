@@ -349,15 +349,21 @@ def test_a_build_with_nothing_changed_is_up_to_date(
     assert main(args) == 0 and runs == ["html"] * 6  # a failed build left no stamp behind
 
 
-def test_an_edit_rebuilds_only_its_pages_under_j2(tmp_path: Path, cache: Path) -> None:
-    """sphinx-build -j 2 twice, an identity's statement edited between, no cleaning: its page
-    shows the new statement, and pages that do not show it are not written again."""
+def j2_project(tmp_path: Path, cache: Path) -> tuple[Path, Path, Path, list[str]]:
+    """A copy of the test catalogue and docs, the HTML folder and ``sphinx-build -j 2`` arguments."""
     catalogue = tmp_path / "cat"
     shutil.copytree(CATALOGUE, catalogue)
     docs = copy_docs(tmp_path / "docs")
     out = tmp_path / "html"
     args = ["-q", "-W", "-j", "2", "-b", "html", "-D", f"identity_book_handbook_catalogue={catalogue}"]
     args += ["-D", f"identity_book_handbook_cache={cache}", str(docs), str(out)]
+    return catalogue, docs, out, args
+
+
+def test_an_edit_rebuilds_only_its_pages_under_j2(tmp_path: Path, cache: Path) -> None:
+    """sphinx-build -j 2 twice, an identity's statement edited between, no cleaning: its page
+    shows the new statement, and pages that do not show it are not written again."""
+    catalogue, _docs, out, args = j2_project(tmp_path, cache)
     assert build_main(args) == 0
     untouched = out / "chapters" / "derivatives.html"
     before = untouched.stat().st_mtime_ns
@@ -367,3 +373,22 @@ def test_an_edit_rebuilds_only_its_pages_under_j2(tmp_path: Path, cache: Path) -
     page = (out / "chapters" / "basics.html").read_text(encoding="utf-8")
     assert r"\mathbf{A}^{\top} \mathbf{B}^{\top}" in page
     assert untouched.stat().st_mtime_ns == before
+
+
+def test_an_edited_title_reaches_the_index_pages_under_j2(tmp_path: Path, cache: Path) -> None:
+    """The tag index and the concordance print titles through references: after a title edit
+    (sphinx-build -j 2, no cleaning) they show the new title although their sources did not
+    change, so Sphinx wrote them without reading them again."""
+    catalogue, docs, out, args = j2_project(tmp_path, cache)
+    assert build_main(args) == 0
+    old = "Cyclic property of the trace, tr(AB) = tr(BA)"
+    for page in ("tags", "cookbook"):
+        assert f"1.1.1 {old}</span>" in (out / "indexes" / f"{page}.html").read_text(encoding="utf-8")
+    sources = {p: p.read_text(encoding="utf-8") for p in (docs / "indexes").glob("*.md")}
+    trace = catalogue / "01-basics" / "trace.yaml"
+    trace.write_text(trace.read_text().replace(old, "The trace of a product is cyclic", 1))
+    assert build_main(args) == 0
+    for page in ("tags", "cookbook"):
+        text = (out / "indexes" / f"{page}.html").read_text(encoding="utf-8")
+        assert "1.1.1 The trace of a product is cyclic</span>" in text and old not in text
+    assert {p: p.read_text(encoding="utf-8") for p in (docs / "indexes").glob("*.md")} == sources

@@ -25,6 +25,9 @@ FOLDERS = ("chapters", "indexes")
 # the heading of an identity: under its section on a chapter page, or on its section's own page
 HEADINGS = {"entry": Raw("###"), "section_entry": Raw("##")}
 MARKER = ".generated-by-identity-book"
+# pages that link identities by id alone, Sphinx printing "number title" when it writes them: an
+# edited title leaves their source unchanged, so they are written again, not read again
+TITLE_PAGES = ("indexes/tags", "indexes/cookbook")
 
 
 def _summary(book: Book, ids: list[str]) -> str:

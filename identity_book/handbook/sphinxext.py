@@ -19,6 +19,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxError
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
@@ -27,7 +28,7 @@ from identity_book import __version__, texunicode
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.escape import Raw
-from identity_book.handbook import generate, nodes
+from identity_book.handbook import generate, nodes, pages
 from identity_book.handbook.book import SPLIT_OVER
 from identity_book.handbook.policy import unpublishable
 from identity_book.search.index import cached_index_json, write_index
@@ -165,6 +166,39 @@ def on_builder_inited(app: Sphinx) -> None:
     )
 
 
+# doctrees kept in memory between reading and writing; the rest are read back from their pickles
+KEPT_DOCTREES = 64
+
+
+def on_doctree_read(app: Sphinx, doctree: Any) -> None:
+    """Bound the doctrees Sphinx keeps in memory until it writes them.
+
+    A serial build keeps every page it read, unpickled, until the write phase: with 5,000
+    identities that is most of the build's memory. Beyond the last KEPT_DOCTREES pages, Sphinx reads
+    them back from the pickles it wrote (its own fallback for pages it did not read this time).
+    """
+    kept = getattr(app.env, "_write_doc_doctree_cache", None)
+    if isinstance(kept, dict):
+        while len(kept) > KEPT_DOCTREES:
+            del kept[next(iter(kept))]
+
+
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """The pages that print identities' titles through references, when a title changed.
+
+    Sphinx writes again only the pages it read again; these pages' sources do not change with a
+    title, so they are named here (their doctrees are kept, only the references are resolved anew).
+    """
+    titles = getattr(env, "identity_book_titles", None)
+    if titles is None:
+        return []
+    shown = getattr(env, "identity_book_titles_shown", None)
+    env.identity_book_titles_shown = dict(titles)  # type: ignore[attr-defined]
+    if shown == titles:
+        return []
+    return [doc for doc in pages.TITLE_PAGES if doc in env.found_docs]
+
+
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
     """``_static/formula-index.json`` (and ``.js``) for the search-by-formula page."""
     data = FORMULAS.pop(app, None)
@@ -183,5 +217,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_transform(nodes.AnchorsFirst)
     app.connect("config-inited", on_config_inited)
     app.connect("builder-inited", on_builder_inited)
+    app.connect("doctree-read", on_doctree_read)
+    app.connect("env-updated", on_env_updated)
     app.connect("build-finished", on_build_finished)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
