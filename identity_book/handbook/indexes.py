@@ -34,14 +34,14 @@ def category(result: Result) -> str:
 @dataclass(frozen=True)
 class TagView:
     tag: Raw
-    entries: list[LinkView]
+    entries: list[IdentityView]  # in number order
 
 
 def tags(book: Book) -> list[TagView]:
-    by_tag: dict[str, list[LinkView]] = {}
-    for n in book.numbered.values():
-        for t in n.identity.tags:
-            by_tag.setdefault(t, []).append(link(n))
+    by_tag: dict[str, list[IdentityView]] = {}
+    for e in book.entries:
+        for t in e.tags:
+            by_tag.setdefault(t, []).append(e)
     return [TagView(raw_id(t), by_tag[t]) for t in sorted(by_tag)]
 
 

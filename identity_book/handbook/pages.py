@@ -18,6 +18,7 @@ from identity_book.handbook import chart, indexes
 from identity_book.handbook.book import Book
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.sources import COOKBOOK, source
+from identity_book.handbook.sources_text import fenced
 from identity_book.templates import render
 from identity_book.verify.results import STRENGTHS, Strength
 
@@ -27,7 +28,7 @@ HEADINGS = {"entry": Raw("###"), "section_entry": Raw("##")}
 MARKER = ".generated-by-identity-book"
 # pages that link identities by id alone, Sphinx printing "number title" when it writes them: an
 # edited title leaves their source unchanged, so they are written again, not read again
-TITLE_PAGES = ("indexes/tags", "indexes/cookbook")
+TITLE_PAGES = ("indexes/cookbook",)
 
 
 def _summary(book: Book, ids: list[str]) -> str:
@@ -46,6 +47,15 @@ def _summary(book: Book, ids: list[str]) -> str:
         if cats.count(key):
             parts.append(f"{cats.count(key)} {one if cats.count(key) == 1 else many}")
     return "; ".join(parts) + "."
+
+
+def _raw(text: str, fmt: str) -> Raw:
+    """``text`` as a MyST ``raw`` block for one output format, fenced so nothing inside closes it.
+
+    The class makes Sphinx's HTML writer print the block in a ``div`` with the block's ids, so
+    an anchor just before it still lands on it.
+    """
+    return fenced(text.strip(), f"{{raw}} {fmt}\n:class: ib-raw\n")
 
 
 def render_pages(book: Book) -> dict[str, str]:
@@ -69,7 +79,15 @@ def render_pages(book: Book) -> dict[str, str]:
     )
     status = indexes.status(book)
     pages["indexes/index.md"] = render("handbook/indexes.md")
-    pages["indexes/tags.md"] = render("handbook/tags.md", tags=indexes.tags(book))
+    tags = indexes.tags(book)
+    lists = {
+        str(t.tag): (
+            _raw(render("handbook/tag-list.html", t=t), "html"),
+            _raw(render("handbook/tag-list.tex", t=t), "latex"),
+        )
+        for t in tags
+    }
+    pages["indexes/tags.md"] = render("handbook/tags.md", tags=tags, lists=lists)
     pages["indexes/cookbook.md"] = render(
         "handbook/cookbook.md", page=indexes.cookbook(book), source=source(COOKBOOK).name
     )
