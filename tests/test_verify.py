@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
+from identity_book.catalogue.records import Catalogue, Identity
+from identity_book.verify import runner
 from identity_book.verify.checks import Settings, exact_check, numeric_check
 from identity_book.verify.results import Result
-from identity_book.verify.runner import verify_many
+from identity_book.verify.runner import verify_identity, verify_many
 
 CASES = Path(__file__).parent / "data" / "cases"
 EXPECTED = dict(line.split(": ", 1) for line in (CASES / "expected.txt").read_text().splitlines() if line.strip())
@@ -115,3 +119,30 @@ def test_a_runaway_level_is_stopped_by_its_budget() -> None:
     result = timed("symbolic", 0.2, forever)
     assert result.outcome == "inconclusive" and "budget" in (result.detail or "")
     assert time.perf_counter() - start < 5
+
+
+def _crash_on_one(args: tuple[Identity, Settings]) -> Result:
+    """The worker's function, killed (as by a segfault or the OOM killer) on one identity."""
+    if args[0].id == CRASHING:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return verify_identity(*args)
+
+
+CRASHING = "commutation-vec"
+
+
+def test_a_worker_that_dies_costs_one_inconclusive_result(
+    catalogue: Catalogue, results: dict[str, Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crashed worker breaks the process pool: the identity it was verifying is inconclusive
+    (so the run fails), every other one is verified as without the crash."""
+    idents = list(catalogue.identities)[:12]
+    assert CRASHING in [i.id for i in idents]
+    monkeypatch.setattr(runner, "_work", _crash_on_one)
+    got = {r.id: r for r in verify_many(idents, Settings(budget_symbolic=5.0), jobs=2)}
+    assert list(got) == [i.id for i in idents]
+    assert got[CRASHING].status == "inconclusive" and "worker process died" in got[CRASHING].message
+    assert not got[CRASHING].ok
+    for ident in idents:
+        if ident.id != CRASHING:
+            assert got[ident.id].status == results[ident.id].status, ident.id

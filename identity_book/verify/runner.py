@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
 from identity_book.catalogue.compile import Compiled, compile_identity
@@ -214,29 +215,56 @@ def verify_many(
                 progress(hit)
         else:
             todo.append(ident)
+    by_id = {i.id: i for i in todo}
+
+    def record(result: Result) -> None:
+        done[result.id] = result
+        if cache is not None:
+            cache.put(by_id[result.id], settings, result)
+        if progress:
+            progress(result)
+
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if jobs == 1:
-        fresh = (verify_identity(i, settings) for i in todo)
-        for result in fresh:
-            _record(result, done, cache, settings, items, progress)
+        for ident in todo:
+            record(verify_identity(ident, settings))
     else:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            for result in pool.map(_work, [(i, settings) for i in todo], chunksize=1):
-                _record(result, done, cache, settings, items, progress)
+        _in_workers(todo, settings, jobs, record)
     return [done[i.id] for i in items]
 
 
-def _record(
-    result: Result,
-    done: dict[str, Result],
-    cache: Cache | None,
-    settings: Settings,
-    items: list[Identity],
-    progress: Callable[[Result], None] | None,
-) -> None:
-    done[result.id] = result
-    if cache is not None:
-        ident = next(i for i in items if i.id == result.id)
-        cache.put(ident, settings, result)
-    if progress:
-        progress(result)
+def _in_workers(todo: list[Identity], settings: Settings, jobs: int, record: Callable[[Result], None]) -> None:
+    """Verify ``todo`` in ``jobs`` worker processes, surviving a worker that dies.
+
+    A worker killed by a crash (a segfault in a native library, the kernel's OOM killer) breaks
+    the pool. Workers take identities in order, so the dead one was verifying one of the first
+    ``jobs`` unfinished identities: each of those is verified again alone, and one whose worker
+    dies again gets an inconclusive result naming the crash (never a pass, never cached); the rest
+    go on in a new pool.
+    """
+    pending = list(todo)
+    while pending:
+        finished: set[str] = set()
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+                for result in pool.map(_work, [(i, settings) for i in pending], chunksize=1):
+                    finished.add(result.id)
+                    record(result)
+            return
+        except BrokenProcessPool:
+            pending = [i for i in pending if i.id not in finished]
+        for ident in pending[:jobs]:
+            record(_alone(ident, settings))
+        pending = pending[jobs:]
+
+
+def _alone(identity: Identity, settings: Settings) -> Result:
+    """``identity`` verified in a worker of its own; inconclusive if that worker dies."""
+    try:
+        with ProcessPoolExecutor(1, mp_context=get_context("fork")) as pool:
+            return pool.submit(_work, (identity, settings)).result()
+    except BrokenProcessPool:
+        result = Result(identity.id, identity.file, identity.location.line, Status.INCONCLUSIVE, seed=settings.seed)
+        result.expected = identity.status
+        result.message = "the verifier's worker process died (a crash in a native library, or out of memory)"
+        return result
