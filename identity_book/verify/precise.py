@@ -15,6 +15,7 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
+from identity_book.verify import decompositions
 from identity_book.verify.evaluate import (
     MAX_POWER,
     Env,
@@ -116,6 +117,9 @@ class PreciseBackend(FloatBackend):
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
         return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
+
+    def factor(self, name: str, m: np.ndarray) -> np.ndarray:
+        return decompositions.factor(name, m, "precise")
 
     def elementwise(self, name: str, v: Value) -> Value:
         def fn(x: Any) -> Any:
