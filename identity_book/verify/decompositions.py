@@ -119,7 +119,7 @@ def lu(m: np.ndarray, floating: bool) -> tuple[np.ndarray, np.ndarray]:
 def factor(name: str, m: Any, mode: str = "float") -> np.ndarray:
     """The factor ``name`` (one of the parser's ``FACTORS``) of ``m``; ``mode`` is the backend's arithmetic:
     ``float``, ``exact`` (only the LU factors; the others raise :class:`NotExact`) or ``precise``
-    (50 digits; only the LU factors, the others are refused)."""
+    (50 digits: the LU factors here, the others in :mod:`~identity_book.verify.precise`)."""
     if name in ("lu_l", "lu_u"):
         low, up = lu(np.asarray(m, dtype=object), mode != "exact")
         out = low if name == "lu_l" else up
