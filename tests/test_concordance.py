@@ -29,10 +29,12 @@ CHAPTERS: dict[str, range] = {
     "1 Basics": range(1, 32),
     "2 Derivatives": range(32, 145),
     "3 Inverses": range(145, 225),
+    "5 Solutions and decompositions": range(259, 303),
     "6 Statistics and probability": range(303, 335),
     "7 Multivariate distributions": range(335, 346),
     "8 Gaussians": range(346, 397),
     "9 Special matrices": range(397, 487),
+    "10.1 Functions and series": range(487, 505),
     "10.2 Kronecker and vec operator": range(505, 525),
     "10.3-10.5 Norms and rank": range(525, 547),  # numbering reconstructed, see the file's comment
     "A One-dimensional results": range(551, 570),

@@ -25,6 +25,15 @@ _NAMED = {
 # Matrices built from a size: the duplication and elimination matrices, the shifts.
 _SIZED = {"dup": "D", "elim": "L", "shift": "Z", "cshift": "C"}
 
+# Factors of decompositions (identity_book.verify.decompositions), printed as named operators.
+_FACTORS = {
+    "eigvecs": "\\operatorname{eigvecs}",
+    "svd_u": "\\operatorname{svd}_{\\mathbf{U}}",
+    "svd_v": "\\operatorname{svd}_{\\mathbf{V}}",
+    "lu_l": "\\operatorname{lu}_{\\mathbf{L}}",
+    "lu_u": "\\operatorname{lu}_{\\mathbf{U}}",
+    "chol": "\\operatorname{chol}",
+}
 _NORM_SUBSCRIPTS = {"norm1": "1", "norm2": "2", "norminf": "\\infty", "normmax": "\\max", "normnuc": "*"}
 # how a relation between the two sides is printed
 RELATIONS = {"==": "=", "<=": "\\le", "<": "<", ">=": "\\ge", ">": ">"}
@@ -218,6 +227,8 @@ def to_latex(node: Node) -> str:
         return f"\\mathbf{{V}}\\left({to_latex(a[0])}\\right)"
     if op == "eigvals":
         return f"\\boldsymbol{{\\lambda}}\\left({to_latex(a[0])}\\right)"
+    if op in _FACTORS:
+        return f"{_FACTORS[op]}\\left({to_latex(a[0])}\\right)"
     if op in ("sum", "prod"):
         lo, hi, body = a
         return f"\\{op}_{{{symbol(str(node.value))}={to_latex(lo)}}}^{{{_last(hi)}}} {_wrap(body, PRODUCT)}"

@@ -568,19 +568,44 @@ def _f_norm(args: tuple[Node, ...], at: int) -> Node:
     return Node("norm", args, None, offset=at)
 
 
-def _f_svdvals(args: tuple[Node, ...], at: int) -> Node:
-    """``svdvals(A)``: the min(m, n) singular values of A in decreasing order, as a vector."""
-    shape = args[0].shape
+def _singular_count(name: str, node: Node) -> sympy.Expr:
+    """min(m, n) for an m×n argument, which must be square or have literal sizes."""
+    shape = node.shape
     if shape is None:
-        raise ExpressionError("svdvals() needs a matrix or a vector", args[0].offset)
+        raise ExpressionError(f"{name}() needs a matrix or a vector", node.offset)
     m, n = shape
     k = m if same_dim(m, n) or (m - n).is_nonpositive else n if (n - m).is_nonpositive else None
     if k is None:
         raise ExpressionError(
-            "svdvals() needs a square matrix, or literal sizes (the number of singular values is the smaller side)",
-            args[0].offset,
+            f"{name}() needs a square matrix, or literal sizes (the number of singular values is the smaller side)",
+            node.offset,
         )
-    return Node("svdvals", args, (k, ONE), offset=at)
+    return k
+
+
+def _f_svdvals(args: tuple[Node, ...], at: int) -> Node:
+    """``svdvals(A)``: the min(m, n) singular values of A in decreasing order, as a vector."""
+    return Node("svdvals", args, (_singular_count("svdvals", args[0]), ONE), offset=at)
+
+
+# Factors of decompositions, evaluated by identity_book.verify.decompositions.
+FACTORS = ("eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol")
+
+
+def _f_factor(name: str) -> Callable[[tuple[Node, ...], int], Node]:
+    """A factor of a decomposition (see :mod:`identity_book.verify.decompositions`): ``eigvecs``,
+    ``lu_l``, ``lu_u`` and ``chol`` of a square matrix (n×n); ``svd_u(A)`` (m×k) and ``svd_v(A)``
+    (n×k) of an m×n matrix, k the number of its singular values (as for ``svdvals``)."""
+
+    def build(args: tuple[Node, ...], at: int) -> Node:
+        if name in ("svd_u", "svd_v"):
+            k = _singular_count(name, args[0])
+            rows, cols = args[0].shape  # type: ignore[misc]
+            return Node(name, args, (rows if name == "svd_u" else cols, k), offset=at)
+        n = _square(name, args[0])
+        return Node(name, args, (n, n), offset=at)
+
+    return build
 
 
 def _f_cond(args: tuple[Node, ...], at: int) -> Node:
@@ -761,6 +786,7 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "grad_sym_toeplitz": _f_grad("grad_sym_toeplitz"),
     "svdvals": _f_svdvals,
     "cond": _f_cond,
+    **{name: _f_factor(name) for name in FACTORS},
     "gamma": densities.gamma,
     **densities.DENSITIES,
 }
@@ -816,6 +842,7 @@ ARITY: dict[str, tuple[int, ...]] = {
     "entry": (2, 3),
     **{n: (1,) for n in ("adj", "cofactor", "vech", "dup", "elim", "shift", "cshift", "vander")},
     "submatrix": (3,),
+    **{n: (1,) for n in FACTORS},
     **{n: (k,) for n, k in expectation.ARGUMENTS.items()},
     **densities.ARITIES,
 }

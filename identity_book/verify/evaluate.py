@@ -17,7 +17,7 @@ import scipy.special
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import Node, block_rows, concrete
-from identity_book.verify import exact, moments
+from identity_book.verify import decompositions, exact, moments
 
 Value = Any
 Env = dict[str, Value]
@@ -103,6 +103,10 @@ class FloatBackend:
     def svdvals(self, m: np.ndarray) -> np.ndarray:
         """Singular values, largest first (SciPy's ``svdvals``)."""
         return np.reshape(np.linalg.svd(np.asarray(m, dtype=float), compute_uv=False), (-1, 1))
+
+    def factor(self, name: str, m: np.ndarray) -> np.ndarray:
+        """A factor of a decomposition (see :mod:`identity_book.verify.decompositions`)."""
+        return decompositions.factor(name, m, "float")
 
     def logdet(self, m: np.ndarray) -> float:
         sign, value = np.linalg.slogdet(m)
@@ -233,6 +237,9 @@ class ExactBackend:
 
     def svdvals(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("singular values are square roots of algebraic numbers, not rationals, at rational points")
+
+    def factor(self, name: str, m: np.ndarray) -> np.ndarray:
+        return decompositions.factor(name, m, "exact")
 
     def logdet(self, m: np.ndarray) -> Value:
         return exact.log_(exact.det(m))
@@ -600,6 +607,11 @@ class Evaluator:
 
     def _svdvals(self, node: Node, env: Env) -> Value:
         return self.backend.svdvals(self.eval(node.args[0], env))
+
+    def _factor(self, node: Node, env: Env) -> Value:
+        return self.backend.factor(node.op, self.eval(node.args[0], env))
+
+    _eigvecs = _svd_u = _svd_v = _lu_l = _lu_u = _chol = _factor
 
     def _norm2(self, node: Node, env: Env) -> Value:
         return self._svdvals(node, env)[0, 0]

@@ -15,6 +15,7 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
+from identity_book.verify import decompositions
 from identity_book.verify.evaluate import (
     MAX_POWER,
     Env,
@@ -116,6 +117,32 @@ class PreciseBackend(FloatBackend):
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
         return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
+
+    def factor(self, name: str, m: np.ndarray) -> np.ndarray:
+        """The factors of :mod:`~identity_book.verify.decompositions` with 50 digits, normalised alike."""
+        if name in ("lu_l", "lu_u"):
+            return decompositions.factor(name, m, "precise")
+        decompositions.factor(name, entrywise(float, m), "float")  # the same refusals as in double precision
+        if name == "chol":
+            return _from_mp(_mp.cholesky(_to_mp((m + m.T) / 2)))
+        if name == "eigvecs":
+            values, vectors = _mp.eigsy(_to_mp((m + m.T) / 2))
+            order = sorted(range(len(values)), key=lambda k: values[k])
+            out = _from_mp(vectors)[:, order]
+        else:
+            u, s, v = _mp.svd_r(_to_mp(m), full_matrices=False, compute_uv=True)
+            order = sorted(range(len(s)), key=lambda k: -s[k])
+            us, vs = _from_mp(u)[:, order], _from_mp(v.T)[:, order]
+            for j in range(vs.shape[1]):
+                k = max(range(vs.shape[0]), key=lambda i: abs(vs[i, j]))
+                if vs[k, j] < 0:
+                    us[:, j], vs[:, j] = -us[:, j], -vs[:, j]
+            return us if name == "svd_u" else vs
+        for j in range(out.shape[1]):
+            k = max(range(out.shape[0]), key=lambda i: abs(out[i, j]))
+            if out[k, j] < 0:
+                out[:, j] = -out[:, j]
+        return out
 
     def elementwise(self, name: str, v: Value) -> Value:
         def fn(x: Any) -> Any:
