@@ -15,11 +15,13 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 
 import identity_book
 from identity_book.files import write_atomic
+from identity_book.templates import template_dir
 
 # the libraries whose versions change what a build writes
 LIBRARIES = ("sphinx", "myst-parser", "furo", "jinja2", "sympy", "numpy", "docutils", "sphinx-copybutton")
@@ -58,6 +60,15 @@ def _versions() -> dict[str, str]:
     return found
 
 
+@cache
+def code_digest() -> str:
+    """The digest of what renders, unchanged inputs aside: the package's files, the templates
+    and the versions of Python and of the libraries that render."""
+    package = Path(identity_book.__file__).parent
+    record = {"versions": _versions(), "package": _files(_tree(package)), "templates": _files(_tree(template_dir()))}
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
 def digest(
     options: dict[str, object],
     inputs: Iterable[Path],
@@ -69,15 +80,13 @@ def digest(
     """The digest of everything a build reads: ``inputs`` (catalogue files), the Sphinx
     ``project`` without the folders in ``skip`` (generated pages, the output), the templates,
     the package's files, the versions."""
-    package = Path(identity_book.__file__).parent
     record = {
         "options": options,
         "environment": environment,
-        "versions": _versions(),
+        "code": code_digest(),
         "inputs": _files(inputs),
         "project": _files(_tree(project, skip)),
         "templates": _files(_tree(templates)),
-        "package": _files(_tree(package)),
     }
     return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
 

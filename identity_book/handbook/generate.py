@@ -14,6 +14,7 @@ from identity_book.catalogue.latexcheck import check_catalogue_latex
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import CatalogueError, Diagnostic, Location
+from identity_book.handbook.blocks import BlockStore
 from identity_book.handbook.book import SPLIT_OVER, Book, make_book
 from identity_book.handbook.concordance import Concordance, default_path, load_concordance
 from identity_book.handbook.pages import render_pages, write_pages
@@ -143,11 +144,15 @@ def build_book(catalogue: Catalogue, results: list[Result], settings: HandbookSe
     kept = _MEMO.get(key)
     if isinstance(kept, tuple) and len(kept[0]) == len(results) and all(map(operator.is_, kept[0], results)):
         return cast(Book, kept[1])
-    book = make_book(catalogue, results, concordance(settings, catalogue), settings.split_over)
+    blocks = BlockStore(settings.cache)
+    book = make_book(catalogue, results, concordance(settings, catalogue), settings.split_over, blocks)
     _memo(key, lambda: (list(results), book))
     return book
 
 
 def generate(book: Book, srcdir: Path) -> list[str]:
-    """Render and write the pages; returns the pages that changed."""
-    return write_pages(srcdir, render_pages(book))
+    """Render and write the pages, and keep their identity blocks; returns the pages that changed."""
+    written = write_pages(srcdir, render_pages(book))
+    if book.blocks is not None:
+        book.blocks.save()
+    return written

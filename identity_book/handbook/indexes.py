@@ -198,17 +198,18 @@ class DerivationCounts:
 
 
 def derivation_counts(label: str, number: Raw, entries: list[IdentityView]) -> DerivationCounts:
-    derivative = [e for e in entries if e.derivative and e.verdict.state != "erratum"]
-    shown = [d for e in entries for d in (e.derivation, e.also_generated) if d is not None]
+    facts = [e.facts for e in entries]
+    derivative = [f for e, f in zip(entries, facts, strict=True) if f.derivative and e.verdict.state != "erratum"]
+    shown = [d for f in facts for d in (f.derivation, f.also_generated) if d is not None]
     return DerivationCounts(
         label,
         number,
         len(derivative),
-        sum(e.derivation is not None and not e.derivation.generated for e in derivative),
-        sum(e.derivation is not None and e.derivation.generated for e in derivative),
-        sum(e.derivation is None for e in derivative),
+        sum(f.derivation is not None and not f.derivation.generated for f in derivative),
+        sum(f.derivation is not None and f.derivation.generated for f in derivative),
+        sum(f.derivation is None for f in derivative),
         sum(d.verified_steps for d in shown),
-        sum(len(d.steps) for d in shown),
+        sum(d.steps for d in shown),
     )
 
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 from identity_book.escape import Raw
 from identity_book.handbook import chart, indexes
+from identity_book.handbook.blocks import BlockStore
 from identity_book.handbook.book import Book
 from identity_book.handbook.policy import HandbookError
 from identity_book.handbook.sources import COOKBOOK, source
 from identity_book.handbook.sources_text import fenced
+from identity_book.handbook.views import CachedBlock, IdentityView
 from identity_book.templates import render
 from identity_book.verify.results import STRENGTHS, Strength
 
@@ -58,20 +60,32 @@ def _raw(text: str, fmt: str) -> Raw:
     return fenced(text.strip(), f"{{raw}} {fmt}\n:class: ib-raw\n")
 
 
+def identity_block(entry: IdentityView, level: Raw, blocks: BlockStore | None) -> Raw:
+    """The identity's block under a heading of ``level``: cached, or rendered (and kept)."""
+    if entry.cached is not None:
+        return Raw(entry.cached.text)
+    text = render("handbook/identity.md", entry=entry, level=level)
+    if blocks is not None:
+        blocks.put(entry.key, CachedBlock(text, entry.facts))
+    return Raw(text)
+
+
 def render_pages(book: Book) -> dict[str, str]:
     """Relative path -> page text, for every generated page."""
     pages: dict[str, str] = {}
     for ch in book.chapters:
+        level = HEADINGS["section_entry" if ch.split else "entry"]
+        blocks = {str(e.id): identity_block(e, level, book.blocks) for e in ch.entries}
         pages[f"{ch.docname}.md"] = render(
             "handbook/chapter.md",
             chapter=ch,
             summary=_summary(book, [e.id for e in ch.entries]),
             moved=Raw(render("handbook/moved.html", chapter=ch)) if ch.split else Raw(""),
-            heading=HEADINGS,
+            blocks=blocks,
         )
         if ch.split:
             for section in ch.sections:
-                pages[f"{section.docname}.md"] = render("handbook/section.md", section=section, heading=HEADINGS)
+                pages[f"{section.docname}.md"] = render("handbook/section.md", section=section, blocks=blocks)
     pages["chapters/index.md"] = render(
         "handbook/contents.md",
         chapters=book.chapters,

@@ -156,11 +156,11 @@ def on_builder_inited(app: Sphinx) -> None:
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries
     }
-    cached = sum(r.cached for r in results)
     logger.info(
-        "identity-book: %d identities checked (%d from cache) in %.1f s; %d page(s) rewritten",
+        "identity-book: %d identities checked (%d from cache), %d laid out anew, in %.1f s; %d page(s) rewritten",
         len(results),
-        cached,
+        sum(r.cached for r in results),
+        sum(e.cached is None for e in book.entries),
         time.perf_counter() - start,
         len(changed),
     )

@@ -7,8 +7,9 @@ or result text and is escaped by the template language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from identity_book.catalogue.compile import Compiled
+from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.ledger import Ledger, Version, earlier_versions, version_of
 from identity_book.catalogue.numbering import Numbered
 from identity_book.catalogue.records import Variable
@@ -110,36 +111,150 @@ def proof_view(result: Result) -> ProofView | None:
 
 
 @dataclass(frozen=True)
+class DerivationFacts:
+    """What the status page counts of a derivation an identity shows."""
+
+    source: str  # "written" or "generated"
+    verified_steps: int
+    steps: int
+
+    @property
+    def generated(self) -> bool:
+        return self.source == "generated"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the book-wide pages need of an identity's full view (kept with its cached block)."""
+
+    derivative: bool
+    derivation: DerivationFacts | None
+    also_generated: DerivationFacts | None
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What an identity's view is made from."""
+
+    numbered: Numbered
+    result: Result
+    ctx: Context
+
+
+@dataclass(frozen=True)
+class CachedBlock:
+    """An identity's block as a build rendered it before, from the same sources."""
+
+    text: str
+    facts: Facts
+
+
+@dataclass(frozen=True)
 class IdentityView:
+    """An identity as the handbook prints it.
+
+    The fields are what the book-wide pages need; the rest (statement, derivations, BibTeX, ...)
+    are computed when a template first asks, so an identity whose block is cached (``cached``)
+    costs nothing more.
+    """
+
     id: Raw
     number: Raw
     title: str
     docname: Raw
-    statement: Raw
-    variables: list[VariableView]
     dimensions: list[str]
     conditions: list[str]
     notes: str
-    derivative: bool  # a grad/jacobian/hess left side: one that has a derivation to show
-    derivation: DerivationView | None  # written, or else generated
-    also_generated: DerivationView | None  # a generated derivation beside a written one
     verdict: Verdict
-    levels: list[LevelLine]
-    proof: ProofView | None  # the prover's certificate, for an identity proved for all sizes
     seed: int
-    counterexample: CounterexampleView | None
     references: list[ReferenceView]
     tags: list[Raw]
     corrected_by: LinkView | None
     corrects: list[LinkView]
     permalink: Raw
-    bibtex: Raw
     cite_key: Raw
-    yaml: Raw  # the entry as written in its catalogue file, fenced for a code block
-    tex: Raw  # the statement in plain LaTeX (no handbook macros), fenced for a code block
     page: Raw  # the page it is printed on (its chapter's, or its section's own)
-    version: str = ""  # "version 2" (from the ledger of published ids)
-    earlier: list[tuple[str, str, Raw]] = field(default_factory=list)  # earlier versions: number, statement, hash
+    sources: Sources = field(repr=False, compare=False)
+    key: str = ""  # the digest of everything its block shows (handbook/blocks.py)
+    cached: CachedBlock | None = None
+
+    @cached_property
+    def compiled(self) -> Compiled:
+        return compile_identity(self.sources.numbered.identity)
+
+    @cached_property
+    def statement(self) -> Raw:
+        return mathtex.statement(self.compiled)
+
+    @cached_property
+    def variables(self) -> list[VariableView]:
+        return variables(self.compiled)
+
+    @cached_property
+    def derivative(self) -> bool:
+        """A grad/jacobian/hess left side: one that has a derivation to show."""
+        return is_derivative(self.compiled.lhs)
+
+    @cached_property
+    def derivation(self) -> DerivationView | None:
+        """Written, or else generated."""
+        return derivation(self.compiled, self.sources.result)
+
+    @cached_property
+    def also_generated(self) -> DerivationView | None:
+        """A generated derivation beside a written one."""
+        return generated_beside(self.compiled, self.sources.result)
+
+    @cached_property
+    def levels(self) -> list[LevelLine]:
+        return level_lines(self.sources.result)
+
+    @cached_property
+    def proof(self) -> ProofView | None:
+        """The prover's certificate, for an identity proved for all sizes."""
+        return proof_view(self.sources.result)
+
+    @cached_property
+    def counterexample(self) -> CounterexampleView | None:
+        return counterexample(self.sources.result.counterexample)
+
+    @cached_property
+    def _version(self) -> Version | None:
+        return version_of(self.sources.numbered.identity, self.sources.ctx.published)
+
+    @cached_property
+    def bibtex(self) -> Raw:
+        return Raw(bibtex.entry(self.sources.numbered, self.sources.result, self._version))
+
+    @cached_property
+    def version(self) -> str:
+        """ "version 2" (from the ledger of published ids)."""
+        return _version_text(self._version)
+
+    @cached_property
+    def earlier(self) -> list[tuple[str, str, Raw]]:
+        """Earlier versions: number, statement, hash."""
+        published = self.sources.ctx.published
+        return [
+            (str(v.number), v.statement, raw_hash(v.hash))
+            for v in earlier_versions(self.sources.numbered.identity, published)
+        ]
+
+    @cached_property
+    def yaml(self) -> Raw:
+        """The entry as written in its catalogue file, fenced for a code block."""
+        return sources_text.fenced(sources_text.entry_yaml(self.sources.numbered.identity), "yaml")
+
+    @cached_property
+    def tex(self) -> Raw:
+        """The statement in plain LaTeX (no handbook macros), fenced for a code block."""
+        return sources_text.fenced(mathtex.plain_statement(self.compiled), "latex")
+
+    @cached_property
+    def facts(self) -> Facts:
+        if self.cached is not None:
+            return self.cached.facts
+        return Facts(self.derivative, _derivation_facts(self.derivation), _derivation_facts(self.also_generated))
 
     @property
     def qualified(self) -> list[VariableView]:
@@ -283,7 +398,11 @@ def _version_text(v: Version | None) -> str:
     return f"version {v.number}" if v else "not yet published"
 
 
-def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> IdentityView:
+def _derivation_facts(view: DerivationView | None) -> DerivationFacts | None:
+    return DerivationFacts(view.source, view.verified_steps, len(view.steps)) if view else None
+
+
+def identity_view(n: Numbered, result: Result, ctx: Context) -> IdentityView:
     ident = n.identity
     target = ctx.numbered.get(ident.corrects) if ident.corrects else None
     return IdentityView(
@@ -291,29 +410,17 @@ def identity_view(n: Numbered, c: Compiled, result: Result, ctx: Context) -> Ide
         number=raw_number(n.number),
         title=ident.title,
         docname=Raw(n.docname),
-        statement=mathtex.statement(c),
-        variables=variables(c),
         dimensions=ident.size_notes(),
         conditions=list(ident.conditions),
         notes=ident.notes or "",
-        derivative=is_derivative(c.lhs),
-        derivation=derivation(c, result),
-        also_generated=generated_beside(c, result),
         verdict=verdict(result),
-        levels=level_lines(result),
-        proof=proof_view(result),
         seed=result.seed,
-        counterexample=counterexample(result.counterexample),
         references=references(n),
         tags=[raw_id(t) for t in ident.tags],
         corrected_by=link(target) if target else None,
         corrects=[link(ctx.numbered[i]) for i in ctx.corrects.get(ident.id, []) if i in ctx.numbered],
         permalink=Raw(bibtex.permalink(n)),
-        bibtex=Raw(bibtex.entry(n, result, version_of(ident, ctx.published))),
-        version=_version_text(version_of(ident, ctx.published)),
-        earlier=[(str(v.number), v.statement, raw_hash(v.hash)) for v in earlier_versions(ident, ctx.published)],
         cite_key=Raw(bibtex.key(ident.id)),
-        yaml=sources_text.fenced(sources_text.entry_yaml(ident), "yaml"),
-        tex=sources_text.fenced(mathtex.plain_statement(c), "latex"),
         page=Raw(n.docname),
+        sources=Sources(n, result, ctx),
     )
