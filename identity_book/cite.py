@@ -131,9 +131,10 @@ def citations(catalogue: Catalogue, results: Iterable[Result] | None = None) -> 
 
 
 # -- rendering through templates/cite/ ----------------------------------------------------------
-def render(template: str, **context: Any) -> str:
+def book_context() -> dict[str, Any]:
+    """What citations say of the book: its title, address, version and today's date."""
     today = _today()
-    book = {
+    return {
         "title": config.BOOK_TITLE,
         "short": config.BOOK_SHORT,
         "author": config.BOOK_AUTHOR,
@@ -142,7 +143,10 @@ def render(template: str, **context: Any) -> str:
         "year": today.year,
         "date": today.strftime("%Y/%m/%d"),
     }
-    return templates.render(f"cite/{template}", book=book, key=bibtex_key, **context)
+
+
+def render(template: str, **context: Any) -> str:
+    return templates.render(f"cite/{template}", book=book_context(), key=bibtex_key, **context)
 
 
 def _today() -> datetime.date:

@@ -3,8 +3,9 @@
 An identity's block (its heading, statement, verification record, derivation, sources, ...) is
 the template ``handbook/identity.md`` applied to its view. The view is a function of the identity
 as numbered, its result, the entries it links to, its ledger versions and the page it is on; the
-block's key is the digest of all of those together with the package's code, the templates and the
-library versions (:func:`identity_book.stamp.code_digest`). A build reuses the block stored under
+block's key is the digest of all of those together with the package's code, the templates, the
+library versions (:func:`identity_book.stamp.code_digest`) and what its BibTeX says of the book
+(address, version, today's date). A build reuses the block stored under
 the same key, and skips the identity's LaTeX, derivations and BibTeX altogether.
 
 The store is one JSON file in the cache folder, holding the blocks of the last build (plain text:
@@ -20,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from identity_book.cite import book_context
 from identity_book.files import write_atomic
 from identity_book.handbook.views import CachedBlock, DerivationFacts, Facts, IdentityView, LinkView
 from identity_book.stamp import code_digest
@@ -33,6 +35,7 @@ def block_key(view: IdentityView, heading: str) -> str:
     links: list[LinkView | None] = [view.corrected_by, *view.corrects]
     record = {
         "code": code_digest(),
+        "book": book_context(),  # the address and date its permalink and BibTeX print
         "identity": repr(n),
         "result": view.sources.result.to_json(),
         "links": repr(links),
@@ -61,7 +64,7 @@ class BlockStore:
             data = json.loads(gzip.decompress(self.path.read_bytes())) if self.path else {}
             for key, (text, facts) in data.items():
                 self.stored[str(key)] = CachedBlock(str(text), _facts(facts))
-        except (OSError, ValueError, TypeError, KeyError, EOFError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError):
             self.stored = {}
 
     def get(self, key: str) -> CachedBlock | None:
