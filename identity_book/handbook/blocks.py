@@ -37,7 +37,7 @@ def block_key(view: IdentityView, heading: str) -> str:
         "code": code_digest(),
         "book": book_context(),  # the address and date its permalink and BibTeX print
         "identity": repr(n),
-        "result": view.sources.result.to_json(),
+        "result": repr(view.sources.result),  # every field but `cached`
         "links": repr(links),
         "published": repr(ctx.published.get(n.identity.id)),
         "page": str(view.page),

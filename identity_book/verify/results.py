@@ -131,7 +131,7 @@ class Result:
     derivation: DerivationReport | None = None  # the written one, or else the generated one
     generated_derivation: DerivationReport | None = None  # shown beside a written derivation
     proof: dict[str, Any] | None = None  # the prover's certificate: both normal forms, the rules used
-    cached: bool = False
+    cached: bool = field(default=False, repr=False)  # from the cache: not part of what was found
 
     @property
     def ok(self) -> bool:
