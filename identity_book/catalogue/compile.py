@@ -124,7 +124,13 @@ def compile_identity(identity: Identity) -> Compiled:
         )
     integers = frozenset(dims) | frozenset(params)
     random = _random_variables(identity, shapes, integers, problems)
-    scope = Scope(shapes, integers, random=random)
+    complex_vars = frozenset(v.name for v in identity.variables if v.complex)
+    scope = Scope(shapes, integers, random=random, complex_vars=complex_vars)
+    if complex_vars and identity.derivation:
+        problems.append(
+            Diagnostic(identity.where("derivation"), "a derivation is checked over real variables; "
+                       f"the complex {', '.join(sorted(complex_vars))} cannot have one", identity.id)
+        )
     constraints = []
     for i, text in enumerate(identity.constraints):
         try:
@@ -165,7 +171,7 @@ def compile_identity(identity: Identity) -> Compiled:
                 )
             )
     steps = []
-    step_scope = Scope(shapes, scope.integers, differentials=True, random=random)
+    step_scope = Scope(shapes, scope.integers, differentials=True, random=random, complex_vars=complex_vars)
     for i, step in enumerate(identity.derivation):
         try:
             node = parse(step.expr, step_scope)
