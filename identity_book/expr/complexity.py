@@ -8,6 +8,8 @@ real. The operations here are the only ones that see the difference: ``conj(A)``
 
 * ``cgrad(f, Z)``, the generalized complex derivative ∂f/∂Z = ½(∂f/∂X − i ∂f/∂Y), and
 * ``cgrad_conj(f, Z)``, the conjugate complex derivative ∂f/∂Z* = ½(∂f/∂X + i ∂f/∂Y),
+* ``grad_re(f, Z)`` and ``grad_im(f, Z)``, the derivatives ∂f/∂X and ∂f/∂Y along the real and
+  imaginary parts (complex when f is),
 
 both laid out as Z (entry (i, j) differentiates with respect to z_ij), like ``grad``. The
 complex gradient of a real f (Cookbook eq. 233) is ``2 * cgrad_conj(f, Z)``.
@@ -23,8 +25,10 @@ from identity_book.expr.nodes import Node, scalar_like, show_shape
 
 # every operation that only makes sense for complex values (the prover and the symbolic level
 # refuse an identity that uses one, or that has a complex variable)
-COMPLEX_OPS = frozenset({"conj", "H", "real", "imag", "imag_unit", "dft", "cgrad", "cgrad_conj"})
-DERIVATIVES = ("cgrad", "cgrad_conj")
+COMPLEX_OPS = frozenset(
+    {"conj", "H", "real", "imag", "imag_unit", "dft", "cgrad", "cgrad_conj", "grad_re", "grad_im"}
+)
+DERIVATIVES = ("cgrad", "cgrad_conj", "grad_re", "grad_im")
 MAX_DFT = 64
 
 
@@ -51,8 +55,13 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "imag": _same("imag"),
     "cgrad": _derivative("cgrad"),
     "cgrad_conj": _derivative("cgrad_conj"),
+    "grad_re": _derivative("grad_re"),
+    "grad_im": _derivative("grad_im"),
 }
-ARITIES: dict[str, tuple[int, ...]] = {"conj": (1,), "real": (1,), "imag": (1,), "dft": (1,), "cgrad": (2,), "cgrad_conj": (2,)}
+ARITIES: dict[str, tuple[int, ...]] = {
+    **{name: (1,) for name in ("conj", "real", "imag", "dft")},
+    **{name: (2,) for name in DERIVATIVES},
+}
 
 
 def hermitian_transpose(inner: Node, at: int) -> Node:
@@ -107,6 +116,8 @@ def latex(node: Node, show: Callable[[Node], str], postfix: Callable[[Node], str
     if op == "dft":
         return f"\\mathbf{{W}}_{{{show(a[0])}}}"
     z = show(a[1])
+    if op in ("grad_re", "grad_im"):
+        z = f"\\operatorname{{{'Re' if op == 'grad_re' else 'Im'}}} {z}"
     star = "^{*}" if op == "cgrad_conj" else ""
     return f"\\frac{{\\partial}}{{\\partial {z}{star}}}\\left[{show(a[0])}\\right]"
 

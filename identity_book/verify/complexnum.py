@@ -259,7 +259,8 @@ class ComplexEvaluation:
         return dft_matrix(n, self.backend.exact)
 
     def _complex_gradient(self, node: Node, env: dict[str, Value], sign: int) -> Value:
-        """½(∂f/∂Re Z ∓ i ∂f/∂Im Z), entry by entry in Z's layout (``sign`` −1 for ∂/∂Z, +1 for ∂/∂Z*)."""
+        """½(∂f/∂Re Z + sign·i ∂f/∂Im Z), entry by entry in Z's layout: ``sign`` −1 for ∂/∂Z, +1
+        for ∂/∂Z*; ``sign`` 0 gives ∂f/∂Re Z, and 2 gives ∂f/∂Im Z."""
         f, z = node.args
         name = str(z.value)
         x = env[name]
@@ -271,9 +272,15 @@ class ComplexEvaluation:
             value = self.backend.directional(self, f, env, {name: direction})
             return value[0, 0] if isinstance(value, np.ndarray) else value
 
-        if not isinstance(x, np.ndarray):
-            d_re, d_im = along(one), along(unit)
+        def combine(d_re: Value, d_im: Value) -> Value:
+            if sign == 0:
+                return d_re
+            if sign == 2:
+                return d_im
             return (d_re + sign * unit * d_im) * half
+
+        if not isinstance(x, np.ndarray):
+            return combine(along(one), along(unit) if sign != 0 else None)
         rows, cols = x.shape
         out = np.empty((rows, cols), dtype=object if self.backend.exact else complex)
         for i in range(rows):
@@ -282,10 +289,9 @@ class ComplexEvaluation:
                 if not self.backend.exact:
                     e = e.astype(complex)
                 e[i, j] = one
-                d_re = along(e)
-                e = e * unit
-                d_im = along(e)
-                out[i, j] = (d_re + sign * unit * d_im) * half
+                d_re = along(e) if sign != 2 else None
+                d_im = along(e * unit) if sign != 0 else None
+                out[i, j] = combine(d_re, d_im)
         return out
 
     def _cgrad(self, node: Node, env: dict[str, Value]) -> Value:
@@ -293,6 +299,12 @@ class ComplexEvaluation:
 
     def _cgrad_conj(self, node: Node, env: dict[str, Value]) -> Value:
         return self._complex_gradient(node, env, +1)
+
+    def _grad_re(self, node: Node, env: dict[str, Value]) -> Value:
+        return self._complex_gradient(node, env, 0)
+
+    def _grad_im(self, node: Node, env: dict[str, Value]) -> Value:
+        return self._complex_gradient(node, env, 2)
 
 
 def float_elementwise(name: str, v: Value) -> Value:
