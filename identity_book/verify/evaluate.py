@@ -182,7 +182,7 @@ class FloatBackend:
             raise EvaluationError("power overflowed") from None
 
     def divide(self, a: Value, b: Value) -> Value:
-        if np.any(np.abs(np.asarray(b, dtype=float)) < 1e-9):
+        if np.any(np.abs(np.asarray(b)) < 1e-9):
             raise EvaluationError("division by (nearly) zero")
         return a / b
 
