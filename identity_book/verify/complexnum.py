@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from identity_book.errors import EvaluationError, NotExact
+from identity_book.expr.complexity import MAX_DFT
 from identity_book.expr.nodes import Node
 from identity_book.verify import exact, gaussian
 
@@ -72,14 +73,21 @@ def _part(v: Value, which: str) -> Value:
 
 
 def is_complex(v: Value) -> bool:
-    """Whether a value has a complex entry (so a real-only function must refuse it)."""
+    """Whether a value has an entry with an imaginary part (so a real-only function must refuse it)."""
     if isinstance(v, np.ndarray):
         if v.dtype != object:
             return bool(np.iscomplexobj(v)) and bool(np.any(np.imag(v) != 0))
-        return any(isinstance(exact.primal(x), gaussian.Gaussian) for x in v.flat)
-    if isinstance(v, complex | np.complexfloating):
-        return v.imag != 0
-    return isinstance(exact.primal(v), gaussian.Gaussian)
+        return any(_complex_scalar(x) for x in v.flat)
+    return _complex_scalar(v)
+
+
+def _complex_scalar(x: Value) -> bool:
+    x = exact.primal(x)
+    if isinstance(x, gaussian.Gaussian):
+        return True
+    if isinstance(x, complex | np.complexfloating) or hasattr(x, "_mpc_"):
+        return bool(x.imag != 0)
+    return False
 
 
 def real_if_close(x: Value) -> Value:
@@ -250,13 +258,17 @@ class ComplexEvaluation:
         return _part(self.eval(node.args[0], env), "imag")
 
     def _imag_unit(self, node: Node, env: dict[str, Value]) -> Value:
-        return gaussian.I if self.backend.exact else 1j
+        if self.backend.exact:
+            return gaussian.I
+        unit = getattr(self.backend, "imaginary_unit", None)
+        return unit() if unit is not None else 1j
 
     def _dft(self, node: Node, env: dict[str, Value]) -> Value:
         n = self.integer(node.args[0], env)
-        if n > 64:
-            raise EvaluationError("dft() of a size above 64")
-        return dft_matrix(n, self.backend.exact)
+        if n > MAX_DFT:
+            raise EvaluationError(f"dft() of a size above {MAX_DFT}")
+        own = getattr(self.backend, "dft", None)
+        return own(n) if own is not None else dft_matrix(n, self.backend.exact)
 
     def _complex_gradient(self, node: Node, env: dict[str, Value], sign: int) -> Value:
         """½(∂f/∂Re Z + sign·i ∂f/∂Im Z), entry by entry in Z's layout: ``sign`` −1 for ∂/∂Z, +1

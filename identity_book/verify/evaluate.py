@@ -516,14 +516,14 @@ class Evaluator(complexnum.ComplexEvaluation):
 
     def _diag(self, node: Node, env: Env) -> Value:
         v = self.eval(node.args[0], env)
-        out = self.backend.zeros(v.shape[0], v.shape[0])
+        out = _room(self.backend.zeros(v.shape[0], v.shape[0]), v)
         for i in range(v.shape[0]):
             out[i, i] = v[i, 0]
         return out
 
     def _diagvec(self, node: Node, env: Env) -> Value:
         m = self.eval(node.args[0], env)
-        out = self.backend.zeros(m.shape[0], 1)
+        out = _room(self.backend.zeros(m.shape[0], 1), m)
         for i in range(m.shape[0]):
             out[i, 0] = m[i, i]
         return out
@@ -561,7 +561,7 @@ class Evaluator(complexnum.ComplexEvaluation):
     def _as_matrix(self, v: Value) -> np.ndarray:
         if is_matrix(v):
             return v
-        cell = self.backend.zeros(1, 1)
+        cell = _room(self.backend.zeros(1, 1), v)
         cell[0, 0] = v
         return cell
 
@@ -665,7 +665,7 @@ class Evaluator(complexnum.ComplexEvaluation):
         n = m.shape[0]
         if n > MAX_COFACTOR_SIZE:
             raise LimitError(f"cofactors of a matrix larger than {MAX_COFACTOR_SIZE}×{MAX_COFACTOR_SIZE}")
-        out = self.backend.zeros(n, n)
+        out = _room(self.backend.zeros(n, n), m)
         if n == 1:
             out[0, 0] = self.backend.const(1)
             return out
@@ -717,7 +717,7 @@ class Evaluator(complexnum.ComplexEvaluation):
     def _vander(self, node: Node, env: Env) -> Value:
         x = self.eval(node.args[0], env)
         n = x.shape[0]
-        out = self.backend.ones(n, n)
+        out = _room(self.backend.ones(n, n), x)
         for i in range(n):
             for j in range(1, n):
                 out[i, j] = out[i, j - 1] * x[i, 0]
@@ -743,7 +743,9 @@ class Evaluator(complexnum.ComplexEvaluation):
             return as_scalar(self.backend.directional(self, f, env, {name: self.backend.const(1)}))
         out = self.backend.zeros(*x.shape)
         for (i, j), e in self._basis(x):
-            out[i, j] = as_scalar(self.backend.directional(self, f, env, {name: e}))
+            value = as_scalar(self.backend.directional(self, f, env, {name: e}))
+            out = _room(out, value)
+            out[i, j] = value
         return out
 
     def jacobian(self, f: Node, name: str, env: Env) -> Value:
@@ -796,6 +798,14 @@ class Evaluator(complexnum.ComplexEvaluation):
         if target.op == "var" and f"d:{target.value}" in env:
             return env[f"d:{target.value}"]
         return self.backend.directional(self, target, env, moves)
+
+
+def _room(out: np.ndarray, value: Value) -> np.ndarray:
+    """``out`` as a complex array when a complex double is to be stored in it (a float array
+    would drop the imaginary part)."""
+    if out.dtype == float and np.iscomplexobj(value):
+        return out.astype(complex)
+    return out
 
 
 def _numbers(m: Value) -> np.ndarray:

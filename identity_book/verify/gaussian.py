@@ -153,8 +153,10 @@ def conjugate(x: Scalar) -> Scalar:
         return x
     if isinstance(x, complex | np.complexfloating):
         return np.conj(x)
-    if isinstance(x, float | np.floating):
+    if isinstance(x, float | np.floating) or hasattr(x, "_mpf_"):
         return x
+    if hasattr(x, "_mpc_"):  # a 50-digit mpmath complex
+        return x.conjugate()
     if isinstance(x, sympy.Expr):
         return sympy.conjugate(x)
     raise TypeError(f"no conjugate of {type(x).__name__}")
@@ -165,6 +167,8 @@ def real_part(x: Scalar) -> Scalar:
         return x.re
     if isinstance(x, complex | np.complexfloating):
         return float(np.real(x))
+    if hasattr(x, "_mpc_"):
+        return x.real
     if isinstance(x, sympy.Expr):
         return sympy.re(x)
     return x
@@ -175,6 +179,8 @@ def imag_part(x: Scalar) -> Scalar:
         return x.im
     if isinstance(x, complex | np.complexfloating):
         return float(np.imag(x))
+    if hasattr(x, "_mpc_"):
+        return x.imag
     if isinstance(x, sympy.Expr):
         return sympy.im(x)
     return Fraction(0) if _rational(x) is not None else 0.0
