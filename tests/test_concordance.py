@@ -29,6 +29,7 @@ CHAPTERS: dict[str, range] = {
     "1 Basics": range(1, 32),
     "2 Derivatives": range(32, 145),
     "3 Inverses": range(145, 225),
+    "4 Complex matrices": range(225, 260),
     "6 Statistics and probability": range(303, 335),
     "7 Multivariate distributions": range(335, 346),
     "8 Gaussians": range(346, 397),
