@@ -55,7 +55,9 @@ def test_refutations_carry_a_small_exact_counterexample(results: dict[str, Resul
         entries = [x for row in value for x in row] if isinstance(value, list) else [value]
         if name in generic and name in complex_vars:  # Gaussian integers a + bi with a, b in -2..2
             parts = [_gaussian(x) for x in entries]
-            assert all(-2 <= z.real <= 2 and -2 <= z.imag <= 2 and z == complex(round(z.real), round(z.imag)) for z in parts)
+            assert all(
+                -2 <= z.real <= 2 and -2 <= z.imag <= 2 and z == complex(round(z.real), round(z.imag)) for z in parts
+            )
         elif name in generic:  # entries in -2..2; structured ones are built from such entries
             assert all(isinstance(x, int) and -2 <= x <= 2 for x in entries)
         else:

@@ -128,8 +128,12 @@ def compile_identity(identity: Identity) -> Compiled:
     scope = Scope(shapes, integers, random=random, complex_vars=complex_vars)
     if complex_vars and identity.derivation:
         problems.append(
-            Diagnostic(identity.where("derivation"), "a derivation is checked over real variables; "
-                       f"the complex {', '.join(sorted(complex_vars))} cannot have one", identity.id)
+            Diagnostic(
+                identity.where("derivation"),
+                "a derivation is checked over real variables; "
+                f"the complex {', '.join(sorted(complex_vars))} cannot have one",
+                identity.id,
+            )
         )
     constraints = []
     for i, text in enumerate(identity.constraints):

@@ -96,10 +96,14 @@ class VariableSpec(Strict):
             if self.distribution is not None:
                 raise ValueError("an integer parameter has no distribution")
         if self.complex and (self.integer is not None or self.distribution is not None or self.rank is not None):
-            raise ValueError("a complex variable is a fixed matrix, vector or scalar: no 'integer', 'distribution' or 'rank'")
+            raise ValueError(
+                "a complex variable is a fixed matrix, vector or scalar: no 'integer', 'distribution' or 'rank'"
+            )
         bad = [p for p in self.properties if p not in COMPLEX_PROPERTIES] if self.complex else []
         if bad:
-            raise ValueError(f"a complex variable may not be {', '.join(bad)} (allowed: {', '.join(COMPLEX_PROPERTIES)})")
+            raise ValueError(
+                f"a complex variable may not be {', '.join(bad)} (allowed: {', '.join(COMPLEX_PROPERTIES)})"
+            )
         real_only = [p for p in self.properties if p in COMPLEX_ONLY] if not self.complex else []
         if real_only:
             raise ValueError(f"{', '.join(real_only)} is a property of a complex variable (add complex: true)")

@@ -25,9 +25,7 @@ from identity_book.expr.nodes import Node, scalar_like, show_shape
 
 # every operation that only makes sense for complex values (the prover and the symbolic level
 # refuse an identity that uses one, or that has a complex variable)
-COMPLEX_OPS = frozenset(
-    {"conj", "H", "real", "imag", "imag_unit", "dft", "cgrad", "cgrad_conj", "grad_re", "grad_im"}
-)
+COMPLEX_OPS = frozenset({"conj", "H", "real", "imag", "imag_unit", "dft", "cgrad", "cgrad_conj", "grad_re", "grad_im"})
 DERIVATIVES = ("cgrad", "cgrad_conj", "grad_re", "grad_im")
 MAX_DFT = 64
 
@@ -87,7 +85,10 @@ def check_derivative(name: str, args: tuple[Node, ...], complex_vars: frozenset[
     if name in DERIVATIVES and (z.op != "var" or z.value not in complex_vars):
         return f"{name}() differentiates with respect to a complex variable (declared complex: true)"
     if name not in DERIVATIVES and z.op == "var" and z.value in complex_vars:
-        return f"{name}() differentiates with respect to a real variable; for the complex {z.value} use cgrad() or cgrad_conj()"
+        return (
+            f"{name}() differentiates with respect to a real variable; "
+            f"for the complex {z.value} use cgrad() or cgrad_conj()"
+        )
     return None
 
 

@@ -13,9 +13,9 @@ import sympy
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.records import Variable
 from identity_book.errors import EvaluationError, LimitError, NotExact
+from identity_book.expr.complexity import uses_complex
 from identity_book.expr.nodes import Node, concrete
 from identity_book.expr.sympy_bridge import proved_for_all_sizes
-from identity_book.expr.complexity import uses_complex
 from identity_book.verify import complexnum, exact
 from identity_book.verify.budget import Timeout, budget
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend, is_matrix

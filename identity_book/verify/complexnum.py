@@ -66,7 +66,7 @@ def _part(v: Value, which: str) -> Value:
             out[idx] = one(x)
         return out
     if isinstance(v, complex | np.complexfloating):
-        return float(np.real(v) if which == "real" else np.imag(v))
+        return complex(v).real if which == "real" else complex(v).imag
     if isinstance(v, float | np.floating):
         return float(v) if which == "real" else 0.0
     return one(v)
@@ -99,6 +99,7 @@ def real_if_close(x: Value) -> Value:
 
 def to_float(v: Value) -> Value:
     """An exact value (rational or Gaussian entries) as doubles, complex where needed."""
+
     def one(x: Value) -> Value:
         if isinstance(x, gaussian.Gaussian):
             return complex(float(x.re), float(x.im))
@@ -113,6 +114,7 @@ def to_float(v: Value) -> Value:
 
 def to_exact(v: Value) -> Value:
     """A floating value (real or complex) as the exact number it is."""
+
     def one(x: Value) -> Value:
         if isinstance(x, complex | np.complexfloating):
             return gaussian.from_complex(complex(x))
@@ -207,8 +209,13 @@ def sample_complex(
         if not is_complex(m) and min(rows, cols) > 1:
             continue
         generic = rows == cols > 1 and not props & {"hermitian", "skew_hermitian", "unitary", "diagonal"}
-        if generic and not props & {"lower_triangular", "upper_triangular"} and any(
-            has_properties(m, {p}, exact_mode) for p in ("hermitian", "skew_hermitian", "symmetric", "lower_triangular")
+        if (
+            generic
+            and not props & {"lower_triangular", "upper_triangular"}
+            and any(
+                has_properties(m, {p}, exact_mode)
+                for p in ("hermitian", "skew_hermitian", "symmetric", "lower_triangular")
+            )
         ):
             continue
         return m
@@ -229,7 +236,9 @@ def complex_property(m: np.ndarray, prop: str, same: Any, eye: np.ndarray) -> bo
 def dft_matrix(n: int, exact_mode: bool) -> np.ndarray:
     """W_N with entries exp(-2πi jk/N), j, k = 0..N-1."""
     if exact_mode:
-        raise NotExact("the DFT matrix has roots of unity as entries, algebraic numbers that are not Gaussian rationals")
+        raise NotExact(
+            "the DFT matrix has roots of unity as entries, algebraic numbers that are not Gaussian rationals"
+        )
     j = np.arange(n)
     return np.exp(-2j * np.pi * np.outer(j, j) / n)
 
@@ -259,7 +268,7 @@ class ComplexEvaluation:
 
     def _imag_unit(self, node: Node, env: dict[str, Value]) -> Value:
         if self.backend.exact:
-            return gaussian.I
+            return gaussian.IMAGINARY_UNIT
         unit = getattr(self.backend, "imaginary_unit", None)
         return unit() if unit is not None else 1j
 
@@ -342,7 +351,7 @@ def float_power(base: Value, exponent: Value) -> Value:
 def modulus_parts(v: Value) -> tuple[Value, Value]:
     """(a, b) with a·b summing to Σ|v_i|², both real: v v* exactly at Gaussian points (the
     product of a Gaussian rational and its conjugate is rational), |v| |v| in floating point."""
-    if isinstance(v, np.ndarray) and v.dtype != object or isinstance(v, complex | np.complexfloating):
+    if (isinstance(v, np.ndarray) and v.dtype != object) or isinstance(v, complex | np.complexfloating):
         m = np.abs(v)
         return m, m
     return v, conj(v)

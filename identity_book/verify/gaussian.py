@@ -166,7 +166,7 @@ def real_part(x: Scalar) -> Scalar:
     if isinstance(x, Gaussian):
         return x.re
     if isinstance(x, complex | np.complexfloating):
-        return float(np.real(x))
+        return float(complex(x).real)
     if hasattr(x, "_mpc_"):
         return x.real
     if isinstance(x, sympy.Expr):
@@ -178,7 +178,7 @@ def imag_part(x: Scalar) -> Scalar:
     if isinstance(x, Gaussian):
         return x.im
     if isinstance(x, complex | np.complexfloating):
-        return float(np.imag(x))
+        return float(complex(x).imag)
     if hasattr(x, "_mpc_"):
         return x.imag
     if isinstance(x, sympy.Expr):
@@ -186,7 +186,7 @@ def imag_part(x: Scalar) -> Scalar:
     return Fraction(0) if _rational(x) is not None else 0.0
 
 
-I = Gaussian(Fraction(0), Fraction(1))
+IMAGINARY_UNIT = Gaussian(Fraction(0), Fraction(1))
 
 
 def from_complex(value: complex) -> Scalar:

@@ -277,7 +277,9 @@ def has_properties(m: np.ndarray, props: set[str], exact_mode: bool) -> bool:
         "spd": lambda: same(m, m.T) and _positive_definite(m, exact_mode),
         "toeplitz": lambda: same(m[1:, 1:], m[:-1, :-1]),
         "permutation": lambda: _is_permutation(m),
-        **{p: (lambda p=p: complexnum.complex_property(m, p, same, eye)) for p in ("hermitian", "skew_hermitian", "unitary")},
+        "hermitian": lambda: complexnum.complex_property(m, "hermitian", same, eye),
+        "skew_hermitian": lambda: complexnum.complex_property(m, "skew_hermitian", same, eye),
+        "unitary": lambda: complexnum.complex_property(m, "unitary", same, eye),
     }
     return all(checks[p]() for p in props)
 
