@@ -14,6 +14,8 @@ from identity_book.errors import Location, NotExact
 from identity_book.expr.latex import to_latex
 from identity_book.expr.parser import Scope, dim_symbol, parse
 from identity_book.expr.text import to_text
+from identity_book.handbook.mathtex import number
+from identity_book.handbook.views import properties
 from identity_book.verify import complexnum, exact
 from identity_book.verify.checks import Settings
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
@@ -231,3 +233,22 @@ def test_latex_and_text_of_the_complex_operations(text: str, latex: str) -> None
     node = parse(text, scope)
     assert to_latex(node) == latex
     assert to_latex(parse(to_text(node), scope)) == latex  # the text form parses back to the same tree
+
+
+@pytest.mark.parametrize(
+    ("value", "latex"),
+    [
+        ("2-i", r"2-\mathrm{i}"),
+        ("-1/2+3i", r"-\tfrac{1}{2}+3\mathrm{i}"),
+        ("-i", r"-\mathrm{i}"),
+        ("(1.5-2j)", r"1.5-2\mathrm{i}"),
+    ],
+)
+def test_complex_counterexample_values_print_as_latex(value: str, latex: str) -> None:
+    assert number(value) == latex
+
+
+def test_the_variables_table_says_complex() -> None:
+    assert properties(Variable("A", HERE, ("n", "n"), ("hermitian",), complex=True)) == "complex, Hermitian"
+    assert properties(Variable("z", HERE, (), (), complex=True)) == "complex"
+    assert properties(Variable("s", HERE, (), ())) == "real"
