@@ -10,6 +10,7 @@ import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
+from identity_book.expr.complexity import uses_complex
 from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.nodes import ONE, Node, Shape, same_shape, scalar_like, show_shape
 from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
@@ -157,6 +158,16 @@ def compile_identity(identity: Identity) -> Compiled:
             )
         )
     if identity.is_inequality:
+        complex_part = uses_complex(tuple(nodes.values()), complex_vars)
+        if complex_part:
+            problems.append(
+                Diagnostic(
+                    identity.where("lhs"),
+                    f"'{identity.relation}' is checked over real values; "
+                    f"{complex_part} is not supported in an inequality",
+                    identity.id,
+                )
+            )
         for key, node in nodes.items():
             if not scalar_like(node.shape):
                 problems.append(
