@@ -94,7 +94,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  {ident.location}")
     for v in ident.variables:
         kind = f"integer in {list(v.integer)}" if v.integer else f"shape {list(v.shape or ())}"
-        props = f", {', '.join(v.properties)}" if v.properties else ""
+        props = ", complex" if v.complex else ""
+        props += f", {', '.join(v.properties)}" if v.properties else ""
         props += f", {v.distribution.describe()}" if v.distribution is not None else ""
         print(f"  {v.name}: {kind}{props}")
     print(f"  {ident.lhs}  {ident.relation}  {ident.rhs}")

@@ -54,9 +54,15 @@ def test_refutations_carry_a_small_exact_counterexample(results: dict[str, Resul
         assert cx.residual > cx.tolerance
     assert all(1 <= v <= 3 for k, v in cx.sizes.items() if k in "mnpk")
     generic = {v.name for v in catalogue.get(ident).variables if not v.properties and v.rank is None}
+    complex_vars = {v.name for v in catalogue.get(ident).variables if v.complex}
     for name, value in cx.values.items():
         entries = [x for row in value for x in row] if isinstance(value, list) else [value]
-        if name in generic:  # entries in -2..2; structured ones are built from such entries
+        if name in generic and name in complex_vars:  # Gaussian integers a + bi with a, b in -2..2
+            parts = [_gaussian(x) for x in entries]
+            assert all(
+                -2 <= z.real <= 2 and -2 <= z.imag <= 2 and z == complex(round(z.real), round(z.imag)) for z in parts
+            )
+        elif name in generic:  # entries in -2..2; structured ones are built from such entries
             assert all(isinstance(x, int) and -2 <= x <= 2 for x in entries)
         else:
             assert all(isinstance(x, int) or "/" in x for x in entries)
@@ -146,3 +152,13 @@ def test_a_worker_that_dies_costs_one_inconclusive_result(
     for ident in idents:
         if ident.id != CRASHING:
             assert got[ident.id].status == results[ident.id].status, ident.id
+
+
+def _gaussian(x: int | str) -> complex:
+    """A counterexample entry (an integer, or a Gaussian integer printed as '1-2i', 'i', '-i')."""
+    if isinstance(x, int):
+        return complex(x)
+    text = x.replace("i", "j")
+    if text[:-1] in ("", "-") or text[-2] in "+-":
+        text = text[:-1] + "1j"
+    return complex(text)

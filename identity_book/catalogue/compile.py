@@ -10,6 +10,7 @@ import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
+from identity_book.expr.complexity import uses_complex
 from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.nodes import ONE, Node, Shape, same_shape, scalar_like, show_shape
 from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
@@ -124,7 +125,17 @@ def compile_identity(identity: Identity) -> Compiled:
         )
     integers = frozenset(dims) | frozenset(params)
     random = _random_variables(identity, shapes, integers, problems)
-    scope = Scope(shapes, integers, random=random)
+    complex_vars = frozenset(v.name for v in identity.variables if v.complex)
+    scope = Scope(shapes, integers, random=random, complex_vars=complex_vars)
+    if complex_vars and identity.derivation:
+        problems.append(
+            Diagnostic(
+                identity.where("derivation"),
+                "a derivation is checked over real variables; "
+                f"the complex {', '.join(sorted(complex_vars))} cannot have one",
+                identity.id,
+            )
+        )
     constraints = []
     for i, text in enumerate(identity.constraints):
         try:
@@ -147,6 +158,16 @@ def compile_identity(identity: Identity) -> Compiled:
             )
         )
     if identity.is_inequality:
+        complex_part = uses_complex(tuple(nodes.values()), complex_vars)
+        if complex_part:
+            problems.append(
+                Diagnostic(
+                    identity.where("lhs"),
+                    f"'{identity.relation}' is checked over real values; "
+                    f"{complex_part} is not supported in an inequality",
+                    identity.id,
+                )
+            )
         for key, node in nodes.items():
             if not scalar_like(node.shape):
                 problems.append(
@@ -165,7 +186,7 @@ def compile_identity(identity: Identity) -> Compiled:
                 )
             )
     steps = []
-    step_scope = Scope(shapes, scope.integers, differentials=True, random=random)
+    step_scope = Scope(shapes, scope.integers, differentials=True, random=random, complex_vars=complex_vars)
     for i, step in enumerate(identity.derivation):
         try:
             node = parse(step.expr, step_scope)

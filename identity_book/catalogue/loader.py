@@ -196,6 +196,7 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
             integer=v.integer,
             rank=v.rank,
             distribution=_distribution(v.distribution, text_loc, name),
+            complex=v.complex,
         )
         for name, v in spec.variables.items()
     )

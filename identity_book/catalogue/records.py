@@ -23,9 +23,25 @@ Property = Literal[
     "permutation",
     "full_column_rank",
     "full_row_rank",
+    "hermitian",
+    "skew_hermitian",
+    "unitary",
 ]
 PROPERTIES: tuple[str, ...] = get_args(Property)
 RANK_PROPERTIES = ("full_column_rank", "full_row_rank")
+# the properties a complex variable may have (hermitian, skew_hermitian and unitary only it)
+COMPLEX_PROPERTIES = (
+    "hermitian",
+    "skew_hermitian",
+    "unitary",
+    "invertible",
+    "diagonal",
+    "lower_triangular",
+    "upper_triangular",
+    "full_column_rank",
+    "full_row_rank",
+)
+COMPLEX_ONLY = ("hermitian", "skew_hermitian", "unitary")
 SQUARE_PROPERTIES = tuple(p for p in PROPERTIES if p not in RANK_PROPERTIES)  # need a square matrix
 
 
@@ -69,6 +85,7 @@ class Variable:
     integer: tuple[int, int] | None = None
     rank: str | int | None = None  # a stated rank (a dimension or a number), below full rank
     distribution: Distribution | None = None  # a random variable; None for a fixed one
+    complex: bool = False  # complex entries (complex: true); real otherwise
 
     @property
     def is_random(self) -> bool:
@@ -149,6 +166,9 @@ class Identity:
             extra["ranks"] = ranks
         if self.is_inequality:
             extra["relation"] = self.relation
+        complex_vars = [v.name for v in self.variables if v.complex]
+        if complex_vars:  # only when present, so older hashes stay valid
+            extra["complex"] = complex_vars
         random = {
             v.name: [v.distribution.family, v.distribution.mean, v.distribution.cov, *v.distribution.central]
             for v in self.variables

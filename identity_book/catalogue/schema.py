@@ -10,13 +10,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
+    StrictBool,
     StrictInt,
     StrictStr,
     field_validator,
     model_validator,
 )
 
-from identity_book.catalogue.records import Property
+from identity_book.catalogue.records import COMPLEX_ONLY, COMPLEX_PROPERTIES, Property
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
@@ -80,6 +81,7 @@ class VariableSpec(Strict):
     integer: tuple[StrictInt, StrictInt] | None = None
     rank: Dimension | None = None
     distribution: DistributionSpec | None = None
+    complex: StrictBool = False
 
     @model_validator(mode="after")
     def _one_kind(self) -> VariableSpec:
@@ -93,6 +95,18 @@ class VariableSpec(Strict):
                 raise ValueError("an integer parameter has no properties and no rank")
             if self.distribution is not None:
                 raise ValueError("an integer parameter has no distribution")
+        if self.complex and (self.integer is not None or self.distribution is not None or self.rank is not None):
+            raise ValueError(
+                "a complex variable is a fixed matrix, vector or scalar: no 'integer', 'distribution' or 'rank'"
+            )
+        bad = [p for p in self.properties if p not in COMPLEX_PROPERTIES] if self.complex else []
+        if bad:
+            raise ValueError(
+                f"a complex variable may not be {', '.join(bad)} (allowed: {', '.join(COMPLEX_PROPERTIES)})"
+            )
+        real_only = [p for p in self.properties if p in COMPLEX_ONLY] if not self.complex else []
+        if real_only:
+            raise ValueError(f"{', '.join(real_only)} is a property of a complex variable (add complex: true)")
         if self.distribution is not None and (self.properties or self.rank is not None):
             raise ValueError("a random variable has a distribution, and no properties or rank")
         if self.rank is not None and (self.shape is None or len(self.shape) != 2):

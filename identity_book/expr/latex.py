@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from identity_book.expr import expectation
+from identity_book.expr import complexity, expectation
 from identity_book.expr.nodes import Node, block_rows, scalar_like
 from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT, Bracketing
 
@@ -257,6 +257,8 @@ def to_latex(node: Node) -> str:
         bare = a[0].op == "var" or a[0].op in _NAMED or a[0].op in ("logdet", "logabsdet")
         arg = inner if bare else f"\\!\\left({inner}\\right)"
         return f"\\mathinner{{\\mathrm{{d}}{arg}}}"
+    if op in complexity.COMPLEX_OPS:
+        return complexity.latex(node, to_latex, lambda x: _wrap(x, POSTFIX + 1))
     if op in expectation.OPS:  # only the averaged arguments; the distribution is stated with the variable
         inner = ", ".join(to_latex(x) for x in a[: expectation.ARGUMENTS[op]])
         name = "\\mathbb{E}" if op == "E" else f"\\operatorname{{{op}}}"

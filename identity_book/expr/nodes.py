@@ -60,7 +60,11 @@ class Node:
     def depth_of_derivatives(self) -> int:
         """How many derivative operators are nested (0 for a plain expression)."""
         inner = max((a.depth_of_derivatives() for a in self.args), default=0)
-        return inner + (1 if self.op in (*DERIVATIVES, "d") else 0) + (self.op in ("hess", "hess_vec"))
+        return (
+            inner
+            + (1 if self.op in (*DERIVATIVES, "d", "cgrad", "cgrad_conj", "grad_re", "grad_im") else 0)
+            + (self.op in ("hess", "hess_vec"))
+        )
 
 
 def scalar_like(shape: Shape) -> bool:

@@ -15,7 +15,7 @@ from fractions import Fraction
 import sympy
 
 from identity_book.errors import ExpressionError, LimitError
-from identity_book.expr import densities, expectation
+from identity_book.expr import complexity, densities, expectation
 from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.nodes import (
     DERIVATIVES,
@@ -48,9 +48,12 @@ class Scope:
     indices: frozenset[str] = field(default_factory=frozenset)
     # random variables (allowed only inside E, Var, Cov); None while parsing a mean or covariance
     random: dict[str, RandomVariable | None] = field(default_factory=dict)
+    complex_vars: frozenset[str] = frozenset()  # variables declared complex: true
 
     def with_index(self, name: str) -> Scope:
-        return Scope(self.shapes, self.integers, self.differentials, self.indices | {name}, self.random)
+        return Scope(
+            self.shapes, self.integers, self.differentials, self.indices | {name}, self.random, self.complex_vars
+        )
 
 
 def parse(text: str, scope: Scope) -> Node:
@@ -107,6 +110,8 @@ class _Converter:
     # -- leaves -------------------------------------------------------------------------
     def _Constant(self, node: ast.Constant, depth: int) -> Node:
         value = node.value
+        if isinstance(value, complex):
+            return complexity.imaginary(value, self.at(node), MAX_LITERAL)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"constant {value!r} is not a real number", node)
         if abs(value) > MAX_LITERAL:
@@ -170,9 +175,11 @@ class _Converter:
         raise self.fail(f"operator {op} is not allowed", node)
 
     def _Attribute(self, node: ast.Attribute, depth: int) -> Node:
-        if node.attr != "T":
-            raise self.fail(f"attribute {node.attr!r} is not allowed (only .T)", node)
+        if node.attr not in ("T", "H"):
+            raise self.fail(f"attribute {node.attr!r} is not allowed (only .T and .H)", node)
         inner = self.convert(node.value, depth)
+        if node.attr == "H":
+            return complexity.hermitian_transpose(inner, self.lead + node.end_col_offset - 2)  # type: ignore[operator]
         shape = None if inner.shape is None else (inner.shape[1], inner.shape[0])
         return Node("T", (inner,), shape, offset=self.lead + node.end_col_offset - 2)  # type: ignore[operator]
 
@@ -206,8 +213,14 @@ class _Converter:
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail("starred arguments are not allowed", node)
         args = tuple(self.convert(a, depth) for a in node.args)
-        if name in DERIVATIVES and args[1].op != "var":
+        if name in (*DERIVATIVES, *complexity.DERIVATIVES) and args[1].op != "var":
             raise self.fail(f"{name}() differentiates with respect to a variable name", node.args[1])
+        if name in (*DERIVATIVES, *complexity.DERIVATIVES, "d"):
+            problem = complexity.check_derivative(name, args, self.scope.complex_vars) if len(args) > 1 else None
+            if name == "d" and args[0].op == "var" and args[0].value in self.scope.complex_vars:
+                problem = "d() of a complex variable is not supported (derivations are real)"
+            if problem:
+                raise self.fail(problem, node.args[-1])
         if name in (*DERIVATIVES, "d") and any(n.op in expectation.OPS for a in args for n in a.walk()):
             raise self.fail(f"{name}() of an expectation is not supported", node)
         return FUNCTIONS[name](args, self.at(node))
@@ -788,11 +801,13 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "cond": _f_cond,
     **{name: _f_factor(name) for name in FACTORS},
     "gamma": densities.gamma,
+    "dft": _f_shift("dft"),
+    **complexity.FUNCTIONS,
     **densities.DENSITIES,
 }
 
 # Functions of structured matrices: a variable may not take one of these names.
-STRUCTURED = ("adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander")
+STRUCTURED = ("adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander", "dft")
 
 ALIASES = {
     "trace": "tr",
@@ -844,5 +859,6 @@ ARITY: dict[str, tuple[int, ...]] = {
     "submatrix": (3,),
     **{n: (1,) for n in FACTORS},
     **{n: (k,) for n, k in expectation.ARGUMENTS.items()},
+    **complexity.ARITIES,
     **densities.ARITIES,
 }

@@ -36,6 +36,8 @@ PRECEDENCE = {
     "inv": POSTFIX,
     "pinv": POSTFIX,
     "mpow": POSTFIX,
+    "conj": POSTFIX,  # A^*
+    "H": POSTFIX,  # A^H
     "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
 

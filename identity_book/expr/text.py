@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from identity_book.expr import expectation
+from identity_book.expr import complexity, expectation
 from identity_book.expr.nodes import Node, block_rows
 from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECEDENCE, PRODUCT, Bracketing
 
@@ -13,6 +13,7 @@ _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "
 _CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz", "eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond", "gamma"}
+_CALLS |= complexity.COMPLEX_OPS - {"H", "imag_unit"}
 _NORM_ORDERS = {"norm1": "1", "norm2": "2", "norminf": "inf", "normmax": "'max'", "normnuc": "'nuc'"}
 
 
@@ -65,6 +66,8 @@ def to_text(node: Node) -> str:
         return f"block([{rows}])"
     if op in _NORM_ORDERS:
         return f"norm({to_text(a[0])}, {_NORM_ORDERS[op]})"
+    if op in complexity.COMPLEX_OPS:
+        return complexity.text(node, to_text, lambda x: _wrap(x, POSTFIX + 1))
     if op in expectation.OPS:
         return f"{op}({', '.join(to_text(x) for x in a[: expectation.ARGUMENTS[op]])})"
     if op in _CALLS:

@@ -104,6 +104,31 @@ def number(value: Any) -> str:
             return f"{m.group(1)}\\tfrac{{{m.group(2)}}}{{{m.group(3)}}}"
         if _DECIMAL.match(value.strip()):
             return number(float(value))
+        return _complex_number(value.strip())
+    return r"\,?\,"
+
+
+_GAUSSIAN = re.compile(r"^(?:(-?\d+(?:/\d+)?)(?=[+-]))?([+-])?(\d+(?:/\d+)?)?i$")
+
+
+def _complex_number(text: str) -> str:
+    """A Gaussian rational as printed by the verifier (``2-i``, ``-1/2+3i``, ``i``) or a complex
+    double (``(1.5-2j)``) as LaTeX, ``a + b\\mathrm{i}``; anything else as a placeholder."""
+    m = _GAUSSIAN.match(text)
+    if m:
+        re_part, sign, magnitude = m.groups()
+        head = number(re_part) if re_part else ""
+        sign = "-" if sign == "-" else ("+" if head else "")
+        return f"{head}{sign}{number(magnitude) if magnitude else ''}\\mathrm{{i}}"
+    if text.endswith("j") or text.endswith("j)"):
+        try:
+            z = complex(text)
+        except ValueError:
+            return r"\,?\,"
+        if z.real == 0:
+            return f"{'-' if z.imag < 0 else ''}{number(abs(z.imag))}\\mathrm{{i}}"
+        sign = "-" if z.imag < 0 else "+"
+        return f"{number(z.real)}{sign}{number(abs(z.imag))}\\mathrm{{i}}"
     return r"\,?\,"
 
 

@@ -275,6 +275,8 @@ PROPERTY_NAMES = {
     "upper_triangular": "upper triangular",
     "toeplitz": "Toeplitz",
     "permutation": "permutation matrix",
+    "hermitian": "Hermitian",
+    "skew_hermitian": "skew-Hermitian",
 }
 
 
@@ -282,9 +284,12 @@ def properties(var: Variable) -> str:
     """The properties in words; "generic" for a matrix without any."""
     if var.integer is not None:
         return "–"
+    words = ", ".join(PROPERTY_NAMES.get(p, p) for p in var.properties)
+    if var.complex:
+        return f"complex, {words}" if words else "complex"
     if not var.shape:
         return "real"
-    return ", ".join(PROPERTY_NAMES.get(p, p) for p in var.properties) or "generic"
+    return words or "generic"
 
 
 def variables(c: Compiled) -> list[VariableView]:

@@ -30,6 +30,7 @@ def _variable(v: Variable) -> str:
     if v.integer is not None:
         return f"{v.name}: {{integer: [{v.integer[0]}, {v.integer[1]}]}}"
     props = f", properties: [{', '.join(v.properties)}]" if v.properties else ""
+    props += ", complex: true" if v.complex else ""
     return f"{v.name}: {{shape: [{', '.join(str(d) for d in v.shape or ())}]{props}}}"
 
 

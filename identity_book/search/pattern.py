@@ -69,7 +69,7 @@ class _Converter:
         if isinstance(node, ast.Call):
             return self.call(node)
         if isinstance(node, ast.Attribute):
-            raise self.fail(f"attribute {node.attr!r} is not allowed (only .T)", node)
+            raise self.fail(f"attribute {node.attr!r} is not allowed in a search pattern (only .T)", node)
         raise self.fail(f"{type(node).__name__} is not allowed in an expression", node)
 
     def call(self, node: ast.Call) -> Term:

@@ -119,7 +119,7 @@ def _variable_latex(var: Variable, compiled: Compiled) -> str:
     shape = compiled.scope.shapes.get(var.name)
     name = symbol(var.name, Node("var", shape=shape, value=var.name))
     dims = " \\times ".join(symbol(str(d)) for d in var.shape or ())
-    space = "\\mathbb{R}" + (f"^{{{dims}}}" if dims else "")
+    space = ("\\mathbb{C}" if var.complex else "\\mathbb{R}") + (f"^{{{dims}}}" if dims else "")
     return f"{name} \\in {space}"
 
 

@@ -13,9 +13,10 @@ import sympy
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.records import Variable
 from identity_book.errors import EvaluationError, LimitError, NotExact
+from identity_book.expr.complexity import uses_complex
 from identity_book.expr.nodes import Node, concrete
 from identity_book.expr.sympy_bridge import proved_for_all_sizes
-from identity_book.verify import exact
+from identity_book.verify import complexnum, exact
 from identity_book.verify.budget import Timeout, budget
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend, is_matrix
 from identity_book.verify.precise import DIGITS, Confirmation, as_exact, precise_compare
@@ -66,7 +67,7 @@ def tolerance(*nodes: Node) -> float:
     return TOLERANCES[min(max(n.depth_of_derivatives() for n in nodes), 2)]
 
 
-def _flat(value: Any, dtype: Any = float) -> np.ndarray:
+def _flat(value: Any, dtype: Any = complex) -> np.ndarray:
     """Entries in column-major (vec) order, so a matrix step compares with its vec."""
     return np.asarray(value, dtype=dtype).reshape(-1, order="F")
 
@@ -332,6 +333,9 @@ def symbolic_check(c: Compiled, settings: Settings) -> LevelResult:
     smallest concrete sizes with symbolic entries (in the field of rational functions)."""
     if any(v.distribution is not None for v in c.identity.variables):
         return LevelResult("skipped", detail="expectations are decided at the exact level (exact moments)")
+    complex_part = uses_complex((c.lhs, c.rhs), c.scope.complex_vars)
+    if complex_part:
+        return LevelResult("skipped", detail=f"no symbolic form for {complex_part} (symbolic entries are real)")
     start = time.perf_counter()
     try:
         general = proved_for_all_sizes(c.lhs, c.rhs)
@@ -457,7 +461,7 @@ def _float_sides_differ(
     lhs: Node, rhs: Node, env: dict[str, Any], ints: dict[str, int]
 ) -> tuple[float, Any, Any] | None:
     """Both sides in floating point at an exact (integer) point, when they differ beyond tolerance."""
-    floats = {k: np.asarray(v, dtype=float) if isinstance(v, np.ndarray) else float(v) for k, v in env.items()}
+    floats = {k: complexnum.to_float(v) for k, v in env.items()}
     try:
         rel, _, _ = _float_residual(lhs, rhs, floats, ints)
     except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError, NotExact):

@@ -17,7 +17,7 @@ import scipy.special
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import Node, block_rows, concrete
-from identity_book.verify import decompositions, exact, moments
+from identity_book.verify import complexnum, decompositions, exact, moments
 
 Value = Any
 Env = dict[str, Value]
@@ -73,8 +73,9 @@ class FloatBackend:
         if not np.all(np.isfinite(m)) or np.linalg.cond(m) > self.max_condition:
             raise EvaluationError("ill-conditioned matrix")
 
-    def det(self, m: np.ndarray) -> float:
-        return float(np.linalg.det(m))
+    def det(self, m: np.ndarray) -> Value:
+        value = np.linalg.det(m)
+        return complexnum.real_if_close(complex(value)) if np.iscomplexobj(value) else float(value)
 
     def inv(self, m: np.ndarray) -> np.ndarray:
         self._well_conditioned(m)
@@ -92,7 +93,7 @@ class FloatBackend:
 
     def rank(self, m: np.ndarray) -> float:
         """Numerical rank; refused when a singular value is near the cut-off."""
-        s = np.linalg.svd(np.asarray(m, dtype=float), compute_uv=False)
+        s = np.linalg.svd(_numbers(m), compute_uv=False)
         if s.size == 0 or s[0] == 0:
             return 0.0
         ratio = s / s[0]
@@ -102,7 +103,7 @@ class FloatBackend:
 
     def svdvals(self, m: np.ndarray) -> np.ndarray:
         """Singular values, largest first (SciPy's ``svdvals``)."""
-        return np.reshape(np.linalg.svd(np.asarray(m, dtype=float), compute_uv=False), (-1, 1))
+        return np.reshape(np.linalg.svd(_numbers(m), compute_uv=False), (-1, 1))
 
     def factor(self, name: str, m: np.ndarray) -> np.ndarray:
         """A factor of a decomposition (see :mod:`identity_book.verify.decompositions`)."""
@@ -110,7 +111,8 @@ class FloatBackend:
 
     def logdet(self, m: np.ndarray) -> float:
         sign, value = np.linalg.slogdet(m)
-        if sign <= 0:
+        sign = complex(sign)
+        if abs(sign.imag) > 1e-12 or sign.real <= 0:
             raise EvaluationError("logdet of a matrix with non-positive determinant")
         return float(value)
 
@@ -124,9 +126,9 @@ class FloatBackend:
         return scipy.linalg.expm(m)
 
     def eigvals(self, m: np.ndarray) -> np.ndarray:
-        m = np.asarray(m, dtype=float)
-        if not np.allclose(m, m.T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(m))))):
-            raise EvaluationError("eigvals() needs a symmetric matrix, and this point gives a non-symmetric one")
+        m = _numbers(m)
+        if not np.allclose(m, m.conj().T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(m))))):
+            raise EvaluationError("eigvals() needs a symmetric (or Hermitian) matrix, and this point gives another")
         return np.reshape(np.linalg.eigvalsh(m), (-1, 1))
 
     def logm(self, m: np.ndarray) -> np.ndarray:
@@ -134,12 +136,16 @@ class FloatBackend:
         if np.any((np.abs(eig.imag) < 1e-12) & (eig.real <= 0)):
             raise EvaluationError("logm of a matrix with a non-positive real eigenvalue")
         out = scipy.linalg.logm(m)
+        if np.iscomplexobj(m) and complexnum.is_complex(m):
+            return out
         if np.max(np.abs(np.imag(out))) > 1e-9:
             raise EvaluationError("logm is not real at this point")
         return np.real(out)
 
     def elementwise(self, name: str, v: Value) -> Value:
-        arr = np.asarray(v, dtype=float)
+        if complexnum.is_complex(v):
+            return complexnum.float_elementwise(name, v)
+        arr = np.asarray(np.real(v), dtype=float)
         if name == "log" and np.any(arr <= 0):
             raise EvaluationError("log of a non-positive number")
         if name == "sqrt" and np.any(arr < 0):
@@ -167,6 +173,9 @@ class FloatBackend:
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:
             raise LimitError(f"exponent larger than {MAX_POWER}")
+        if complexnum.is_complex(base) or complexnum.is_complex(exponent):
+            return complexnum.float_power(base, exponent)
+        base, exponent = np.real(base), np.real(exponent)
         if base < 0 and float(exponent) != int(exponent):
             raise EvaluationError("fractional power of a negative number")
         if base == 0 and exponent < 0:
@@ -177,7 +186,7 @@ class FloatBackend:
             raise EvaluationError("power overflowed") from None
 
     def divide(self, a: Value, b: Value) -> Value:
-        if np.any(np.abs(np.asarray(b, dtype=float)) < 1e-9):
+        if np.any(np.abs(np.asarray(b)) < 1e-9):
             raise EvaluationError("division by (nearly) zero")
         return a / b
 
@@ -203,7 +212,7 @@ class FloatBackend:
         return ev.step
 
     def scalar(self, value: Any) -> Any:
-        return float(value)
+        return complexnum.real_if_close(complex(value)) if np.iscomplexobj(value) else float(value)
 
 
 class ExactBackend:
@@ -311,7 +320,7 @@ def _dualize(value: Value, direction: Value, tag: int) -> Value:
 
 
 @dataclass
-class Evaluator:
+class Evaluator(complexnum.ComplexEvaluation):
     """Walks an expression tree. ``ints`` binds dimensions, integer parameters and indices."""
 
     backend: FloatBackend | ExactBackend
@@ -330,7 +339,7 @@ class Evaluator:
         if isinstance(value, np.ndarray):
             peak = float(np.max(np.abs(value))) if value.size else 0.0
         else:
-            peak = abs(float(value))
+            peak = float(abs(value))
         if not peak < float("inf"):
             raise EvaluationError("overflow")
         if peak > self.magnitude:
@@ -514,14 +523,14 @@ class Evaluator:
 
     def _diag(self, node: Node, env: Env) -> Value:
         v = self.eval(node.args[0], env)
-        out = self.backend.zeros(v.shape[0], v.shape[0])
+        out = _room(self.backend.zeros(v.shape[0], v.shape[0]), v)
         for i in range(v.shape[0]):
             out[i, i] = v[i, 0]
         return out
 
     def _diagvec(self, node: Node, env: Env) -> Value:
         m = self.eval(node.args[0], env)
-        out = self.backend.zeros(m.shape[0], 1)
+        out = _room(self.backend.zeros(m.shape[0], 1), m)
         for i in range(m.shape[0]):
             out[i, 0] = m[i, i]
         return out
@@ -559,7 +568,7 @@ class Evaluator:
     def _as_matrix(self, v: Value) -> np.ndarray:
         if is_matrix(v):
             return v
-        cell = self.backend.zeros(1, 1)
+        cell = _room(self.backend.zeros(1, 1), v)
         cell[0, 0] = v
         return cell
 
@@ -580,7 +589,11 @@ class Evaluator:
 
     def _norm(self, node: Node, env: Env) -> Value:
         v = self.eval(node.args[0], env)
-        squares = _total(v * v) if is_matrix(v) else v * v
+        if complexnum.is_complex(v):  # |v_i|² = v_i v_i*, real
+            v, w = complexnum.modulus_parts(v)
+        else:
+            w = v
+        squares = _total(v * w) if is_matrix(v) else v * w
         return self.backend.elementwise("sqrt", squares)
 
     def _eigvals(self, node: Node, env: Env) -> Value:
@@ -664,7 +677,7 @@ class Evaluator:
         n = m.shape[0]
         if n > MAX_COFACTOR_SIZE:
             raise LimitError(f"cofactors of a matrix larger than {MAX_COFACTOR_SIZE}×{MAX_COFACTOR_SIZE}")
-        out = self.backend.zeros(n, n)
+        out = _room(self.backend.zeros(n, n), m)
         if n == 1:
             out[0, 0] = self.backend.const(1)
             return out
@@ -716,7 +729,7 @@ class Evaluator:
     def _vander(self, node: Node, env: Env) -> Value:
         x = self.eval(node.args[0], env)
         n = x.shape[0]
-        out = self.backend.ones(n, n)
+        out = _room(self.backend.ones(n, n), x)
         for i in range(n):
             for j in range(1, n):
                 out[i, j] = out[i, j - 1] * x[i, 0]
@@ -742,7 +755,9 @@ class Evaluator:
             return as_scalar(self.backend.directional(self, f, env, {name: self.backend.const(1)}))
         out = self.backend.zeros(*x.shape)
         for (i, j), e in self._basis(x):
-            out[i, j] = as_scalar(self.backend.directional(self, f, env, {name: e}))
+            value = as_scalar(self.backend.directional(self, f, env, {name: e}))
+            out = _room(out, value)
+            out[i, j] = value
         return out
 
     def jacobian(self, f: Node, name: str, env: Env) -> Value:
@@ -795,6 +810,19 @@ class Evaluator:
         if target.op == "var" and f"d:{target.value}" in env:
             return env[f"d:{target.value}"]
         return self.backend.directional(self, target, env, moves)
+
+
+def _room(out: np.ndarray, value: Value) -> np.ndarray:
+    """``out`` as a complex array when a complex double is to be stored in it (a float array
+    would drop the imaginary part)."""
+    if out.dtype == float and np.iscomplexobj(value):
+        return out.astype(complex)
+    return out
+
+
+def _numbers(m: Value) -> np.ndarray:
+    """A float or complex array of a matrix (complex only when an entry is)."""
+    return np.asarray(m, dtype=complex if np.iscomplexobj(m) else float)
 
 
 def _vech_index(i: int, j: int, n: int) -> int:

@@ -16,6 +16,7 @@ import sympy
 from sympy.polys.fields import FracElement
 
 from identity_book.errors import EvaluationError, NotExact
+from identity_book.verify.gaussian import Gaussian
 
 Scalar = Any
 _tags = itertools.count(1)
@@ -117,7 +118,7 @@ def eps_part(x: Scalar, tag: int) -> Scalar:
 def nonzero(x: Scalar) -> bool:
     """Whether ``x`` is certainly not zero (usable as a pivot)."""
     x = primal(x)
-    if isinstance(x, Fraction | int | FracElement):
+    if isinstance(x, Fraction | int | FracElement | Gaussian):
         return bool(x != 0)
     return bool(sympy.cancel(sympy.together(x)) != 0)
 
@@ -135,6 +136,8 @@ def _sign(x: Scalar) -> int:
     r = _rational(x)
     if r is not None:
         return int(r > 0) - int(r < 0)
+    if isinstance(x, Gaussian):
+        raise EvaluationError("a complex number has no sign (log, sqrt, abs and comparisons need a real value)")
     if isinstance(x, sympy.Expr) and x.is_number:
         value = sympy.N(x, 30)
         if value.is_real and value != 0:
@@ -211,6 +214,8 @@ def gamma_(x: Scalar) -> Scalar:
 
 
 def abs_(x: Scalar) -> Scalar:
+    if isinstance(x, Gaussian):
+        return sqrt_(x.re * x.re + x.im * x.im)
     s = _sign(primal(x))
     if s == 0:
         raise EvaluationError("abs is not differentiable at 0")
@@ -219,8 +224,12 @@ def abs_(x: Scalar) -> Scalar:
 
 def magnitude(x: Scalar) -> Scalar:
     """|x| for a norm: 0 at 0 (``abs_`` refuses 0, where it has no derivative); floats too."""
-    if isinstance(x, float | np.floating) or hasattr(x, "_mpf_"):
+    if isinstance(x, float | np.floating | complex | np.complexfloating) or hasattr(x, "_mpf_") or hasattr(x, "_mpc_"):
         return abs(x)
+    if isinstance(x, Gaussian):
+        return sqrt_(x.re * x.re + x.im * x.im)
+    if isinstance(primal(x), Gaussian):
+        raise NotExact("derivatives of |z| for complex z are not computed exactly")
     if not isinstance(x, Dual) and not nonzero(x):
         return Fraction(0)
     return abs_(x)
@@ -361,7 +370,15 @@ def pinv(m: np.ndarray) -> np.ndarray:
         return np.full((cols, rows), Fraction(0), dtype=object)
     c = m[:, pivots]
     f = reduced[: len(pivots), :]
-    return f.T @ inv(f @ f.T) @ inv(c.T @ c) @ c.T
+    fh, ch = _ctranspose(f), _ctranspose(c)  # the transposes for real A, conjugate for complex A
+    return fh @ inv(f @ fh) @ inv(ch @ c) @ ch
+
+
+def _ctranspose(m: np.ndarray) -> np.ndarray:
+    out = np.empty(m.shape[::-1], dtype=object)
+    for (i, j), x in np.ndenumerate(m):
+        out[j, i] = Gaussian(x.re, -x.im) if isinstance(x, Gaussian) else x
+    return out
 
 
 def rank(m: np.ndarray) -> int:
@@ -407,7 +424,7 @@ def is_exact_zero(x: Scalar) -> bool | None:
     r = _rational(x)
     if r is not None:
         return r == 0
-    if isinstance(x, FracElement):
+    if isinstance(x, FracElement | Gaussian):
         return bool(x == 0)
     expr = sympy.sympify(x)
     if expr.free_symbols and sympy.cancel(sympy.together(expr)) == 0:

@@ -15,7 +15,7 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
-from identity_book.verify import decompositions
+from identity_book.verify import complexnum, decompositions
 from identity_book.verify.evaluate import (
     MAX_POWER,
     Env,
@@ -33,14 +33,14 @@ _mp.dps = DIGITS
 
 
 def _to_mp(m: np.ndarray) -> Any:
-    return _mp.matrix([[_mp.mpf(x) for x in row] for row in m])
+    return _mp.matrix([[_mp.mpmathify(x) for x in row] for row in m])
 
 
 def _from_mp(m: Any) -> np.ndarray:
     out = np.empty((m.rows, m.cols), dtype=object)
     for i in range(m.rows):
         for j in range(m.cols):
-            out[i, j] = _mp.mpf(m[i, j])
+            out[i, j] = _mp.mpmathify(m[i, j])
     return out
 
 
@@ -73,7 +73,8 @@ class PreciseBackend(FloatBackend):
             raise EvaluationError("singular matrix") from None
 
     def _svd(self, m: np.ndarray) -> tuple[Any, Any, Any, int]:
-        u, s, v = _mp.svd_r(_to_mp(m))
+        complex_entries = any(isinstance(_mp.mpmathify(x), _mp.mpc) for x in np.asarray(m, dtype=object).flat)
+        u, s, v = (_mp.svd_c if complex_entries else _mp.svd_r)(_to_mp(m))
         values = [s[i] for i in range(len(s))]
         top = max(values, default=_mp.mpf(0))
         rank = sum(1 for x in values if top and x > top * _mp.mpf(10) ** (-DIGITS // 2))
@@ -115,6 +116,9 @@ class PreciseBackend(FloatBackend):
         return entrywise(_mp.re, _from_mp(out))
 
     def eigvals(self, m: np.ndarray) -> np.ndarray:
+        if complexnum.is_complex(m):
+            values, _ = _mp.eighe(_to_mp((m + complexnum.ctranspose(m)) / 2))
+            return np.reshape(np.array(sorted(_mp.re(values[i]) for i in range(len(values))), dtype=object), (-1, 1))
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
         return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
 
@@ -146,6 +150,12 @@ class PreciseBackend(FloatBackend):
 
     def elementwise(self, name: str, v: Value) -> Value:
         def fn(x: Any) -> Any:
+            if isinstance(x, _mp.mpc) and x.imag == 0:
+                x = x.real
+            if isinstance(x, _mp.mpc):
+                if name != "abs":
+                    raise EvaluationError(f"{name}() of a complex number (it is defined here for real values only)")
+                return abs(x)
             if name in ("log", "sqrt") and x <= 0 and not (name == "sqrt" and x == 0):
                 raise EvaluationError(f"{name} of a non-positive number")
             return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs}[name](x)
@@ -164,6 +174,13 @@ class PreciseBackend(FloatBackend):
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:
             raise EvaluationError(f"exponent larger than {MAX_POWER}")
+        if isinstance(base, _mp.mpc) or isinstance(exponent, _mp.mpc):
+            e = _mp.mpmathify(exponent)
+            if _mp.im(e) != 0 or _mp.re(e) != int(_mp.re(e)):
+                raise EvaluationError("a complex power needs an integer exponent")
+            if base == 0 and _mp.re(e) < 0:
+                raise EvaluationError("division by zero")
+            return _mp.power(base, int(_mp.re(e)))
         if base < 0 and exponent != int(exponent):
             raise EvaluationError("fractional power of a negative number")
         if base == 0 and exponent < 0:
@@ -174,6 +191,16 @@ class PreciseBackend(FloatBackend):
         if any(x == 0 for x in np.asarray(b, dtype=object).flat):
             raise EvaluationError("division by zero")
         return a / b
+
+    def imaginary_unit(self) -> Any:
+        return _mp.mpc(0, 1)
+
+    def dft(self, n: int) -> np.ndarray:
+        out = np.empty((n, n), dtype=object)
+        for j in range(n):
+            for k in range(n):
+                out[j, k] = _mp.expjpi(_mp.mpf(-2 * j * k) / n)
+        return out
 
     def difference_step(self, ev: Evaluator) -> Any:
         return _mp.mpf(10) ** -12  # far below double precision: truncation error ~1e-48
@@ -196,7 +223,7 @@ class Confirmation:
 def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolerance: float) -> Confirmation:
     """Both sides at the floating point ``env``, evaluated again with :data:`DIGITS` digits."""
     ev = Evaluator(PreciseBackend(), dict(ints))
-    point = {k: entrywise(_mp.mpf, np.asarray(v, dtype=float) if is_matrix(v) else float(v)) for k, v in env.items()}
+    point = {k: entrywise(_mp.mpmathify, np.asarray(v) if is_matrix(v) else v) for k, v in env.items()}
     try:
         left, right = ev.eval(lhs, point), ev.eval(rhs, point)
     except (EvaluationError, ZeroDivisionError, ValueError):
@@ -207,7 +234,7 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
         return Confirmation(None, False)
     scale = max([_mp.mpf(ev.magnitude), *(abs(x) for x in a), *(abs(x) for x in b)])
     rel = float(max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) / scale) if scale else 0.0
-    plain = (entrywise(float, left), entrywise(float, right))
+    plain = (entrywise(_plain, left), entrywise(_plain, right))
     if rel > tolerance:
         return Confirmation(True, False, *plain, rel)
     if rel < tolerance / 100:
@@ -216,5 +243,12 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
 
 
 def as_exact(value: Value) -> Value:
-    """A floating value as the rational it is exactly (for a confirmed counterexample)."""
-    return entrywise(Fraction, value)
+    """A floating value as the rational (or Gaussian rational) it is exactly (for a confirmed
+    counterexample)."""
+    return complexnum.to_exact(value)
+
+
+def _plain(x: Any) -> float | complex:
+    """A 50-digit number as a double (complex when it has an imaginary part)."""
+    value = complex(x)
+    return value if value.imag else value.real

@@ -18,7 +18,7 @@ from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.records import RANK_PROPERTIES, Variable
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import concrete
-from identity_book.verify import exact
+from identity_book.verify import complexnum, exact
 
 MAX_DIM = 5
 MAX_ENTRIES_PER_VARIABLE = 64
@@ -277,6 +277,9 @@ def has_properties(m: np.ndarray, props: set[str], exact_mode: bool) -> bool:
         "spd": lambda: same(m, m.T) and _positive_definite(m, exact_mode),
         "toeplitz": lambda: same(m[1:, 1:], m[:-1, :-1]),
         "permutation": lambda: _is_permutation(m),
+        "hermitian": lambda: complexnum.complex_property(m, "hermitian", same, eye),
+        "skew_hermitian": lambda: complexnum.complex_property(m, "skew_hermitian", same, eye),
+        "unitary": lambda: complexnum.complex_property(m, "unitary", same, eye),
     }
     return all(checks[p]() for p in props)
 
@@ -418,6 +421,12 @@ def sample_point(
         if var.integer is not None or var.distribution is not None:
             continue  # a random variable is averaged over inside E(), Var(), Cov(), never sampled
         shape = concrete(c.scope.shapes[var.name], sizes)
+        if var.complex:
+            value = complexnum.sample_complex(var, shape, rng, exact_mode, bound, has_properties)
+            if value is None:
+                raise NoSample(f"could not sample the complex {var.name} with properties {sorted(var.properties)}")
+            env[var.name] = value
+            continue
         env[var.name] = sample_variable(var, shape, rng, exact_mode, bound, stated_rank(var, shape, sizes))
         if var.name in differentials:
             props = set(var.properties)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from identity_book.catalogue.compile import Compiled
+from identity_book.expr.complexity import uses_complex
 from identity_book.verify.prover import atoms
 from identity_book.verify.prover.canonical import show_sum
 from identity_book.verify.prover.clear import multiply_out
@@ -40,6 +41,9 @@ class Proof:
 
 def prove(c: Compiled, max_ops: int = MAX_OPS) -> Proof:
     start = time.perf_counter()
+    complex_part = uses_complex((c.lhs, c.rhs, *(s.node for s in c.steps)), c.scope.complex_vars)
+    if complex_part:  # the prover's algebra is real: transposes without conjugation
+        return Proof(False, f"{complex_part} is outside the prover's algebra (real matrices only)")
     first = _attempt(c, {}, max_ops)
     if first.proved or not c.params:
         first.seconds = time.perf_counter() - start
