@@ -36,6 +36,7 @@ PRECEDENCE = {
     "inv": POSTFIX,
     "pinv": POSTFIX,
     "mpow": POSTFIX,
+    "sqrtm": POSTFIX,  # S^{1/2}
     "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
 

@@ -13,6 +13,7 @@ _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "
 _CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz", "eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond", "gamma"}
+_CALLS |= {"sin", "cos", "sinm", "cosm", "sqrtm"}
 _NORM_ORDERS = {"norm1": "1", "norm2": "2", "norminf": "inf", "normmax": "'max'", "normnuc": "'nuc'"}
 
 
