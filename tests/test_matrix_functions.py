@@ -126,7 +126,7 @@ def test_false_statements_are_refuted_and_not_proved(lhs: str, rhs: str, shapes:
         ("grad(tr(sinm(X)), X)", "cosm(X).T", {"X": SQ}),
     ],
 )
-def test_the_prover_refuses_true_statements_with_the_new_functions(lhs: str, rhs: str, shapes: dict[str, object]) -> None:
+def test_the_prover_refuses_true_statements_with_new_functions(lhs: str, rhs: str, shapes: dict[str, object]) -> None:
     c = _entry(lhs, rhs, **shapes)
     assert not prove(c).proved  # type: ignore[arg-type]
     assert numeric_check(c, FAST, c.lhs, c.rhs).outcome == "passed"  # type: ignore[attr-defined]

@@ -160,7 +160,8 @@ class PreciseBackend(FloatBackend):
         def fn(x: Any) -> Any:
             if name in ("log", "sqrt") and x <= 0 and not (name == "sqrt" and x == 0):
                 raise EvaluationError(f"{name} of a non-positive number")
-            return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs, "sin": _mp.sin, "cos": _mp.cos}[name](x)
+            fns = {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs, "sin": _mp.sin, "cos": _mp.cos}
+            return fns[name](x)
 
         return entrywise(fn, v)
 
