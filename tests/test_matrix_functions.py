@@ -67,6 +67,11 @@ def test_sqrtm_refuses_a_real_eigenvalue_at_or_below_zero(m: np.ndarray) -> None
         PreciseBackend().sqrtm(m.astype(object))
 
 
+def test_an_overflowing_matrix_sine_is_refused() -> None:
+    with pytest.raises(EvaluationError, match="overflowed"):
+        FloatBackend().sinm(np.array([[0.0, 800.0], [-800.0, 0.0]]))  # eigenvalues ±800i: sinh(800)
+
+
 def test_exact_backend_refuses_matrix_functions_and_keeps_scalar_sin_cos_exact_at_zero() -> None:
     backend = ExactBackend()
     m = np.array([[Fraction(1), Fraction(0)], [Fraction(0), Fraction(1)]], dtype=object)

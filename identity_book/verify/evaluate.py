@@ -124,10 +124,12 @@ class FloatBackend:
         return scipy.linalg.expm(m)
 
     def sinm(self, m: np.ndarray) -> np.ndarray:
-        return np.real(scipy.linalg.sinm(np.asarray(m, dtype=float)))
+        with np.errstate(all="ignore"):
+            return _finite("sinm", np.real(scipy.linalg.sinm(np.asarray(m, dtype=float))))
 
     def cosm(self, m: np.ndarray) -> np.ndarray:
-        return np.real(scipy.linalg.cosm(np.asarray(m, dtype=float)))
+        with np.errstate(all="ignore"):
+            return _finite("cosm", np.real(scipy.linalg.cosm(np.asarray(m, dtype=float))))
 
     def sqrtm(self, m: np.ndarray) -> np.ndarray:
         m = np.asarray(m, dtype=float)
@@ -309,6 +311,13 @@ class ExactBackend:
         for name, direction in moves.items():
             shifted[name] = _dualize(env[name], direction, tag)
         return entrywise(lambda x: exact.eps_part(x, tag), ev.eval(node, shifted))
+
+
+def _finite(name: str, out: np.ndarray) -> np.ndarray:
+    """``out``, or an evaluation error if it overflowed (sin and cos of a matrix grow like e^‖X‖)."""
+    if not np.all(np.isfinite(out)):
+        raise EvaluationError(f"{name} overflowed")
+    return out
 
 
 def check_sqrtm(m: np.ndarray) -> None:
