@@ -38,6 +38,7 @@ CHAPTERS: dict[str, range] = {
     "10.1 Functions and series": range(487, 505),
     "10.2 Kronecker and vec operator": range(505, 525),
     "10.3-10.5 Norms and rank": range(525, 547),  # numbering reconstructed, see the file's comment
+    "10.6-10.7 Dirac delta integrals and miscellaneous": range(547, 551),
     "A One-dimensional results": range(551, 570),
 }
 

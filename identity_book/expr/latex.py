@@ -14,6 +14,10 @@ _NAMED = {
     "det": r"\det",
     "log": r"\log",
     "exp": r"\exp",
+    "sin": r"\sin",
+    "cos": r"\cos",
+    "sinm": r"\sin",
+    "cosm": r"\cos",
     "vec": r"\operatorname{vec}",
     "diag": r"\operatorname{diag}",
     "diagvec": r"\operatorname{diag}",
@@ -184,6 +188,8 @@ def to_latex(node: Node) -> str:
         return f"\\log\\left|\\det\\left({to_latex(a[0])}\\right)\\right|"
     if op == "sqrt":
         return f"\\sqrt{{{to_latex(a[0])}}}"
+    if op == "sqrtm":
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{1/2}}"
     if op == "abs":
         return f"\\left|{to_latex(a[0])}\\right|"
     if op in ("expm", "logm"):

@@ -38,6 +38,7 @@ PRECEDENCE = {
     "mpow": POSTFIX,
     "conj": POSTFIX,  # A^*
     "H": POSTFIX,  # A^H
+    "sqrtm": POSTFIX,  # S^{1/2}
     "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
 

@@ -23,8 +23,8 @@ from identity_book.search.pattern import Term, parse_pattern
 
 MAX_PERMUTED = 6
 SCALAR_CALLS = frozenset({"tr", "det", "logdet", "logabsdet", "inner", "norm", "entry"})
-ELEMENTWISE = frozenset({"log", "exp", "sqrt", "abs"})
-TRANSPOSE_INSIDE = frozenset({"inv", "pinv", "expm", "kron"})
+ELEMENTWISE = frozenset({"log", "exp", "sqrt", "abs", "sin", "cos"})
+TRANSPOSE_INSIDE = frozenset({"inv", "pinv", "expm", "sinm", "cosm", "sqrtm", "kron"})
 TRANSPOSE_FREE = frozenset({"det", "logdet", "logabsdet", "norm"})
 BLIND = "_"
 

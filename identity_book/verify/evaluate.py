@@ -125,6 +125,19 @@ class FloatBackend:
     def expm(self, m: np.ndarray) -> np.ndarray:
         return scipy.linalg.expm(m)
 
+    def sinm(self, m: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return _finite("sinm", np.real(scipy.linalg.sinm(np.asarray(m, dtype=float))))
+
+    def cosm(self, m: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return _finite("cosm", np.real(scipy.linalg.cosm(np.asarray(m, dtype=float))))
+
+    def sqrtm(self, m: np.ndarray) -> np.ndarray:
+        m = np.asarray(m, dtype=float)
+        check_sqrtm(m)
+        return np.real(scipy.linalg.sqrtm(m))
+
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         m = _numbers(m)
         if not np.allclose(m, m.conj().T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(m))))):
@@ -152,7 +165,7 @@ class FloatBackend:
             raise EvaluationError("square root of a negative number")
         if name == "abs" and np.any(np.abs(arr) < 1e-6):
             raise EvaluationError("abs too close to its kink at 0")
-        fn = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs}[name]
+        fn = {"log": np.log, "exp": np.exp, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos}[name]
         with np.errstate(all="raise"):
             try:
                 out = fn(arr)
@@ -259,6 +272,15 @@ class ExactBackend:
     def expm(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("expm has no exact evaluation at rational points")
 
+    def sinm(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("sinm is transcendental: no exact evaluation at rational points")
+
+    def cosm(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("cosm is transcendental: no exact evaluation at rational points")
+
+    def sqrtm(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("sqrtm has algebraic, not rational, entries at rational points")
+
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
 
@@ -266,8 +288,9 @@ class ExactBackend:
         raise NotExact("logm has no exact evaluation at rational points")
 
     def elementwise(self, name: str, v: Value) -> Value:
-        fn = {"log": exact.log_, "exp": exact.exp_, "sqrt": exact.sqrt_, "abs": exact.abs_}[name]
-        return entrywise(fn, v)
+        fn = {"log": exact.log_, "exp": exact.exp_, "sqrt": exact.sqrt_, "abs": exact.abs_}
+        fn |= {"sin": exact.sin_, "cos": exact.cos_}
+        return entrywise(fn[name], v)
 
     def pi(self) -> Value:
         return exact.PI
@@ -297,6 +320,21 @@ class ExactBackend:
         for name, direction in moves.items():
             shifted[name] = _dualize(env[name], direction, tag)
         return entrywise(lambda x: exact.eps_part(x, tag), ev.eval(node, shifted))
+
+
+def _finite(name: str, out: np.ndarray) -> np.ndarray:
+    """``out``, or an evaluation error if it overflowed (sin and cos of a matrix grow like e^‖X‖)."""
+    if not np.all(np.isfinite(out)):
+        raise EvaluationError(f"{name} overflowed")
+    return out
+
+
+def check_sqrtm(m: np.ndarray) -> None:
+    """Refuse a matrix without a real principal square root: a real eigenvalue <= 0 (nearly)."""
+    eig = np.linalg.eigvals(np.asarray(m, dtype=float))
+    scale = max(1.0, float(np.max(np.abs(eig)))) if eig.size else 1.0
+    if np.any((np.abs(eig.imag) < 1e-9 * scale) & (eig.real <= 1e-9 * scale)):
+        raise EvaluationError("sqrtm of a matrix with a real eigenvalue <= 0 (no real principal square root)")
 
 
 def gamma_argument(x: Value) -> Value:
@@ -481,10 +519,19 @@ class Evaluator(complexnum.ComplexEvaluation):
     def _logm(self, node: Node, env: Env) -> Value:
         return self._unary("logm", node, env)
 
+    def _sinm(self, node: Node, env: Env) -> Value:
+        return self._unary("sinm", node, env)
+
+    def _cosm(self, node: Node, env: Env) -> Value:
+        return self._unary("cosm", node, env)
+
+    def _sqrtm(self, node: Node, env: Env) -> Value:
+        return self._unary("sqrtm", node, env)
+
     def _elementwise(self, node: Node, env: Env) -> Value:
         return self.backend.elementwise(node.op, self.eval(node.args[0], env))
 
-    _log = _exp = _sqrt = _abs = _elementwise
+    _log = _exp = _sqrt = _abs = _sin = _cos = _elementwise
 
     def _mpow(self, node: Node, env: Env) -> Value:
         m = self.eval(node.args[0], env)

@@ -173,6 +173,24 @@ def exp_(x: Scalar) -> Scalar:
     return sympy.exp(sympy.Rational(r.numerator, r.denominator) if r is not None else x)
 
 
+def sin_(x: Scalar) -> Scalar:
+    if isinstance(x, Dual):
+        return Dual(sin_(x.a), cos_(x.a) * x.b, x.tag)
+    r = _rational(x)
+    if r == 0:
+        return Fraction(0)
+    return sympy.sin(sympy.Rational(r.numerator, r.denominator) if r is not None else x)
+
+
+def cos_(x: Scalar) -> Scalar:
+    if isinstance(x, Dual):
+        return Dual(cos_(x.a), -sin_(x.a) * x.b, x.tag)
+    r = _rational(x)
+    if r == 0:
+        return Fraction(1)
+    return sympy.cos(sympy.Rational(r.numerator, r.denominator) if r is not None else x)
+
+
 def sqrt_(x: Scalar) -> Scalar:
     if isinstance(x, Dual):
         s = sqrt_(x.a)
@@ -440,7 +458,7 @@ def is_exact_zero(x: Scalar) -> bool | None:
             return None
     except (OverflowError, MemoryError):  # towers such as exp(exp(exp(...))) are beyond decision
         return None
-    transcendental = bool(simple.atoms(sympy.log, sympy.exp)) or any(
+    transcendental = bool(simple.atoms(sympy.log, sympy.exp, sympy.sin, sympy.cos)) or any(
         not p.exp.is_Integer for p in simple.atoms(sympy.Pow)
     )
     return None if transcendental else False

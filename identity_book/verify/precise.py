@@ -22,6 +22,7 @@ from identity_book.verify.evaluate import (
     Evaluator,
     FloatBackend,
     Value,
+    check_sqrtm,
     entrywise,
     gamma_argument,
     is_matrix,
@@ -109,6 +110,17 @@ class PreciseBackend(FloatBackend):
     def expm(self, m: np.ndarray) -> np.ndarray:
         return _from_mp(_mp.expm(_to_mp(m)))
 
+    def sinm(self, m: np.ndarray) -> np.ndarray:
+        return _from_mp(_mp.sinm(_to_mp(m)))
+
+    def cosm(self, m: np.ndarray) -> np.ndarray:
+        return _from_mp(_mp.cosm(_to_mp(m)))
+
+    def sqrtm(self, m: np.ndarray) -> np.ndarray:
+        check_sqrtm(entrywise(float, m).astype(float))
+        out = _mp.sqrtm(_to_mp(m))
+        return entrywise(_mp.re, _from_mp(out))
+
     def logm(self, m: np.ndarray) -> np.ndarray:
         out = _mp.logm(_to_mp(m))
         if any(abs(_mp.im(out[i, j])) > _mp.mpf(10) ** -30 for i in range(out.rows) for j in range(out.cols)):
@@ -158,7 +170,8 @@ class PreciseBackend(FloatBackend):
                 return abs(x)
             if name in ("log", "sqrt") and x <= 0 and not (name == "sqrt" and x == 0):
                 raise EvaluationError(f"{name} of a non-positive number")
-            return {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs}[name](x)
+            fns = {"log": _mp.log, "exp": _mp.exp, "sqrt": _mp.sqrt, "abs": abs, "sin": _mp.sin, "cos": _mp.cos}
+            return fns[name](x)
 
         return entrywise(fn, v)
 

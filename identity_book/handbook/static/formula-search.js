@@ -11,8 +11,8 @@
 
   var MAX_PERMUTED = 6;
   var SCALAR_CALLS = ["tr", "det", "logdet", "logabsdet", "inner", "norm", "entry"];
-  var ELEMENTWISE = ["log", "exp", "sqrt", "abs"];
-  var TRANSPOSE_INSIDE = ["inv", "pinv", "expm", "kron"];
+  var ELEMENTWISE = ["log", "exp", "sqrt", "abs", "sin", "cos"];
+  var TRANSPOSE_INSIDE = ["inv", "pinv", "expm", "sinm", "cosm", "sqrtm", "kron"];
   var TRANSPOSE_FREE = ["det", "logdet", "logabsdet", "norm"];
 
   function SearchError(message, column) {
