@@ -26,10 +26,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 
 from identity_book.errors import EvaluationError, NotExact
-from identity_book.verify import exact
+from identity_book.verify import exact, scipylazy
 
 NOT_EXACT = {
     "eigvecs": "eigenvectors are irrational in general at rational points",
@@ -90,7 +89,7 @@ def chol(m: np.ndarray) -> np.ndarray:
     m = np.asarray(m, dtype=float)
     _symmetric(m, "chol")
     try:
-        return np.asarray(scipy.linalg.cholesky((m + m.T) / 2, lower=True))
+        return np.asarray(scipylazy.linalg.cholesky((m + m.T) / 2, lower=True))
     except np.linalg.LinAlgError as err:
         raise EvaluationError("chol() needs a positive definite matrix") from err
 

@@ -12,12 +12,10 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import scipy.linalg
-import scipy.special
 
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import Node, block_rows, concrete
-from identity_book.verify import complexnum, decompositions, exact, moments
+from identity_book.verify import complexnum, decompositions, exact, moments, scipylazy
 
 Value = Any
 Env = dict[str, Value]
@@ -123,20 +121,20 @@ class FloatBackend:
         return float(value)
 
     def expm(self, m: np.ndarray) -> np.ndarray:
-        return scipy.linalg.expm(m)
+        return scipylazy.linalg.expm(m)
 
     def sinm(self, m: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return _finite("sinm", np.real(scipy.linalg.sinm(np.asarray(m, dtype=float))))
+            return _finite("sinm", np.real(scipylazy.linalg.sinm(np.asarray(m, dtype=float))))
 
     def cosm(self, m: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return _finite("cosm", np.real(scipy.linalg.cosm(np.asarray(m, dtype=float))))
+            return _finite("cosm", np.real(scipylazy.linalg.cosm(np.asarray(m, dtype=float))))
 
     def sqrtm(self, m: np.ndarray) -> np.ndarray:
         m = np.asarray(m, dtype=float)
         check_sqrtm(m)
-        return np.real(scipy.linalg.sqrtm(m))
+        return np.real(scipylazy.linalg.sqrtm(m))
 
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         m = _numbers(m)
@@ -148,7 +146,7 @@ class FloatBackend:
         eig = np.linalg.eigvals(m)
         if np.any((np.abs(eig.imag) < 1e-12) & (eig.real <= 0)):
             raise EvaluationError("logm of a matrix with a non-positive real eigenvalue")
-        out = scipy.linalg.logm(m)
+        out = scipylazy.linalg.logm(m)
         if np.iscomplexobj(m) and complexnum.is_complex(m):
             return out
         if np.max(np.abs(np.imag(out))) > 1e-9:
@@ -181,7 +179,7 @@ class FloatBackend:
 
     def gamma(self, x: Value) -> Value:
         x = float(gamma_argument(x))
-        return float(scipy.special.gamma(x))
+        return float(scipylazy.special.gamma(x))
 
     def power(self, base: Value, exponent: Value) -> Value:
         if abs(exponent) > MAX_POWER:

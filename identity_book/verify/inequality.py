@@ -21,13 +21,11 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-import scipy.linalg
-import scipy.optimize
 
 from identity_book.catalogue.compile import Compiled
 from identity_book.errors import EvaluationError, LimitError, NotExact
 from identity_book.expr.nodes import concrete
-from identity_book.verify import exact
+from identity_book.verify import exact, scipylazy
 from identity_book.verify.checks import Settings, counterexample, rng_for
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend, as_scalar, entrywise, is_matrix
 from identity_book.verify.precise import DIGITS, PreciseBackend, _mp
@@ -249,7 +247,7 @@ def _parametrisation(props: set[str], shape: tuple[int, int] | None, rank: int |
     }
     if props == {"orthogonal"}:
         flip = np.diag([rng.choice([-1.0, 1.0]), *([1.0] * (n - 1))])
-        return n * n, (lambda t: scipy.linalg.expm((t.reshape(n, n) - t.reshape(n, n).T) / 2) @ flip)
+        return n * n, (lambda t: scipylazy.linalg.expm((t.reshape(n, n) - t.reshape(n, n).T) / 2) @ flip)
     return square.get(frozenset(props))
 
 
@@ -340,7 +338,7 @@ def search_check(c: Compiled, settings: Settings) -> LevelResult:
             theta0 = rng.standard_normal(size) * (0.3, 1.0, 3.0)[k % 3]
             run = _Start(c, env0, ints, parts, margin, deadline)
             with contextlib.suppress(_Found):
-                scipy.optimize.minimize(
+                scipylazy.optimize.minimize(
                     run.objective,
                     theta0,
                     method="Nelder-Mead",
