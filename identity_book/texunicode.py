@@ -68,6 +68,7 @@ _SUPER_LETTERS = {
     "⁽": "(",
     "⁾": ")",
     **{ch: ch_ascii for ch, ch_ascii in zip("ᵃᵇᶜᵈᵉᶠᵍʰˡᵒʳˢᵗᵘᵛʷʸᶻ", "abcdefghlorstuvwyz", strict=True)},
+    **{ch: ch_ascii for ch, ch_ascii in zip("ᴬᴮᴰᴱᴳᴵᴶᴷᴸᴹᴺᴼᴾᴿᵁᵂ", "ABDEGIJKLMNOPRUW", strict=True)},
 }
 _SUB_LETTERS = {
     "ᵢ": "i",

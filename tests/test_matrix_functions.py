@@ -135,3 +135,17 @@ def test_the_prover_refuses_true_statements_with_new_functions(lhs: str, rhs: st
     c = _entry(lhs, rhs, **shapes)
     assert not prove(c).proved  # type: ignore[arg-type]
     assert numeric_check(c, FAST, c.lhs, c.rhs).outcome == "passed"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1, 2, 3], [2, 4, 6], [1, 0, 1]],  # singular: a zero column under the pivot
+        [[0, 1], [1, 0]],
+        [[2, 1, 0], [1, 3, 1], [0, 1, 4]],
+        [[1, 1], [1, 1]],
+    ],
+)
+def test_the_50_digit_determinant_agrees_with_numpy_also_when_singular(rows: list[list[int]]) -> None:
+    got = PreciseBackend().det(np.array(rows, dtype=object))
+    assert abs(float(got) - np.linalg.det(np.array(rows, dtype=float))) < 1e-12

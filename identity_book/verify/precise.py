@@ -37,6 +37,25 @@ def _to_mp(m: np.ndarray) -> Any:
     return _mp.matrix([[_mp.mpmathify(x) for x in row] for row in m])
 
 
+def _det(m: np.ndarray) -> Any:
+    """The determinant by elimination with partial pivoting (mpmath's ``det`` fails on some
+    singular matrices: a column of zeros below the diagonal)."""
+    a = [[_mp.mpmathify(x) for x in row] for row in m]
+    n, total = len(a), _mp.mpf(1)
+    for k in range(n):
+        pivot = max(range(k, n), key=lambda r: abs(a[r][k]))
+        if a[pivot][k] == 0:
+            return _mp.mpf(0)
+        if pivot != k:
+            a[k], a[pivot] = a[pivot], a[k]
+            total = -total
+        total *= a[k][k]
+        for r in range(k + 1, n):
+            factor = a[r][k] / a[k][k]
+            a[r] = [x - factor * y for x, y in zip(a[r], a[k], strict=True)]
+    return total
+
+
 def _from_mp(m: Any) -> np.ndarray:
     out = np.empty((m.rows, m.cols), dtype=object)
     for i in range(m.rows):
@@ -65,7 +84,7 @@ class PreciseBackend(FloatBackend):
         return out
 
     def det(self, m: np.ndarray) -> Any:
-        return _mp.det(_to_mp(m))
+        return _det(m)
 
     def inv(self, m: np.ndarray) -> np.ndarray:
         try:
