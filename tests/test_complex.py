@@ -252,3 +252,23 @@ def test_the_variables_table_says_complex() -> None:
     assert properties(Variable("A", HERE, ("n", "n"), ("hermitian",), complex=True)) == "complex, Hermitian"
     assert properties(Variable("z", HERE, (), (), complex=True)) == "complex"
     assert properties(Variable("s", HERE, (), ())) == "real"
+
+
+def test_eigenvalues_of_a_complex_typed_real_matrix_at_50_digits() -> None:
+    """eig(−iS) of a skew-Hermitian S: a false spectrum is refuted (the 50-digit eigenvalues of a
+    matrix whose complex entries have no imaginary part had crashed the confirmation)."""
+    variables = {"S": (["n", "n"], ["skew_hermitian"], True), "t": ([], [], True)}
+    true = _identity(
+        "det(t * I(n) - S)", "prod(t - 1j * entry(eigvals(-1j * S), k) for k in range(1, n + 1))", **variables
+    )
+    false = _identity("det(t * I(n) - S)", "prod(t - entry(eigvals(-1j * S), k) for k in range(1, n + 1))", **variables)
+    assert verify_identity(true, Settings()).status == "verified"
+    assert verify_identity(false, Settings()).status == "refuted"
+
+
+def test_the_modulus_is_not_differentiated_as_an_analytic_function() -> None:
+    """∂|a − z|²/∂z* = −(a − z): the exact level must not take d|w| = sign(w) dw at a real w."""
+    variables = {"a": ([], [], True), "z": ([], [], True)}
+    right = verify_identity(_identity("cgrad_conj(abs(a - z) ** 2, z)", "-(a - z)", **variables), Settings())
+    wrong = verify_identity(_identity("cgrad_conj(abs(a - z) ** 2, z)", "a - z", **variables), Settings())
+    assert right.status == "verified" and wrong.status == "refuted"

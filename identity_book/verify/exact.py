@@ -231,9 +231,19 @@ def gamma_(x: Scalar) -> Scalar:
     return sympy.gamma(x)
 
 
+def _is_complex(x: Scalar) -> bool:
+    """Whether a value or any of its derivative parts is a (non-real) Gaussian rational: then
+    |·| is not differentiable as a real function (d|w| = Re(w̄ dw)/|w|, not sign(w) dw)."""
+    if isinstance(x, Dual):
+        return _is_complex(x.a) or _is_complex(x.b)
+    return isinstance(x, Gaussian)
+
+
 def abs_(x: Scalar) -> Scalar:
     if isinstance(x, Gaussian):
         return sqrt_(x.re * x.re + x.im * x.im)
+    if _is_complex(x):
+        raise NotExact("derivatives of |z| for complex z are not computed exactly")
     s = _sign(primal(x))
     if s == 0:
         raise EvaluationError("abs is not differentiable at 0")
@@ -246,7 +256,7 @@ def magnitude(x: Scalar) -> Scalar:
         return abs(x)
     if isinstance(x, Gaussian):
         return sqrt_(x.re * x.re + x.im * x.im)
-    if isinstance(primal(x), Gaussian):
+    if _is_complex(x):
         raise NotExact("derivatives of |z| for complex z are not computed exactly")
     if not isinstance(x, Dual) and not nonzero(x):
         return Fraction(0)

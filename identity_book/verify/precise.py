@@ -150,6 +150,7 @@ class PreciseBackend(FloatBackend):
         if complexnum.is_complex(m):
             values, _ = _mp.eighe(_to_mp((m + complexnum.ctranspose(m)) / 2))
             return np.reshape(np.array(sorted(_mp.re(values[i]) for i in range(len(values))), dtype=object), (-1, 1))
+        m = entrywise(_mp.re, m)  # complex-typed entries with no imaginary part
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
         return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
 
