@@ -113,7 +113,7 @@ def check(settings: generate.HandbookSettings, want_pdf: bool) -> int:
         print(f"{len(exc.diagnostics)} problem(s) in the catalogue", file=sys.stderr)
         return 2
     if want_pdf:
-        bad = generate.unprintable_text(catalogue)
+        bad = generate.unprintable_text(catalogue, generate.concordance(settings, catalogue))
         for d in bad:
             print(d, file=sys.stderr)
         if bad:

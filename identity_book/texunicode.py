@@ -111,6 +111,7 @@ _MATH = {
     "≤": r"\leq",
     "≥": r"\geq",
     "≈": r"\approx",
+    "≅": r"\cong",
     "≡": r"\equiv",
     "∼": r"\sim",
     "≔": r":=",

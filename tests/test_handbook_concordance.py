@@ -196,3 +196,12 @@ def test_no_errata(tmp_path: Path) -> None:
     catalogue = load_catalogue(tmp_path)
     book = make_book(catalogue, fixed_results(catalogue))
     assert "No erratum is recorded in this catalogue." in render_pages(book)["indexes/errata.md"]
+
+
+def test_text_the_pdf_cannot_print_is_found_at_its_record(catalogue: Catalogue, tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        '- {eq: 57, status: entry, ids: [logdet-gradient]}\n- {eq: 102, status: out-of-scope, reason: "a snowman ☃"}\n'
+    )
+    found = generate.unprintable_text(catalogue, load_concordance(path, catalogue))
+    assert [str(d) for d in found] == [f"{path}:2:3: eq. 102: the PDF cannot print '☃' (U+2603 SNOWMAN)"]

@@ -120,13 +120,19 @@ def verify(
     return list(_memo(("verify", catalogue, settings.verify_settings(), settings.cache), run))
 
 
-def unprintable_text(catalogue: Catalogue) -> list[Diagnostic]:
-    """Catalogue text with characters the PDF cannot print, at the entry's file and line."""
+def unprintable_text(catalogue: Catalogue, concordance: Concordance | None = None) -> list[Diagnostic]:
+    """Catalogue and concordance text with characters the PDF cannot print, at its file and line."""
     out = []
     for ident in catalogue:
         bad = texunicode.unprintable("".join(_texts(ident)))
         if bad:
             out.append(Diagnostic(ident.location, f"the PDF cannot print {', '.join(bad)}", ident.id))
+    for record, where in zip(
+        concordance.records if concordance else [], concordance.locations if concordance else [], strict=True
+    ):
+        bad = texunicode.unprintable(f"{getattr(record, 'reason', '')}{record.note or ''}")
+        if bad:
+            out.append(Diagnostic(where, f"the PDF cannot print {', '.join(bad)}", f"eq. {record.eq}"))
     return out
 
 

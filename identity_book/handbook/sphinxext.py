@@ -139,7 +139,7 @@ def on_builder_inited(app: Sphinx) -> None:
         catalogue = generate.load(settings)
         results = generate.verify(catalogue, settings)
         if app.builder.format == "latex":
-            for d in generate.unprintable_text(catalogue):
+            for d in generate.unprintable_text(catalogue, generate.concordance(settings, catalogue)):
                 logger.warning(str(d), type="identity_book", subtype="unicode")
         book = generate.build_book(catalogue, results, settings)
         changed = generate.generate(book, Path(app.srcdir))
