@@ -149,3 +149,18 @@ def test_the_prover_refuses_true_statements_with_new_functions(lhs: str, rhs: st
 def test_the_50_digit_determinant_agrees_with_numpy_also_when_singular(rows: list[list[int]]) -> None:
     got = PreciseBackend().det(np.array(rows, dtype=object))
     assert abs(float(got) - np.linalg.det(np.array(rows, dtype=float))) < 1e-12
+
+
+@pytest.mark.parametrize("p", [Fraction(1, 2), Fraction(-1), Fraction(1, 3), Fraction(5, 2)])
+def test_powm_is_scipys_fractional_power_of_an_spd_matrix(p: Fraction) -> None:
+    s = np.array([[4, 1, 0], [1, 3, 1], [0, 1, 2]])
+    want = scipy.linalg.fractional_matrix_power(s.astype(float), float(p))
+    assert np.allclose(FloatBackend().powm(s, p), want, atol=1e-12)
+    precise = PreciseBackend().powm(s.astype(object), p)
+    assert np.allclose(np.array(precise, dtype=float), want, atol=1e-12)
+
+
+def test_powm_refuses_a_matrix_that_is_not_spd() -> None:
+    for bad in ([[1, 2], [0, 1]], [[1, 0], [0, -1]]):
+        with pytest.raises(EvaluationError):
+            FloatBackend().powm(np.array(bad, dtype=float), 0.5)

@@ -190,6 +190,8 @@ def to_latex(node: Node) -> str:
         return f"\\sqrt{{{to_latex(a[0])}}}"
     if op == "sqrtm":
         return f"{_wrap(a[0], POSTFIX + 1)}^{{1/2}}"
+    if op == "powm":
+        return f"{_wrap(a[0], POSTFIX + 1)}^{{{to_latex(a[1])}}}"
     if op == "abs":
         return f"\\left|{to_latex(a[0])}\\right|"
     if op in ("expm", "logm"):

@@ -466,6 +466,16 @@ def _f_pinv(args: tuple[Node, ...], at: int) -> Node:
     return Node("pinv", args, (shape[1], shape[0]), offset=at)
 
 
+def _f_powm(args: tuple[Node, ...], at: int) -> Node:
+    _square("powm", args[0])
+    if not scalar_like(args[1].shape):
+        raise ExpressionError("the power in powm() must be a scalar", args[1].offset)
+    power = fold_constant(args[1])
+    if power is not None and abs(power) > MAX_POWER:
+        raise LimitError(f"matrix power larger than {MAX_POWER}", args[1].offset)
+    return Node("powm", args, args[0].shape, offset=at)
+
+
 def _f_mpow(args: tuple[Node, ...], at: int) -> Node:
     _square("mpow", args[0])
     power = fold_constant(args[1])
@@ -760,6 +770,7 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "sinm": _f_square_matrix("sinm"),
     "cosm": _f_square_matrix("cosm"),
     "sqrtm": _f_square_matrix("sqrtm"),
+    "powm": _f_powm,
     "pinv": _f_pinv,
     "log": _f_scalar_fn("log"),
     "exp": _f_scalar_fn("exp"),
@@ -854,7 +865,7 @@ ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
     **{n: (1,) for n in ("sinm", "cosm", "sqrtm", "sin", "cos")},
     **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "d", "eigvals", "rank", "svdvals", "cond")},
-    **{n: (2,) for n in ("mpow", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
+    **{n: (2,) for n in ("mpow", "powm", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
     "ones": (1, 2),
     "norm": (1, 2),

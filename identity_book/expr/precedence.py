@@ -39,6 +39,7 @@ PRECEDENCE = {
     "conj": POSTFIX,  # A^*
     "H": POSTFIX,  # A^H
     "sqrtm": POSTFIX,  # S^{1/2}
+    "powm": POSTFIX,  # S^{p}
     "J": POSTFIX,  # J^{ij} carries a superscript: (J^{ij})^T, never J^{ij}^T
 }
 

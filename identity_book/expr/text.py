@@ -14,7 +14,7 @@ _CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshi
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz", "eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond", "gamma"}
 _CALLS |= complexity.COMPLEX_OPS - {"H", "imag_unit"}
-_CALLS |= {"sin", "cos", "sinm", "cosm", "sqrtm"}
+_CALLS |= {"sin", "cos", "sinm", "cosm", "sqrtm", "powm"}
 _NORM_ORDERS = {"norm1": "1", "norm2": "2", "norminf": "inf", "normmax": "'max'", "normnuc": "'nuc'"}
 
 

@@ -136,6 +136,13 @@ class FloatBackend:
         check_sqrtm(m)
         return np.real(scipylazy.linalg.sqrtm(m))
 
+    def powm(self, m: np.ndarray, p: Any) -> np.ndarray:
+        """S^p of a symmetric positive definite S: V diag(λᵢ^p) Vᵀ."""
+        m = np.asarray(m, dtype=float)
+        check_spd_power(m)
+        values, vectors = np.linalg.eigh((m + m.T) / 2)
+        return np.asarray((vectors * values ** float(p)) @ vectors.T)
+
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         m = _numbers(m)
         if not np.allclose(m, m.conj().T, rtol=1e-12, atol=1e-12 * max(1.0, float(np.max(np.abs(m))))):
@@ -279,6 +286,9 @@ class ExactBackend:
     def sqrtm(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("sqrtm has algebraic, not rational, entries at rational points")
 
+    def powm(self, m: np.ndarray, p: Any) -> np.ndarray:
+        raise NotExact("powm: a matrix power through the eigenvalues is irrational in general at rational points")
+
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
 
@@ -325,6 +335,16 @@ def _finite(name: str, out: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(out)):
         raise EvaluationError(f"{name} overflowed")
     return out
+
+
+def check_spd_power(m: np.ndarray) -> None:
+    """Refuse a point where S^p is not the power of an spd matrix: S not symmetric, or an
+    eigenvalue <= 0 (nearly)."""
+    scale = max(1.0, float(np.max(np.abs(m)))) if m.size else 1.0
+    if not np.allclose(m, m.T, rtol=0, atol=1e-12 * scale):
+        raise EvaluationError("powm of a matrix that is not symmetric (defined for spd matrices)")
+    if np.any(np.linalg.eigvalsh((m + m.T) / 2) <= 1e-9 * scale):
+        raise EvaluationError("powm of a matrix that is not positive definite")
 
 
 def check_sqrtm(m: np.ndarray) -> None:
@@ -525,6 +545,9 @@ class Evaluator(complexnum.ComplexEvaluation):
 
     def _sqrtm(self, node: Node, env: Env) -> Value:
         return self._unary("sqrtm", node, env)
+
+    def _powm(self, node: Node, env: Env) -> Value:
+        return self.backend.powm(self.eval(node.args[0], env), self.eval(node.args[1], env))
 
     def _elementwise(self, node: Node, env: Env) -> Value:
         return self.backend.elementwise(node.op, self.eval(node.args[0], env))

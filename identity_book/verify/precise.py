@@ -22,6 +22,7 @@ from identity_book.verify.evaluate import (
     Evaluator,
     FloatBackend,
     Value,
+    check_spd_power,
     check_sqrtm,
     entrywise,
     gamma_argument,
@@ -134,6 +135,16 @@ class PreciseBackend(FloatBackend):
 
     def cosm(self, m: np.ndarray) -> np.ndarray:
         return _from_mp(_mp.cosm(_to_mp(m)))
+
+    def powm(self, m: np.ndarray, p: Any) -> np.ndarray:
+        check_spd_power(entrywise(float, m).astype(float))
+        values, vectors = _mp.eigsy(_to_mp(entrywise(_mp.re, (m + m.T) / 2)))
+        scaled = _mp.matrix(vectors.rows, vectors.cols)
+        for j in range(vectors.cols):
+            power = _mp.power(values[j], _mp.mpmathify(p))
+            for i in range(vectors.rows):
+                scaled[i, j] = vectors[i, j] * power
+        return _from_mp(scaled * vectors.T)
 
     def sqrtm(self, m: np.ndarray) -> np.ndarray:
         check_sqrtm(entrywise(float, m).astype(float))
