@@ -16,6 +16,7 @@ LEAVES = {
     "identity_book.config",
     "identity_book.texunicode",
     "identity_book.files",
+    "identity_book.stamp",
     "identity_book",
 }
 MAY_IMPORT = {

@@ -16,7 +16,7 @@ from test_handbook_pages import CATALOGUE, CONCORDANCE, fixed_results, reproduci
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue
 from identity_book.errors import CatalogueError
-from identity_book.handbook import generate, indexes
+from identity_book.handbook import generate, indexes, pages
 from identity_book.handbook.book import make_book
 from identity_book.handbook.concordance import (
     CorrectedRecord,
@@ -122,7 +122,7 @@ def test_absent_file_falls_back_and_configured_one_must_exist(catalogue: Catalog
 
 
 @pytest.mark.usefixtures("reproducible")
-def test_page_from_the_file(catalogue: Catalogue) -> None:
+def test_page_from_the_file(catalogue: Catalogue, tmp_path: Path) -> None:
     book = make_book(catalogue, fixed_results(catalogue), load_concordance(CONCORDANCE, catalogue))
     page = indexes.cookbook(book)
     assert [(r.eq, r.status) for r in page.rows] == [
@@ -134,14 +134,25 @@ def test_page_from_the_file(catalogue: Catalogue) -> None:
     assert page.counts == {"entry": 2, "corrected": 1, "out-of-scope": 1}
     assert [row.eq for row in page.cited_only] == ["16"]  # cited, but the file does not list it
     text = render_pages(book)["indexes/cookbook.md"]
-    row = text.split("* - 100\n")[1].split("* - 101")[0]
+    row = text.split("<td><p>100</p></td>")[1].split("<td><p>101</p></td>")[0]
     assert "corrected" in row
-    assert "{ref}`grad-trace-xa` (verified \\(proved for all sizes\\))" in row
-    assert "printed form: {ref}`2.1.3 <grad-trace-xa-printed>` (erratum\\: the printed statement is false)" in row
+    link = '<a class="reference internal" href="../chapters/derivatives.html#grad-trace-xa">'
+    assert link + '<span class="std std-ref">2.1.2 Gradient of tr(XA)</span></a> (verified (proved' in row
+    printed = '<a class="reference internal" href="../chapters/derivatives.html#grad-trace-xa-printed">'
+    assert "printed form: " + printed in row
+    assert '<span class="std std-ref">2.1.3</span></a> (erratum: the printed statement is false)' in row
     assert "the printed form lacks a transpose" in row
-    reason = text.split("* - 102\n")[1]
+    reason = text.split("<td><p>102</p></td>")[1]
     assert "out of scope" in reason
-    assert r"complex matrices \<script\>alert\(1\)\<\/script\> \& \\input\{x\} 50\%" in reason
+    assert r"complex matrices &lt;script&gt;alert(1)&lt;/script&gt; &amp; \input{x} 50%" in reason
+    assert "<script>" not in text
+    # the PDF's list prints numbers alone; the cited-only list prints titles through references
+    assert "**100** corrected: {ref}`2.1.2 <grad-trace-xa>`" in text
+    assert pages.title_pages(book) == ["indexes/cookbook"]
+    complete = tmp_path / "complete.yaml"
+    complete.write_text(CONCORDANCE.read_text() + "- {eq: 16, status: entry, ids: [trace-cyclic]}\n")
+    book = make_book(catalogue, fixed_results(catalogue), load_concordance(complete, catalogue))
+    assert pages.title_pages(book) == []
     assert "## Cited by entries, not yet in the concordance" in text
 
 
@@ -152,7 +163,10 @@ def test_an_entry_citing_a_listed_equation_is_shown_with_it(catalogue: Catalogue
     book = make_book(catalogue, fixed_results(catalogue), load_concordance(path, catalogue))
     row = indexes.cookbook(book).rows[0]
     assert [e.entry.id for e in row.also] == ["grad-trace-xa-printed"]
-    assert "also cited by {ref}`2.1.3 <grad-trace-xa-printed>`" in render_pages(book)["indexes/cookbook.md"]
+    text = render_pages(book)["indexes/cookbook.md"]
+    printed = '<a class="reference internal" href="../chapters/derivatives.html#grad-trace-xa-printed">'
+    assert "also cited by " + printed in text
+    assert "also {ref}`2.1.3 <grad-trace-xa-printed>`" in text  # the PDF's list
 
 
 @pytest.mark.usefixtures("reproducible")

@@ -18,6 +18,7 @@ from identity_book.catalogue.records import (
     Variable,
     chapter_and_section,
 )
+from identity_book.catalogue.records_store import RecordStore, file_key
 from identity_book.catalogue.schema import CatalogueFile, DistributionSpec, IdentitySpec
 from identity_book.catalogue.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
@@ -41,13 +42,24 @@ def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
     return found
 
 
-def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True) -> Catalogue:
-    """Read, validate and (by default) parse every identity; raise with all problems found."""
+def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True, cache: Path | None = None) -> Catalogue:
+    """Read, validate and (by default) parse every identity; raise with all problems found.
+
+    With a ``cache`` folder, a file read and checked before, byte for byte, is taken from the
+    :class:`RecordStore` there instead of being read again.
+    """
     roots = [paths] if isinstance(paths, Path) else list(paths)
+    store = RecordStore(cache if check_expressions else None)
     problems: list[Diagnostic] = []
-    identities: list[Identity] = []
+    files: list[tuple[str | None, list[Identity], bool]] = []  # key, records, taken from the store
     for file, root in find_files(roots):
-        identities.extend(_load_file(file, root, problems))
+        key = _key(file, root) if store.path else None
+        stored = store.get(key) if key else None
+        if stored is not None:
+            files.append((key, list(stored), True))
+        else:
+            files.append((key, _load_file(file, root, problems), False))
+    identities = [ident for _, records, _ in files for ident in records]
     seen: dict[str, Identity] = {}
     for ident in identities:
         if ident.id in seen:
@@ -56,15 +68,36 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True) -> 
         else:
             seen[ident.id] = ident
     if check_expressions:
-        for ident in seen.values():
-            problems.extend(check_identity_latex(ident))
-            try:
-                compile_identity(ident)
-            except CatalogueError as exc:
-                problems.extend(exc.diagnostics)
+        for key, records, kept in files:
+            found = [] if kept else [d for ident in records if seen.get(ident.id) is ident for d in _check(ident)]
+            problems.extend(found)
+            if key and records and not found and not kept:
+                store.put(key, tuple(records))
     if problems:
         raise CatalogueError(problems)
+    store.save()
     return Catalogue(tuple(seen.values()), str(roots[0]) if roots else "identities")
+
+
+def _check(ident: Identity) -> list[Diagnostic]:
+    """The problems of an identity's expressions and hand-written LaTeX."""
+    found = list(check_identity_latex(ident))
+    try:
+        compile_identity(ident)
+    except CatalogueError as exc:
+        found.extend(exc.diagnostics)
+    return found
+
+
+def _key(file: Path, root: Path) -> str | None:
+    """The file's key in the record store, or None when it cannot be kept (unreadable, too big,
+    or a link out of its root)."""
+    try:
+        place = file.resolve().relative_to(root.resolve()).as_posix()
+        data = file.read_bytes() if file.stat().st_size <= MAX_FILE_BYTES else None
+    except (OSError, ValueError):
+        return None
+    return None if data is None else file_key(data, _display(file), place)
 
 
 def _display(file: Path) -> str:

@@ -87,7 +87,7 @@ def load(settings: HandbookSettings) -> Catalogue:
 
 
 def _load(settings: HandbookSettings) -> Catalogue:
-    catalogue = load_catalogue(list(settings.catalogue))
+    catalogue = load_catalogue(list(settings.catalogue), cache=settings.cache)
     problems = check_catalogue_latex(catalogue)
     if problems:
         raise CatalogueError(problems)

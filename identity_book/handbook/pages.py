@@ -28,9 +28,14 @@ FOLDERS = ("chapters", "indexes")
 # the heading of an identity: under its section on a chapter page, or on its section's own page
 HEADINGS = {"entry": Raw("###"), "section_entry": Raw("##")}
 MARKER = ".generated-by-identity-book"
-# pages that link identities by id alone, Sphinx printing "number title" when it writes them: an
-# edited title leaves their source unchanged, so they are written again, not read again
-TITLE_PAGES = ("indexes/cookbook",)
+
+
+def title_pages(book: Book) -> list[str]:
+    """The pages that link identities by id alone, Sphinx printing "number title" when it writes
+    them: an edited title leaves their source unchanged, so they are written again, not read again.
+    Only the concordance's list of equations cited by entries but missing from its file does (its
+    table prints the titles itself, in plain links)."""
+    return ["indexes/cookbook"] if indexes.cookbook(book).cited_only else []
 
 
 def _summary(book: Book, ids: list[str]) -> str:
@@ -102,8 +107,10 @@ def render_pages(book: Book) -> dict[str, str]:
         for t in tags
     }
     pages["indexes/tags.md"] = render("handbook/tags.md", tags=tags, lists=lists)
+    cookbook = indexes.cookbook(book)
+    table = render("handbook/cookbook-table.html", page=cookbook, pages={str(e.id): e.page for e in book.entries})
     pages["indexes/cookbook.md"] = render(
-        "handbook/cookbook.md", page=indexes.cookbook(book), source=source(COOKBOOK).name
+        "handbook/cookbook.md", page=cookbook, source=source(COOKBOOK).name, table=_raw(table, "html")
     )
     pages["indexes/errata.md"] = render(
         "handbook/errata.md", errata=indexes.errata(book), source=source(COOKBOOK).short

@@ -156,6 +156,7 @@ def on_builder_inited(app: Sphinx) -> None:
     app.env.identity_book_titles = {  # type: ignore[attr-defined]
         e.id: f"{e.number} {e.title}" for e in book.entries
     }
+    app.env.identity_book_title_pages = pages.title_pages(book)  # type: ignore[attr-defined]
     logger.info(
         "identity-book: %d identities checked (%d from cache), %d laid out anew, in %.1f s; %d page(s) rewritten",
         len(results),
@@ -196,7 +197,7 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
     env.identity_book_titles_shown = dict(titles)  # type: ignore[attr-defined]
     if shown == titles:
         return []
-    return [doc for doc in pages.TITLE_PAGES if doc in env.found_docs]
+    return [doc for doc in getattr(env, "identity_book_title_pages", []) if doc in env.found_docs]
 
 
 def on_build_finished(app: Sphinx, exception: Exception | None) -> None:

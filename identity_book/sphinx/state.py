@@ -47,7 +47,7 @@ class CatalogueState:
     @classmethod
     def load(cls, roots: tuple[Path, ...], cache: Cache | None) -> CatalogueState:
         try:
-            catalogue = load_catalogue(list(roots))
+            catalogue = load_catalogue(list(roots), cache=cache.folder if cache else None)
         except CatalogueError as exc:
             return cls(roots, None, tuple(exc.diagnostics), cache)
         return cls(roots, catalogue, (), cache, numbers=number_catalogue(catalogue))
