@@ -108,12 +108,13 @@ def render_pages(book: Book) -> dict[str, str]:
     }
     pages["indexes/tags.md"] = render("handbook/tags.md", tags=tags, lists=lists)
     cookbook = indexes.cookbook(book)
+    where = {str(e.id): e.page for e in book.entries}
     pages["indexes/cookbook.md"] = render(
         "handbook/cookbook.md",
         page=cookbook,
         source=source(COOKBOOK).name,
-        table=_raw(render("handbook/cookbook-table.html", page=cookbook), "html"),
-        list=_raw(render("handbook/cookbook-list.tex", page=cookbook), "latex"),
+        table=_raw(render("handbook/cookbook-table.html", page=cookbook, pages=where), "html"),
+        list=_raw(render("handbook/cookbook-list.tex", page=cookbook, pages=where), "latex"),
     )
     pages["indexes/errata.md"] = render(
         "handbook/errata.md", errata=indexes.errata(book), source=source(COOKBOOK).short

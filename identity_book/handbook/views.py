@@ -89,7 +89,6 @@ class LinkView:
     id: Raw
     number: Raw
     title: str
-    page: Raw  # the page it is printed on
 
 
 @dataclass(frozen=True)
@@ -264,7 +263,7 @@ class IdentityView:
 
 
 def link(n: Numbered) -> LinkView:
-    return LinkView(raw_id(n.identity.id), raw_number(n.number), n.identity.title, Raw(n.docname))
+    return LinkView(raw_id(n.identity.id), raw_number(n.number), n.identity.title)
 
 
 FIXED = "fixed, "  # the mark of a fixed variable in an identity that has random ones
