@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from identity_book import config, stamp
+from identity_book import config, longlived, stamp
 from identity_book.catalogue.builtin import catalogue_paths
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError
@@ -256,9 +256,11 @@ def _build(
 ) -> tuple[int, list[Path]]:
     """Verify, gate and run Sphinx (and LaTeX); the exit code and the outputs made."""
     want_html, want_pdf = args.target in ("html", "all"), args.target in ("pdf", "all")
+    longlived.freeze()  # the modules imported so far
     code = check(settings, want_pdf)
     if code:
         return code, []
+    longlived.freeze()  # the catalogue and its results stay to the end of the build
     outputs: list[Path] = []
     if want_html:
         if run_sphinx(src, out, "html", settings, args.verbose):

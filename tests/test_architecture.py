@@ -17,6 +17,7 @@ LEAVES = {
     "identity_book.texunicode",
     "identity_book.files",
     "identity_book.stamp",
+    "identity_book.longlived",
     "identity_book",
 }
 MAY_IMPORT = {

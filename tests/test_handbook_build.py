@@ -400,3 +400,19 @@ def test_an_edited_title_reaches_the_index_pages_under_j2(tmp_path: Path, cache:
     assert f"1.1.1</a> {new}</li>" in tags and old not in tags
     assert f"1.1.1 {new}</span>" in cookbook and old not in cookbook
     assert (docs / "indexes" / "cookbook.md").read_text(encoding="utf-8") == source
+
+
+def test_every_pdf_link_of_a_split_chapter_has_its_target(tmp_path: Path, cache: Path) -> None:
+    """A chapter split into section pages prints its identities on those pages: every reference
+    of the LaTeX (the concordance's list, the errata, the indexes) must name a label it defines."""
+    docs = copy_docs(tmp_path / "docs")
+    out = tmp_path / "latex"
+    args = ["-q", "-W", "-b", "latex", "-D", f"identity_book_handbook_catalogue={CATALOGUE}"]
+    args += ["-D", f"identity_book_handbook_cache={cache}", "-D", "identity_book_handbook_split_over=3"]
+    assert build_main([*args, str(docs), str(out)]) == 0
+    tex = (out / "identity-book.tex").read_text(encoding="utf-8")
+    assert "chapters/derivatives/gradients" in tex  # the split happened
+    labels = set(re.findall(r"\\label\{\\detokenize\{([^}]*)\}\}", tex))
+    links = set(re.findall(r"\\hyperref\[\\detokenize\{([^}]*)\}\]", tex))
+    assert "chapters/derivatives/gradients:grad-trace-xa" in links  # the concordance's row for eq. 100
+    assert links - labels == set()

@@ -24,7 +24,7 @@ from sphinx.errors import SphinxError
 from sphinx.ext.mathjax import MATHJAX_URL
 from sphinx.util import logging
 
-from identity_book import __version__, texunicode
+from identity_book import __version__, longlived, texunicode
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
 from identity_book.escape import Raw
@@ -165,6 +165,7 @@ def on_builder_inited(app: Sphinx) -> None:
         time.perf_counter() - start,
         len(changed),
     )
+    longlived.freeze()  # the catalogue, the book and Sphinx's environment stay to the end
 
 
 # doctrees kept in memory between reading and writing; the rest are read back from their pickles
