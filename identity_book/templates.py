@@ -80,6 +80,22 @@ def environment(kind: str, folder: str | None = None) -> jinja2.Environment:
     return env
 
 
+def keep_compiled(folder: Path, code: str) -> None:
+    """Keep the compiled templates in ``folder`` from one build to the next (Jinja's bytecode
+    cache: a template whose source changed is compiled again). ``code`` names the code that
+    compiles them (the environments' options): files of another code are removed."""
+    prefix = code[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.cache"):
+            if not old.name.startswith(prefix):
+                old.unlink(missing_ok=True)
+    except OSError:
+        return  # a folder we cannot write: templates are compiled in each build
+    for kind in ("md", "tex", "html", "cite"):
+        environment(kind, None).bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder), f"{prefix}-%s.cache")
+
+
 def render(name: str, folder: str | None = None, **context: Any) -> str:
     """Render template ``name`` (e.g. ``handbook/chapter.md``) with ``context``."""
     env = environment(_kind(name), folder)

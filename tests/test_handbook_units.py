@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import sympy
@@ -387,3 +388,24 @@ def test_mathjax_gets_the_handbook_macros() -> None:
     assert theirs["tex"]["macros"]["R"] == r"\mathbb{R}" and theirs["tex"]["macros"]["ibfit"] == ["x", 1]
     assert "svg" not in theirs
     assert mathjax_config("window.MathJax = {}", ours=False) == "window.MathJax = {}"
+
+
+def test_compiled_templates_are_kept_and_those_of_other_code_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from identity_book import templates
+
+    for kind in ("md", "tex", "html", "cite"):
+        monkeypatch.setattr(templates.environment(kind, None), "bytecode_cache", None)
+    folder = tmp_path / "templates"
+    md = templates.environment("md", None)
+    templates.keep_compiled(folder, "a" * 64)
+    md.cache.clear()  # type: ignore[union-attr]
+    md.get_template("handbook/links.md")
+    kept = sorted(p.name for p in folder.iterdir())
+    assert len(kept) == 1 and kept[0].startswith("a" * 16 + "-")
+    templates.keep_compiled(folder, "b" * 64)  # other code: its compiled templates are not reused
+    assert list(folder.iterdir()) == []
+    md.cache.clear()  # type: ignore[union-attr]
+    md.get_template("handbook/links.md")
+    assert [p.name[:16] for p in folder.iterdir()] == ["b" * 16]

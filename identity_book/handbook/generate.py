@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
 
-from identity_book import texunicode
+from identity_book import templates, texunicode
 from identity_book.catalogue import ledger
 from identity_book.catalogue.latexcheck import check_catalogue_latex
 from identity_book.catalogue.loader import load_catalogue
@@ -19,6 +19,7 @@ from identity_book.handbook.book import SPLIT_OVER, Book, make_book
 from identity_book.handbook.concordance import Concordance, default_path, load_concordance
 from identity_book.handbook.pages import render_pages, write_pages
 from identity_book.handbook.policy import check_publishable
+from identity_book.stamp import code_digest
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -151,6 +152,8 @@ def build_book(catalogue: Catalogue, results: list[Result], settings: HandbookSe
     if isinstance(kept, tuple) and len(kept[0]) == len(results) and all(map(operator.is_, kept[0], results)):
         return cast(Book, kept[1])
     blocks = BlockStore(settings.cache)
+    if settings.cache:
+        templates.keep_compiled(settings.cache / "templates", code_digest())
     book = make_book(catalogue, results, concordance(settings, catalogue), settings.split_over, blocks)
     _memo(key, lambda: (list(results), book))
     return book
