@@ -16,7 +16,7 @@ import sympy.stats
 
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.records import Distribution, Identity, Variable
-from identity_book.errors import EvaluationError, Location
+from identity_book.errors import CatalogueError, EvaluationError, Location
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
 from identity_book.verify.prover.prove import prove
 
@@ -212,3 +212,50 @@ def test_independent_coordinates_use_their_central_moments() -> None:
     for i in range(3):
         want[i, i] += v2[i, 0]
     assert (got2 == want).all()
+
+
+CHI = {"c": ([], "chi", "k", None), "k": []}
+
+
+@pytest.mark.parametrize(
+    ("lhs", "want"),
+    [
+        ("E(c ** 2)", lambda k: k),
+        ("E(c ** 4)", lambda k: k * (k + 2)),
+        ("E(1 / c ** 2)", lambda k: 1 / (k - 2)),
+        ("E(c ** -4)", lambda k: 1 / ((k - 2) * (k - 4))),
+        ("E(c ** 2 / c)", lambda k: sympy.sqrt(2) * sympy.gamma((k + 1) / 2) / sympy.gamma(k / 2)),
+        ("Var(1 / c)", lambda k: 1 / (k - 2) - sympy.gamma((k - 1) / 2) ** 2 / (2 * sympy.gamma(k / 2) ** 2)),
+    ],
+)
+def test_chi_moments_against_their_closed_forms(lhs: str, want: Any) -> None:
+    for k in (Fraction(5), Fraction(13, 2)):
+        got = value(entry(lhs, **CHI), {"k": k}, {})
+        expected = want(sympy.Rational(k.numerator, k.denominator))
+        assert sympy.simplify(sympy.nsimplify(got) - expected) == 0, (lhs, k, got)
+        approx = Evaluator(FloatBackend(), {}).eval(entry(lhs, **CHI).lhs, {"k": float(k)})
+        assert float(approx) == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_a_chi_moment_that_is_infinite_is_refused() -> None:
+    with pytest.raises(EvaluationError, match="infinite"):
+        value(entry("E(c ** -4)", **CHI), {"k": Fraction(3)}, {})
+
+
+def test_a_chi_ratio_with_a_zero_mean_factor_needs_no_odd_moment() -> None:
+    # E(b/c) = E(b) E(1/c) = 0: the odd chi moment is never taken
+    spec = {**CHI, "b": ([], "normal", "z", "one"), "z": [], "one": []}
+    assert value(entry("E(b / c)", **spec), {"k": Fraction(5), "z": Fraction(0), "one": Fraction(1)}, {}) == 0
+
+
+@pytest.mark.parametrize("lhs", ["E(1 / x[0])", "E(x[0] ** -2)", "E(1 / (c + 1))", "E(c ** (1 / 2))"])
+def test_division_by_what_is_not_a_product_of_chi_variables_is_refused(lhs: str) -> None:
+    with pytest.raises(CatalogueError, match=r"not polynomial|exponent|integer"):
+        entry(lhs.replace("x[0]", "entry(x, 1, 1)"), **NORMAL, **CHI)
+
+
+def test_a_chi_variable_must_be_a_scalar_with_scalar_degrees_of_freedom() -> None:
+    with pytest.raises(CatalogueError, match="a chi variable is a positive scalar"):
+        entry("E(c)", c=(["n"], "chi", "k", None), k=[])
+    with pytest.raises(CatalogueError, match="the number of degrees of freedom is"):
+        entry("E(c)", c=([], "chi", "k", None), k=["n"])

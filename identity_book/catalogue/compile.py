@@ -236,6 +236,10 @@ def _random_variables(
                     )
                 )
             central.append(tree)
+        if dist.family == "chi" and shape is not None:
+            message = f"{var.name}: a chi variable is a positive scalar (declare shape: []), not {show_shape(shape)}"
+            problems.append(Diagnostic(var.location, message, identity.id))
+            continue
         size = ONE if shape is None else shape[0] * shape[1]
         want = {"mean": shape, "cov": None if shape is None else (size, size)}
         for key, tree in trees.items():
@@ -244,7 +248,7 @@ def _random_variables(
                 problems.append(
                     Diagnostic(
                         where or var.location,
-                        f"{var.name}: the {'mean' if key == 'mean' else 'covariance'} is {show_shape(tree.shape)}, "
+                        f"{var.name}: the {_parameter(dist.family, key)} is {show_shape(tree.shape)}, "
                         f"but {var.name} needs {show_shape(want[key])}"
                         + (" (the covariance of a matrix is that of its vec)" if key == "cov" and shape else ""),
                         identity.id,
@@ -264,6 +268,12 @@ def _random_variables(
         if "mean" in trees:
             out[var.name] = RandomVariable(var.name, dist.family, trees["mean"], cov, tuple(central))
     return out
+
+
+def _parameter(family: str, key: str) -> str:
+    if key == "cov":
+        return "covariance"
+    return "number of degrees of freedom" if family == "chi" else "mean"
 
 
 _ALLOWED_CMP = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.Eq, ast.NotEq)

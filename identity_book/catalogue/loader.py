@@ -197,6 +197,9 @@ def _distribution(spec: DistributionSpec | None, text_loc: Any, name: str) -> Di
             central=tuple(str(t) for t in spec.independent.central),
             central_locations=tuple(text_loc(*where, "central", k) for k in range(len(spec.independent.central))),
         )
+    if spec.chi is not None:
+        dof = text_loc("variables", name, "distribution", "chi", "dof")
+        return Distribution(family="chi", mean=str(spec.chi.dof), mean_location=dof)
     family = "normal" if spec.normal is not None else "moments"
     params = spec.normal if spec.normal is not None else spec.moments
     assert params is not None

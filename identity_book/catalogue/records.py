@@ -49,14 +49,16 @@ SQUARE_PROPERTIES = tuple(p for p in PROPERTIES if p not in RANK_PROPERTIES)  # 
 class Distribution:
     """The stated distribution of a random variable: ``normal`` (mean and covariance),
     ``moments`` (any distribution with that mean, and that covariance when one is given) or
-    ``independent`` (independent coordinates with that mean and those central moments).
+    ``independent`` (independent coordinates with that mean and those central moments) or
+    ``chi`` (a positive scalar c with c² ∼ χ²ₖ; its one parameter, the degrees of freedom k, is
+    held in ``mean``, the first parameter of every family).
 
     ``mean`` and ``cov`` are expressions over the fixed variables; for a matrix the covariance is
     that of its vec. Random variables with distributions on different variables are independent.
     """
 
-    family: str  # "normal", "moments" or "independent"
-    mean: str
+    family: str  # "normal", "moments", "independent" or "chi"
+    mean: str  # for chi: the degrees of freedom
     mean_location: Location
     cov: str | None = None
     cov_location: Location | None = None
@@ -67,6 +69,8 @@ class Distribution:
         """In words, for the command line: ``random, normal with mean m and covariance S``."""
         if self.family == "normal":
             return f"random, normal with mean {self.mean} and covariance {self.cov}"
+        if self.family == "chi":
+            return f"random, chi with {self.mean} degrees of freedom (its square is chi-squared)"
         if self.family == "independent":
             orders = ", ".join(f"{k} {t}" for k, t in zip(("variances", "third", "fourth"), self.central, strict=False))
             return f"random, independent coordinates with mean {self.mean} and central moments: {orders}"

@@ -59,17 +59,25 @@ class IndependentSpec(Strict):
     central: list[Expression] = Field(min_length=1, max_length=3)
 
 
+class ChiSpec(Strict):
+    """A chi variable: c > 0 with c² ∼ χ² of ``dof`` degrees of freedom (a scalar expression)."""
+
+    dof: Expression
+
+
 class DistributionSpec(Strict):
-    """``normal: {mean, cov}``, ``moments: {mean[, cov]}`` or ``independent: {mean, central}``."""
+    """``normal: {mean, cov}``, ``moments: {mean[, cov]}``, ``independent: {mean, central}`` or
+    ``chi: {dof}``."""
 
     normal: MomentsSpec | None = None
     moments: MomentsSpec | None = None
     independent: IndependentSpec | None = None
+    chi: ChiSpec | None = None
 
     @model_validator(mode="after")
     def _one_family(self) -> DistributionSpec:
-        if sum(f is not None for f in (self.normal, self.moments, self.independent)) != 1:
-            raise ValueError("a distribution is exactly one of 'normal', 'moments' or 'independent'")
+        if sum(f is not None for f in (self.normal, self.moments, self.independent, self.chi)) != 1:
+            raise ValueError("a distribution is exactly one of 'normal', 'moments', 'independent' or 'chi'")
         if self.normal is not None and self.normal.cov is None:
             raise ValueError("a normal distribution needs 'cov' as well as 'mean'")
         return self

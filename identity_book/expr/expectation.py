@@ -1,12 +1,14 @@
 """Expectations: ``E(expr)``, ``Var(expr)`` and ``Cov(a, b)`` over random variables.
 
-A random variable is one with a stated distribution (``normal`` or ``moments``). It may appear
-only inside ``E``, ``Var`` or ``Cov``, and only polynomially (sums, products, transposes, traces,
-Kronecker products, ``vec``, entries, integer powers; division by fixed scalars), so that each
-expectation reduces exactly to the moments of the distributions. The degree is bounded: at most
-:data:`MAX_DEGREE` in each variable and :data:`MAX_TOTAL_DEGREE` in all; 2 in a variable given by
-its mean and covariance only, 1 in one given by its mean only (such a distribution determines no
-higher moment).
+A random variable is one with a stated distribution (``normal``, ``moments``, ``independent``
+or ``chi``). It may appear only inside ``E``, ``Var`` or ``Cov``, and only polynomially (sums,
+products, transposes, traces, Kronecker products, ``vec``, entries, integer powers; division by
+fixed scalars), so that each expectation reduces exactly to the moments of the distributions. A
+chi variable (positive) may also divide and have negative integer powers: a denominator may be
+any product of chi variables and fixed scalars (a Laurent monomial, whose moments are known).
+The degree (of a negative power: its size) is bounded: at most :data:`MAX_DEGREE` in each
+variable and :data:`MAX_TOTAL_DEGREE` in all; 2 in a variable given by its mean and covariance
+only, 1 in one given by its mean only (such a distribution determines no higher moment).
 
 An expectation node carries everything its value depends on: its arguments, then for each random
 variable it uses the mean (and covariance) expressions, so every consumer that evaluates trees
@@ -41,7 +43,7 @@ class RandomVariable:
     @property
     def max_degree(self) -> int:
         """The highest degree whose moments the distribution determines."""
-        if self.family == "normal":
+        if self.family in ("normal", "chi"):
             return MAX_DEGREE
         if self.family == "independent":
             return 1 + len(self.central)
@@ -54,6 +56,8 @@ class RandomVariable:
     def what(self) -> str:
         if self.family == "normal":
             return "a normal distribution"
+        if self.family == "chi":
+            return "a chi distribution"
         if self.family == "independent":
             return f"independent coordinates with central moments up to order {1 + len(self.central)}"
         return "a distribution given by its mean and covariance" if self.cov is not None else "a mean alone"
@@ -83,9 +87,17 @@ def degrees(node: Node, random: dict[str, RandomVariable | None]) -> dict[str, i
         return _combine(parts, lambda a, b: a + b)
     if node.op in _DIVISIONS:
         den = _DIVISIONS[node.op]
-        if parts[den]:
-            raise ExpressionError("division by a random expression is not polynomial", node.args[den].offset)
-        return parts[1 - den]
+        if parts[den] and not chi_monomial(node.args[den], random):
+            raise ExpressionError(
+                "division by a random expression is not polynomial (only by products of chi variables)",
+                node.args[den].offset,
+            )
+        return _combine(parts, lambda a, b: a + b)
+    if node.op == "pow" and not parts[1] and chi_monomial(node.args[0], random):
+        k = _constant_power(node.args[1], negative=True)
+        if k is None:
+            raise ExpressionError("a power of a chi variable needs a constant integer exponent", node.args[1].offset)
+        return {name: d * abs(k) for name, d in parts[0].items()}
     if node.op in ("pow", "mpow") and not parts[1]:
         k = _constant_power(node.args[1])
         if k is None:
@@ -101,11 +113,39 @@ def degrees(node: Node, random: dict[str, RandomVariable | None]) -> dict[str, i
     )
 
 
-def _constant_power(node: Node) -> int | None:
+def _constant_power(node: Node, negative: bool = False) -> int | None:
+    if negative and node.op == "neg":
+        inner = _constant_power(node.args[0])
+        return None if inner is None else -inner
     value = node.value if node.op == "const" else None
-    if not isinstance(value, Fraction) or value.denominator != 1 or value < 0:
+    if not isinstance(value, Fraction) or value.denominator != 1 or (value < 0 and not negative):
         return None
     return int(value)
+
+
+def chi_monomial(node: Node, random: dict[str, RandomVariable | None]) -> bool:
+    """Whether ``node`` is a scalar product of chi variables, their integer powers and fixed
+    factors: what may divide (its inverse is again such a product)."""
+    if not scalar_like(node.shape):
+        return False
+    if node.op == "var" and str(node.value) in random:
+        dist = random[str(node.value)]
+        return dist is not None and dist.family == "chi"
+    if not _uses(node, random):
+        return True  # fixed
+    if node.op in ("mul", "scale", "div", "divide"):
+        return all(chi_monomial(a, random) for a in node.args)
+    if node.op == "neg":
+        return chi_monomial(node.args[0], random)
+    if node.op == "pow":
+        return chi_monomial(node.args[0], random) and _constant_power(node.args[1], negative=True) is not None
+    return False
+
+
+def _uses(node: Node, random: dict[str, RandomVariable | None]) -> bool:
+    if node.op == "var":
+        return str(node.value) in random
+    return node.op not in OPS and any(_uses(a, random) for a in node.args)
 
 
 def _combine(parts: list[dict[str, int]], how: object) -> dict[str, int]:

@@ -56,6 +56,8 @@ def distribution(c: Compiled, var: Variable) -> Raw:
     cov = None if dist.cov is None else to_latex(dist.cov)
     if dist.family == "normal":
         return Raw(f"random, {{math}}`\\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)` (normal)")
+    if dist.family == "chi":
+        return Raw(f"random, {{math}}`\\sim \\chi_{{{mean}}}` (chi: positive, its square chi-squared)")
     if dist.family == "independent":
         orders = ", ".join(f"{{math}}`{to_latex(t)}`" for t in dist.central)
         text = f"random, independent coordinates with mean {{math}}`{mean}`"

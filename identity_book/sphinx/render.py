@@ -133,6 +133,8 @@ def _distribution_latex(var: Variable, compiled: Compiled) -> str:
     cov = "" if dist.cov is None else to_latex(dist.cov)
     if dist.family == "normal":
         return f"{name} \\sim \\mathcal{{N}}\\left({mean}, {cov}\\right)"
+    if dist.family == "chi":
+        return f"{name} \\sim \\chi_{{{mean}}}"
     if dist.family == "independent":
         orders = ", ".join(to_latex(t) for t in dist.central)
         words = "\\text{independent coordinates, central moments }"

@@ -318,7 +318,7 @@ class ExactBackend:
 
     def divide(self, a: Value, b: Value) -> Value:
         for x in np.asarray(b, dtype=object).flat:
-            if not exact.nonzero(x):
+            if not isinstance(x, moments.Poly) and not exact.nonzero(x):  # a Poly checks its own
                 raise EvaluationError("division by zero")
         return a / b
 
@@ -882,7 +882,9 @@ class Evaluator(complexnum.ComplexEvaluation):
 
 def _room(out: np.ndarray, value: Value) -> np.ndarray:
     """``out`` as a complex array when a complex double is to be stored in it (a float array
-    would drop the imaginary part)."""
+    would drop the imaginary part), and as an object array for a polynomial in random entries."""
+    if isinstance(value, moments.Poly) and out.dtype != object:
+        return out.astype(object)
     if out.dtype == float and np.iscomplexobj(value):
         return out.astype(complex)
     return out

@@ -15,6 +15,13 @@ evaluator on those polynomials, and each monomial is replaced by its moment:
   The moment formulas are polynomials in the μ's, so checking them at values no distribution
   has is no weaker: a polynomial identity on the set of valid moments holds everywhere.
 
+- a chi variable c (c > 0, c² ∼ χ²ₖ): E[c^j] = 2^(j/2) Γ((k + j)/2) / Γ(k/2), finite only for
+  k + j > 0 (else the point is refused). For even j it is rational in k, k(k + 2)⋯(k + j − 2) or
+  1/((k − 2)(k − 4)⋯(k + j)); an odd j takes the Gamma functions (SymPy's, exactly, at the exact
+  level). A chi entry has an inverse indeterminate as well (index −(i + 1) for entry i): the
+  polynomials are Laurent polynomials in the chi entries, so a product of chi variables can
+  divide and have negative powers.
+
 Entries are numbered in column-major (vec) order, so the covariance of a random matrix X is that
 of vec X. Distinct random variables are independent: a monomial's moment is the product of its
 factors' moments per variable.
@@ -38,6 +45,24 @@ MAX_TERMS = 20000  # monomials in one polynomial entry
 MAX_RANDOM_ENTRIES = 144  # random entries in one expectation
 
 Monomial = tuple[int, ...]  # the indices of the indeterminates, sorted, with repetition
+
+
+def _cancel(mono: Monomial) -> Monomial:
+    """``mono`` with each chi entry i and its inverse −(i + 1) cancelled in pairs."""
+    if not mono or mono[0] >= 0:
+        return mono
+    out = list(mono)
+    for k in mono:
+        if k >= 0:
+            break
+        if -k - 1 in out:
+            out.remove(-k - 1)
+            out.remove(k)
+    return tuple(out)
+
+
+def _inverse(mono: Monomial) -> Monomial:
+    return tuple(sorted(-k - 1 for k in mono))
 
 
 class Poly:
@@ -81,7 +106,7 @@ class Poly:
         out: dict[Monomial, Any] = {}
         for m1, c1 in self.terms.items():
             for m2, c2 in self._other(other).items():
-                mono = tuple(sorted(m1 + m2)) if m2 else m1
+                mono = _cancel(tuple(sorted(m1 + m2))) if m2 else m1
                 if len(mono) > MAX_TOTAL_DEGREE:
                     raise LimitError(f"an expectation of degree above {MAX_TOTAL_DEGREE}")
                 product = c1 * c2
@@ -93,15 +118,33 @@ class Poly:
     def __rmul__(self, other: Any) -> Any:
         return self * other
 
-    def __truediv__(self, other: Any) -> Poly:
+    def __truediv__(self, other: Any) -> Any:
+        if isinstance(other, np.ndarray):
+            return _each(other, lambda x: self / x)
         if isinstance(other, Poly):
-            raise EvaluationError("division by a random expression")
+            return self * other.reciprocal()
         return Poly({mono: coef / other for mono, coef in self.terms.items()})
 
+    def __rtruediv__(self, other: Any) -> Any:
+        if isinstance(other, np.ndarray):
+            return _each(other, lambda x: x / self)
+        return self.reciprocal() * other
+
+    def reciprocal(self) -> Poly:
+        """1/self for a single term (a product of chi entries, checked when parsed; a term of
+        another variable fails where its moment is taken, as its inverse has none)."""
+        if len(self.terms) != 1:
+            raise EvaluationError("division by a random expression that is not a product of chi variables")
+        ((mono, coef),) = self.terms.items()
+        if coef == 0:
+            raise EvaluationError("division by zero")
+        return Poly({_inverse(mono): 1 / (Fraction(coef) if isinstance(coef, int) else coef)})
+
     def __pow__(self, k: int) -> Poly:
+        base = self if k >= 0 else self.reciprocal()
         out: Any = Poly({(): Fraction(1)})
-        for _ in range(k):
-            out = out * self
+        for _ in range(abs(k)):
+            out = out * base
         return out
 
     def __abs__(self) -> float:
@@ -125,13 +168,18 @@ class _Group:
     cov: list[list[Any]] | None
     gaussian: bool
     central: list[list[Any]] | None = None
+    chi: tuple[Any, bool] | None = None  # a chi variable: its degrees of freedom, and exact or not
     memo: dict[Monomial, Any] = field(default_factory=dict)
 
     def moment(self, mono: Monomial) -> Any:
         """E of the product of the entries ``mono`` (indices local to this variable)."""
         if mono in self.memo:
             return self.memo[mono]
-        if self.central is not None:
+        if self.chi is not None:
+            value = _chi_moment(*self.chi, mono.count(0) - mono.count(-1))
+        elif mono and mono[0] < 0:
+            raise EvaluationError("division by a random expression that is not a product of chi variables")
+        elif self.central is not None:
             value = self._independent(mono)
         elif not self.gaussian:
             if len(mono) > (2 if self.cov is not None else 1):
@@ -176,6 +224,30 @@ class _Group:
         return self.cov[i][j] + self.mean[i] * self.mean[j]
 
 
+def _chi_moment(k: Any, exact_mode: bool, j: int) -> Any:
+    """E[c^j] for c ∼ χₖ (see the module docstring)."""
+    if not k + j > 0:
+        raise EvaluationError(f"the moment E[c^{j}] of a chi variable with {k} degrees of freedom is infinite")
+    k = Fraction(k) if isinstance(k, int) else k
+    out: Any = Fraction(1)
+    if j % 2 == 0:
+        for i in range(j // 2):
+            out = out * (k + 2 * i)
+        for i in range(1, -j // 2 + 1):
+            out = out * (1 / (k - 2 * i))
+        return out
+    if exact_mode:
+        import sympy
+
+        kk = sympy.Rational(k.numerator, k.denominator) if isinstance(k, Fraction) else sympy.nsimplify(k)
+        return sympy.sqrt(2) ** j * sympy.gamma((kk + j) / 2) / sympy.gamma(kk / 2)
+    if isinstance(k, float):
+        return 2 ** (j / 2) * math.exp(math.lgamma((k + j) / 2) - math.lgamma(k / 2))
+    import mpmath  # the high-precision level
+
+    return mpmath.mpf(2) ** (mpmath.mpf(j) / 2) * mpmath.gamma((k + j) / 2) / mpmath.gamma(k / 2)
+
+
 class _Moments:
     def __init__(self, groups: list[_Group]) -> None:
         self.groups = groups
@@ -194,12 +266,23 @@ class _Moments:
 
     def _monomial(self, mono: Monomial) -> Any:
         out: Any = Fraction(1)
-        for g in self.groups:
+        for g in self.groups:  # chi variables last: a zero factor spares their odd moments
             size = len(g.mean)
-            mine = tuple(k - g.start for k in mono if g.start <= k < g.start + size)
+            mine = tuple(_local(k, g.start) for k in mono if g.start <= _entry(k) < g.start + size)
             if mine:
                 out = out * g.moment(mine)
+                if isinstance(out, Fraction | int | float) and out == 0:
+                    return out
         return out
+
+
+def _entry(k: int) -> int:
+    """The entry an indeterminate belongs to (an inverse −(i + 1) to entry i)."""
+    return k if k >= 0 else -k - 1
+
+
+def _local(k: int, start: int) -> int:
+    return k - start if k >= 0 else k + start
 
 
 def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
@@ -208,7 +291,7 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
     inner = dict(env)
     groups: list[_Group] = []
     start = 0
-    for name, family, params in randoms:
+    for name, family, params in sorted(randoms, key=lambda r: r[1] == "chi"):
         mean = ev.eval(params[0], env)
         cov_node = params[1] if family != "independent" and len(params) > 1 else None
         cov = None if cov_node is None else ev.eval(cov_node, env)
@@ -220,7 +303,8 @@ def expectation(ev: Any, node: Node, env: dict[str, Any]) -> Any:
         rows = None if cov is None else _matrix_rows(cov, len(flat))
         if rows is not None:
             _check_covariance(name, rows, ev.backend.exact)
-        groups.append(_Group(start, flat, rows, family == "normal", central))
+        chi = (mean, ev.backend.exact) if family == "chi" else None
+        groups.append(_Group(start, flat, rows, family == "normal", central, chi))
         entries = [Poly.variable(start + k) for k in range(len(flat))]
         if shape is None:
             inner[name] = entries[0]
