@@ -23,8 +23,11 @@ MIN_PER_PAGE = 5.0
 
 
 def test_missing_numbers_are_found() -> None:
-    text = "2.1.1 Gradient of tr(AXB)\n   2.1.2 Trace\nsee 2.1.3, 2.1.4\n"
-    assert missing_numbers(text, ["2.1.1", "2.1.2", "2.1.3", "2.1.4"]) == ["2.1.3", "2.1.4"]
+    text = (
+        "2.1.1 Gradient of tr(AXB)\n   2.1.2 Trace\nsee 2.1.3, 2.1.4\n8.1.6(\ufe03\nThe matrix integral\n2.1.5, 2.1.6\n"
+    )
+    numbers = ["2.1.1", "2.1.2", "2.1.3", "2.1.4", "8.1.6", "2.1.5"]
+    assert missing_numbers(text, numbers) == ["2.1.3", "2.1.4", "2.1.5"]
 
 
 def test_the_reference_pdf_is_dense_and_complete(tmp_path: Path) -> None:

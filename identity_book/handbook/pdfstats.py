@@ -38,8 +38,10 @@ def pdf_text(pdf: Path) -> str:
 
 
 def missing_numbers(text: str, numbers: list[str]) -> list[str]:
-    """Numbers that start no line of ``text`` as a heading does ("2.1.1 Gradient ...")."""
-    starts = set(re.findall(r"^\s*(\d+(?:\.\d+)+)\s+\S", text, re.MULTILINE))
+    """Numbers that start no line of ``text`` as a heading does ("2.1.1 Gradient ...", or
+    "8.1.6(" where pdftotext puts a title's large parenthesis straight after the number; a list
+    of numbers, "2.1.1, 2.1.2", is no heading)."""
+    starts = set(re.findall(r"^\s*(\d+(?:\.\d+)+)(?:\s+\S|\()", text, re.MULTILINE))
     return [n for n in numbers if n not in starts]
 
 

@@ -42,7 +42,7 @@ class Settings:
     exact_sizes: int = 2
     exact_points: int = 2
     symbolic: bool = True
-    budget_numeric: float = 10.0
+    budget_numeric: float = 30.0  # a net for runaways: a logm inequality search takes ~9 s idle
     budget_exact: float = 10.0
     budget_symbolic: float = 0.5
     budget_derivation: float = 10.0
