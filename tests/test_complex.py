@@ -10,7 +10,7 @@ import pytest
 
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.records import Identity, Variable
-from identity_book.errors import Location, NotExact
+from identity_book.errors import EvaluationError, Location, NotExact
 from identity_book.expr.latex import to_latex
 from identity_book.expr.parser import Scope, dim_symbol, parse
 from identity_book.expr.text import to_text
@@ -20,7 +20,7 @@ from identity_book.verify import complexnum, exact
 from identity_book.verify.checks import Settings
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
 from identity_book.verify.gaussian import Gaussian, make
-from identity_book.verify.precise import precise_compare
+from identity_book.verify.precise import PreciseBackend, precise_compare
 from identity_book.verify.prover.prove import prove
 from identity_book.verify.runner import verify_identity
 from identity_book.verify.sampling import has_properties, sample_point
@@ -210,6 +210,7 @@ TR_A = r"\operatorname{tr}\left(\mathbf{A}\right)"
         ("imag(A)", r"\operatorname{Im}\left(\mathbf{A}\right)"),
         ("1j * A", r"\mathrm{i} \mathbf{A}"),
         ("dft(m)", r"\mathbf{W}_{m}"),
+        ("eig(A)", r"\operatorname{eig}\left(\mathbf{A}\right)"),
         (
             "cgrad(tr(A), A)",
             r"\frac{\partial}{\partial \mathbf{A}}\left[\operatorname{tr}\left(\mathbf{A}\right)\right]",
@@ -272,3 +273,48 @@ def test_the_modulus_is_not_differentiated_as_an_analytic_function() -> None:
     right = verify_identity(_identity("cgrad_conj(abs(a - z) ** 2, z)", "-(a - z)", **variables), Settings())
     wrong = verify_identity(_identity("cgrad_conj(abs(a - z) ** 2, z)", "a - z", **variables), Settings())
     assert right.status == "verified" and wrong.status == "refuted"
+
+
+# -- eig(): the spectrum of a general matrix ---------------------------------------------------------
+def test_the_spectrum_is_ordered_by_real_then_imaginary_part() -> None:
+    values = [2 + 0j, -1 + 3j, -1 - 3j, 0.5 + 0j]
+    assert complexnum.spectrum_order(values) == [2, 1, 3, 0]
+    # a conjugate pair whose computed real parts differ by a rounding error keeps −i first
+    assert complexnum.spectrum_order([1 + 1e-15 + 2j, 1 - 2j]) == [1, 0]
+    # nearly equal eigenvalues may come in either order, but are not refused
+    assert sorted(complexnum.spectrum_order([1 + 1e-8j, 1 - 1e-8j, 3 + 0j])) == [0, 1, 2]
+    with pytest.raises(EvaluationError, match="nearly equal real parts"):
+        complexnum.spectrum_order([1 + 5j, 1 + 1e-7 - 5j])
+
+
+def test_eig_matches_numpy_in_double_and_in_fifty_digits() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        a = rng.standard_normal((4, 4))
+        got = FloatBackend().eig(a)[:, 0]
+        want = np.linalg.eigvals(a)
+        assert got.shape == (4,) and np.allclose(np.sort_complex(got), np.sort_complex(want))
+        assert all(got[k].real <= got[k + 1].real + 1e-12 for k in range(3))
+        fine = PreciseBackend().eig(a.astype(object))[:, 0]
+        assert np.allclose(np.array([complex(v) for v in fine]), got, atol=1e-12)
+    with pytest.raises(NotExact):
+        ExactBackend().eig(np.eye(2, dtype=object))
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "status"),
+    [
+        ("tr(A)", "sum(entry(eig(A), r) for r in range(1, n + 1))", "verified"),
+        ("eig(A @ B)", "eig(B @ A)", "verified"),
+        ("eig(A.T)", "eig(A)", "verified"),
+        ("eig(A + B)", "eig(A) + eig(B)", "refuted"),
+        ("eig(A @ B)", "hadamard(eig(A), eig(B))", "refuted"),
+        ("tr(A)", "sum(real(entry(eig(A), r)) ** 2 for r in range(1, n + 1))", "refuted"),
+    ],
+)
+def test_eig_statements_are_decided(lhs: str, rhs: str, status: str) -> None:
+    result = verify_identity(_identity(lhs, rhs, A=(["n", "n"], [], False), B=(["n", "n"], [], False)), Settings())
+    assert result.status == status, result
+    if status == "verified":
+        assert "eigenvalues are algebraic numbers" in result.checks["exact"].detail  # numeric strength, said why
+    assert "prover" not in result.checks or result.checks["prover"].outcome != "passed"

@@ -17,6 +17,11 @@ CASES = [
     ("logdet(X)", "X", ["X: {shape: [n, n], properties: [spd]}"], "grad", "inv(X).T", "d log det(M)"),
     ("A @ X @ B", "X", ["A: [p, m]", "X: [m, n]", "B: [n, q]"], "jacobian", "kron(B.T, A)", "vec(A dX B)"),
     ("x.T @ A @ x", "x", ["x: [n]", "A: [n, n]"], "hess", "A + A.T", "differentiate the gradient"),
+    ("tr(sinm(X))", "X", ["X: [n, n]"], "grad", "cosm(X).T", "d tr(sin M) = tr(cos(M) dM)"),
+    ("tr(cosm(A @ X))", "X", ["A: [n, n]", "X: [n, n]"], "grad", "-A.T @ sinm(A @ X).T", "d tr(cos M)"),
+    ("tr(expm(X.T @ A))", "X", ["A: [n, n]", "X: [n, n]"], "grad", "A @ expm(X.T @ A)", "d tr(exp M)"),
+    ("sin(a.T @ X @ b)", "X", ["a: [m]", "X: [m, n]", "b: [n]"], "grad", "cos(a.T @ X @ b) * (a @ b.T)", "d sin s"),
+    ("cos(x.T @ x)", "x", ["x: [n]"], "grad", "-2 * (sin(x.T @ x) * x)", "d cos s = −sin s ds"),
 ]
 
 
@@ -34,7 +39,7 @@ def test_derivations_are_checked_step_by_step(
 
 def test_missing_rule_is_named_not_guessed() -> None:
     with pytest.raises(MissingRule) as err:
-        derive("tr(expm(X))", "X", [parse_var("X: [n, n]")])
+        derive("tr(X @ expm(X))", "X", [parse_var("X: [n, n]")])
     assert "no differentiation rule for expm() (in expm(X))" in str(err.value)
 
 
@@ -59,7 +64,7 @@ def test_the_ready_entry_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["tr(expm(X))", "--wrt", "X", "--var", "X: [n, n]"], 1, "no differentiation rule for expm()"),
+        (["tr(X @ expm(X))", "--wrt", "X", "--var", "X: [n, n]"], 1, "no differentiation rule for expm()"),
         (["tr(A @ X)", "--wrt", "X", "--var", "X: [n, n]"], 2, "column 4 of the expression: unknown symbol 'A'"),
         (["tr(X)", "--wrt", "Y", "--var", "X: [n, n]"], 2, "Y is not declared"),
         (["X @ X", "--wrt", "X", "--var", "X: [n, n]"], 2, "grad() differentiates a scalar"),

@@ -8,6 +8,8 @@ real. The operations here are the only ones that see the difference: ``conj(A)``
 
 * ``cgrad(f, Z)``, the generalized complex derivative ∂f/∂Z = ½(∂f/∂X − i ∂f/∂Y), and
 * ``cgrad_conj(f, Z)``, the conjugate complex derivative ∂f/∂Z* = ½(∂f/∂X + i ∂f/∂Y),
+* ``eig(A)``, the eigenvalues of a general square matrix (complex in general), in the order
+  of :func:`identity_book.verify.complexnum.spectrum_order`,
 * ``grad_re(f, Z)`` and ``grad_im(f, Z)``, the derivatives ∂f/∂X and ∂f/∂Y along the real and
   imaginary parts (complex when f is),
 
@@ -25,7 +27,9 @@ from identity_book.expr.nodes import Node, scalar_like, show_shape
 
 # every operation that only makes sense for complex values (the prover and the symbolic level
 # refuse an identity that uses one, or that has a complex variable)
-COMPLEX_OPS = frozenset({"conj", "H", "real", "imag", "imag_unit", "dft", "cgrad", "cgrad_conj", "grad_re", "grad_im"})
+COMPLEX_OPS = frozenset(
+    {"conj", "H", "real", "imag", "imag_unit", "dft", "eig", "cgrad", "cgrad_conj", "grad_re", "grad_im"}
+)
 DERIVATIVES = ("cgrad", "cgrad_conj", "grad_re", "grad_im")
 MAX_DFT = 64
 
@@ -116,6 +120,8 @@ def latex(node: Node, show: Callable[[Node], str], postfix: Callable[[Node], str
         return "\\mathrm{i}"
     if op == "dft":
         return f"\\mathbf{{W}}_{{{show(a[0])}}}"
+    if op == "eig":
+        return f"\\operatorname{{eig}}\\left({show(a[0])}\\right)"
     z = show(a[1])
     if op in ("grad_re", "grad_im"):
         z = f"\\operatorname{{{'Re' if op == 'grad_re' else 'Im'}}} {z}"

@@ -580,6 +580,11 @@ def _f_eigvals(args: tuple[Node, ...], at: int) -> Node:
     return Node("eigvals", args, (_square("eigvals", args[0]), ONE), offset=at)
 
 
+def _f_eig(args: tuple[Node, ...], at: int) -> Node:
+    """``eig(A)``: the eigenvalues of a general square matrix (complex in general), as a vector."""
+    return Node("eig", args, (_square("eig", args[0]), ONE), offset=at)
+
+
 def _f_rank(args: tuple[Node, ...], at: int) -> Node:
     """``rank(A)``: the rank of a matrix, an integer-valued scalar."""
     if args[0].shape is None:
@@ -801,6 +806,7 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "e": _f_unit,
     "entry": _f_entry,
     "eigvals": _f_eigvals,
+    "eig": _f_eig,
     "rank": _f_rank,
     "adj": _f_cofactor("adj"),
     "cofactor": _f_cofactor("cofactor"),
@@ -863,7 +869,7 @@ NAMES = frozenset(FUNCTIONS) | frozenset(SPECIAL_FORMS)
 
 ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("tr", "det", "logdet", "logabsdet", "inv", "expm", "logm", "pinv")},
-    **{n: (1,) for n in ("sinm", "cosm", "sqrtm", "sin", "cos")},
+    **{n: (1,) for n in ("sinm", "cosm", "sqrtm", "sin", "cos", "eig")},
     **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "d", "eigvals", "rank", "svdvals", "cond")},
     **{n: (2,) for n in ("mpow", "powm", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),

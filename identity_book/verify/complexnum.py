@@ -243,6 +243,33 @@ def dft_matrix(n: int, exact_mode: bool) -> np.ndarray:
     return np.exp(-2j * np.pi * np.outer(j, j) / n)
 
 
+# -- the spectrum of a general matrix ---------------------------------------------------------
+SAME_PART = 1e-7  # real parts closer than this (relative) are equal when the eigenvalues are ordered
+CLEAR_PART = (1e-10, 1e-5)  # a difference of real parts strictly between these is too close to call
+
+
+def spectrum_order(values: list[complex]) -> list[int]:
+    """The order of ``eig(A)``: by real part, then by imaginary part among eigenvalues whose real
+    parts agree (a conjugate pair: −i before +i). A point where two different eigenvalues have
+    real parts neither clearly equal nor clearly apart is refused (:class:`EvaluationError`), so
+    double and 50-digit evaluations agree on the order; nearly equal eigenvalues may come in
+    either order, which changes the vector by no more than their distance."""
+    scale = max([1.0, *(abs(v) for v in values)])
+    low, high = CLEAR_PART[0] * scale, CLEAR_PART[1] * scale
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            if low < abs(a.real - b.real) < high and abs(a - b) > high:
+                raise EvaluationError("eig(): two eigenvalues have nearly equal real parts at this point")
+    by_real = sorted(range(len(values)), key=lambda k: values[k].real)
+    groups: list[list[int]] = []
+    for k in by_real:
+        if groups and values[k].real - values[groups[-1][-1]].real <= SAME_PART * scale:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return [k for group in groups for k in sorted(group, key=lambda k: values[k].imag)]
+
+
 class ComplexEvaluation:
     """The complex operations of the evaluator (mixed into :class:`~identity_book.verify.evaluate.Evaluator`)."""
 
@@ -278,6 +305,9 @@ class ComplexEvaluation:
             raise EvaluationError(f"dft() of a size above {MAX_DFT}")
         own = getattr(self.backend, "dft", None)
         return own(n) if own is not None else dft_matrix(n, self.backend.exact)
+
+    def _eig(self, node: Node, env: dict[str, Value]) -> Value:
+        return self.backend.eig(self.eval(node.args[0], env))
 
     def _complex_gradient(self, node: Node, env: dict[str, Value], sign: int) -> Value:
         """½(∂f/∂Re Z + sign·i ∂f/∂Im Z), entry by entry in Z's layout: ``sign`` −1 for ∂/∂Z, +1

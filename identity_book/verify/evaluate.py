@@ -149,6 +149,12 @@ class FloatBackend:
             raise EvaluationError("eigvals() needs a symmetric (or Hermitian) matrix, and this point gives another")
         return np.reshape(np.linalg.eigvalsh(m), (-1, 1))
 
+    def eig(self, m: np.ndarray) -> np.ndarray:
+        """The eigenvalues of a general matrix as complex doubles, in :func:`~complexnum.spectrum_order`."""
+        values = np.linalg.eigvals(_numbers(m))
+        order = complexnum.spectrum_order([complex(v) for v in values])
+        return np.reshape(values[order].astype(complex), (-1, 1))
+
     def logm(self, m: np.ndarray) -> np.ndarray:
         eig = np.linalg.eigvals(m)
         if np.any((np.abs(eig.imag) < 1e-12) & (eig.real <= 0)):
@@ -290,6 +296,9 @@ class ExactBackend:
         raise NotExact("powm: a matrix power through the eigenvalues is irrational in general at rational points")
 
     def eigvals(self, m: np.ndarray) -> np.ndarray:
+        raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
+
+    def eig(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
 
     def logm(self, m: np.ndarray) -> np.ndarray:

@@ -158,6 +158,14 @@ def depends(node: Node, name: str) -> bool:
     return any(n.op == "var" and n.value == name for n in node.walk())
 
 
+# d tr f(M) = tr(f′(M) dM) for a matrix function f of any square M: f → (sign, f′, the rule's name)
+TRACE_FUNCTIONS = {
+    "expm": (Fraction(1), "expm", "d tr(exp M) = tr(exp(M) dM)"),
+    "sinm": (Fraction(1), "cosm", "d tr(sin M) = tr(cos(M) dM)"),
+    "cosm": (Fraction(-1), "sinm", "d tr(cos M) = −tr(sin(M) dM)"),
+}
+
+
 def differential(node: Node, rules: _Rules) -> list[Term]:
     """The terms of d(node) as X varies; matrix terms for matrices, trace terms for scalars."""
     name = str(rules.x.value)
@@ -221,6 +229,11 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
         rules.note("tr(A ⊗ B) = tr(A) tr(B)")
         p, q = (Node("tr", (m,)) for m in a[0].args)
         return differential(Node("mul", (p, q)), rules)
+    if op == "tr" and a[0].op in TRACE_FUNCTIONS:
+        sign, derivative, rule = TRACE_FUNCTIONS[a[0].op]
+        rules.note(rule)
+        inner = Node(derivative, a[0].args, a[0].shape)
+        return [replace(t, coeff=sign * t.coeff, left=(inner, *t.left)) for t in differential(a[0].args[0], rules)]
     if op == "tr":
         rules.note("d tr(M) = tr(dM)")
         return differential(a[0], rules)
@@ -250,6 +263,11 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
     if op == "exp" and scalar_like(a[0].shape):
         rules.note("d exp s = exp(s) ds")
         return [t.scaled(Fraction(1), node) for t in differential(a[0], rules)]
+    if op in ("sin", "cos") and scalar_like(a[0].shape):
+        rules.note("d sin s = cos s ds" if op == "sin" else "d cos s = −sin s ds")
+        other = Node("cos" if op == "sin" else "sin", a, node.shape)
+        sign = Fraction(1 if op == "sin" else -1)
+        return [t.scaled(sign, other) for t in differential(a[0], rules)]
     if op == "sqrt" and scalar_like(a[0].shape):
         rules.note("d √s = ds / (2√s)")
         return [t.scaled(Fraction(1, 2), Node("div", (const(1), node))) for t in differential(a[0], rules)]
@@ -374,6 +392,10 @@ def _one_rule(g: Node, name: str) -> tuple[Node | None, str]:
             (den, inner) if not scalar_like(inner.shape) else (inner, den),
             inner.shape,
         ), "linearity"
+    if op == "tr" and a[0].op in TRACE_FUNCTIONS:
+        sign, derivative, rule = TRACE_FUNCTIONS[a[0].op]
+        inner = Node("tr", (mm(Node(derivative, a[0].args, a[0].shape), _d(a[0].args[0])),))
+        return (inner if sign > 0 else Node("neg", (inner,))), rule
     if op == "tr":
         return Node("tr", (_d(a[0]),)), "d tr(M) = tr(dM)"
     if op == "inner":
@@ -396,6 +418,10 @@ def _one_rule(g: Node, name: str) -> tuple[Node | None, str]:
         return Node("div", (_d(a[0]), a[0])), "d log s = ds / s"
     if op == "exp" and scalar_like(a[0].shape):
         return Node("mul", (g, _d(a[0]))), "d exp s = exp(s) ds"
+    if op == "sin" and scalar_like(a[0].shape):
+        return Node("mul", (Node("cos", a, g.shape), _d(a[0]))), "d sin s = cos s ds"
+    if op == "cos" and scalar_like(a[0].shape):
+        return Node("neg", (Node("mul", (Node("sin", a, g.shape), _d(a[0]))),)), "d cos s = −sin s ds"
     if op == "sqrt" and scalar_like(a[0].shape):
         return Node("div", (_d(a[0]), Node("mul", (const(2), g)))), "d √s = ds / (2√s)"
     if op == "norm":

@@ -165,6 +165,12 @@ class PreciseBackend(FloatBackend):
         values, _ = _mp.eigsy(_to_mp((m + m.T) / 2))
         return np.reshape(np.array(sorted(values[i] for i in range(len(values))), dtype=object), (-1, 1))
 
+    def eig(self, m: np.ndarray) -> np.ndarray:
+        """The eigenvalues of a general matrix with 50 digits, ordered as in double precision."""
+        values = _mp.eig(_to_mp(m), left=False, right=False)
+        order = complexnum.spectrum_order([complex(v) for v in values])
+        return np.reshape(np.array([_mp.mpc(values[k]) for k in order], dtype=object), (-1, 1))
+
     def factor(self, name: str, m: np.ndarray) -> np.ndarray:
         """The factors of :mod:`~identity_book.verify.decompositions` with 50 digits, normalised alike."""
         if name in ("lu_l", "lu_u"):
