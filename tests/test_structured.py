@@ -15,7 +15,9 @@ import sympy
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.records import Identity, Variable
 from identity_book.errors import ExpressionError, LimitError, Location
+from identity_book.expr.latex import to_latex
 from identity_book.expr.parser import Scope, dim_symbol, parse
+from identity_book.expr.text import to_text
 from identity_book.verify import exact
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend
 from identity_book.verify.prover.prove import prove
@@ -73,6 +75,21 @@ def test_vech_duplication_elimination(n: int) -> None:
     assert d.shape == (n * n, n * (n + 1) // 2)
     assert np.allclose(np.linalg.pinv(d), np.linalg.inv(d.T @ d) @ d.T)
     assert np.allclose(_exact("elim(n) @ dup(n)", {}, n).astype(float), np.eye(n * (n + 1) // 2))
+
+
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (2, 3), (4, 2)])
+def test_unvec_is_the_inverse_of_vec_column_by_column(m: int, n: int) -> None:
+    scope = Scope({"v": (sympy.Integer(m * n), sympy.Integer(1)), "X": (sympy.Integer(m), sympy.Integer(n))})
+    v = np.arange(1, m * n + 1, dtype=float).reshape(-1, 1)
+    out = Evaluator(FloatBackend(), {}).eval(parse(f"unvec(v, {m}, {n})", scope), {"v": v})
+    assert out.shape == (m, n)
+    assert [[out[i, j] for j in range(n)] for i in range(m)] == [[1 + i + m * j for j in range(n)] for i in range(m)]
+    x = exact.to_fraction_array(np.arange(m * n).reshape(m, n))
+    back = Evaluator(ExactBackend(), {}).eval(parse(f"unvec(vec(X), {m}, {n})", scope), {"X": x})
+    assert (back == x).all()
+    node = parse("unvec(v, 2 * m, n)", Scope({"v": (2 * dim_symbol("m") * N, sympy.Integer(1))}, frozenset({"m", "n"})))
+    assert to_latex(node) == r"\operatorname{vec}^{-1}_{2 m \times n}\left(\mathbf{v}\right)"
+    assert to_text(node) == "unvec(v, 2 * m, n)"
 
 
 @pytest.mark.parametrize("n", [2, 3, 5])
@@ -165,6 +182,8 @@ def test_structured_samples(props: tuple[str, ...], exact_mode: bool) -> None:
         ("grad_toeplitz(tr(A), A + A)", "variable"),
         ("dup(100)", "between 1 and 64"),
         ("minor(A, 1, 1)", "det(submatrix"),
+        ("unvec(x, n, 2)", "a vector of length m·n, got n×1"),
+        ("unvec(A, n, 1)", "a vector of length m·n, got n×n"),
     ],
 )
 def test_errors(text: str, message: str) -> None:
@@ -204,6 +223,7 @@ def _compiled(lhs: str, rhs: str, **shapes: object) -> Compiled:
         ("P", "P.T", {"P": (["n", "n"], ("permutation",))}),
         ("T", "T.T", {"T": (["n", "n"], ("toeplitz",))}),
         ("submatrix(A, 1, 1)", "submatrix(A.T, 1, 1)", {"A": ["n", "n"]}),
+        ("unvec(vec(A), n, n)", "A.T", {"A": ["n", "n"]}),
     ],
 )
 def test_false_statements_about_structured_matrices_are_not_proved(

@@ -231,6 +231,9 @@ def to_latex(node: Node) -> str:
         return f"\\mathbf{{{_SIZED[op]}}}_{{{to_latex(a[0])}}}"
     if op == "submatrix":
         return f"\\left[{to_latex(a[0])}\\right]_{{{_indices(a[1:])}}}"
+    if op == "unvec":
+        size = f"{to_latex(a[1])} \\times {to_latex(a[2])}"
+        return f"\\operatorname{{vec}}^{{-1}}_{{{size}}}\\left({to_latex(a[0])}\\right)"
     if op == "vander":
         return f"\\mathbf{{V}}\\left({to_latex(a[0])}\\right)"
     if op == "eigvals":

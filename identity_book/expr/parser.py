@@ -734,6 +734,15 @@ def _f_vech(args: tuple[Node, ...], at: int) -> Node:
     return Node("vech", args, (_half_triangle(n), ONE), offset=at)
 
 
+def _f_unvec(args: tuple[Node, ...], at: int) -> Node:
+    """``unvec(v, m, n)``: the m×n matrix whose vec is v (its columns in turn), vec⁻¹."""
+    v = args[0]
+    m, n = _dim(args[1]), _dim(args[2])
+    if v.shape is None or not same_dim(v.shape[1], ONE) or not same_dim(v.shape[0], m * n):
+        raise ExpressionError(f"unvec(v, m, n) needs a vector of length m·n, got {show_shape(v.shape)}", v.offset)
+    return Node("unvec", args, (m, n), offset=at)
+
+
 def _f_duplication(args: tuple[Node, ...], at: int) -> Node:
     """``dup(n)``: the duplication matrix, ``dup(n) @ vech(A) == vec(A)`` for a symmetric n×n A."""
     n = _dim(args[0])
@@ -812,6 +821,7 @@ FUNCTIONS: dict[str, Callable[[tuple[Node, ...], int], Node]] = {
     "cofactor": _f_cofactor("cofactor"),
     "submatrix": _f_submatrix,
     "vech": _f_vech,
+    "unvec": _f_unvec,
     "dup": _f_duplication,
     "elim": _f_elimination,
     "shift": _f_shift("shift"),
@@ -873,6 +883,7 @@ ARITY: dict[str, tuple[int, ...]] = {
     **{n: (1,) for n in ("log", "exp", "sqrt", "abs", "vec", "diag", "I", "d", "eigvals", "rank", "svdvals", "cond")},
     **{n: (2,) for n in ("mpow", "powm", "kron", "K", "hadamard", "outer", "inner", *DERIVATIVES)},
     "zeros": (1, 2),
+    "unvec": (3,),
     "ones": (1, 2),
     "norm": (1, 2),
     "J": (3, 4),

@@ -10,7 +10,7 @@ from identity_book.expr.precedence import ATOM, NEGATION, POSTFIX, POWER, PRECED
 
 _CALLS = {"mpow", "kron", "K", "outer", "inner", "I", "zeros", "ones", "norm", "d", "grad", "grad_sym", "grad_distinct"}
 _CALLS |= {"jacobian", "hess", "hess_vec", "tr", "det", "logdet", "logabsdet", "inv", "pinv", "expm", "logm"}
-_CALLS |= {"adj", "cofactor", "submatrix", "vech", "dup", "elim", "shift", "cshift", "vander"}
+_CALLS |= {"adj", "cofactor", "submatrix", "vech", "unvec", "dup", "elim", "shift", "cshift", "vander"}
 _CALLS |= {"grad_toeplitz", "grad_sym_toeplitz", "eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol"}
 _CALLS |= {"log", "exp", "sqrt", "abs", "vec", "J", "e", "entry", "eigvals", "rank", "svdvals", "cond", "gamma"}
 _CALLS |= complexity.COMPLEX_OPS - {"H", "imag_unit"}

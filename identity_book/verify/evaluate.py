@@ -775,6 +775,10 @@ class Evaluator(complexnum.ComplexEvaluation):
         n = m.shape[0]
         return np.reshape(np.array([m[i, j] for j in range(n) for i in range(j, n)], dtype=m.dtype), (-1, 1))
 
+    def _unvec(self, node: Node, env: Env) -> Value:
+        v = self.eval(node.args[0], env)
+        return np.reshape(v, self.shape_of(node), order="F")
+
     def _dup(self, node: Node, env: Env) -> Value:
         n = self.integer(node.args[0], env)
         out = self.backend.zeros(*self.shape_of(node))
