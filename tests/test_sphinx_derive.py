@@ -47,7 +47,7 @@ def test_a_missing_rule_is_named_on_the_page_and_as_a_warning(app: Any) -> None:
     app.build()
     warnings = warnings_of(app)
     assert re.search(
-        r"missing\.rst:4: WARNING: derive tr\(expm\(X\)\): no rule applies to grad\(tr\(expm\(X\)\), X\): "
+        r"missing\.rst:4: WARNING: derive tr\(X @ expm\(X\)\): no rule applies to grad\(tr\(X @ expm\(X\)\), X\): "
         r"no differentiation rule for expm\(\) \(in expm\(X\)\) \[identity_book\.derive\]",
         warnings,
     ), warnings
