@@ -88,3 +88,14 @@ def test_a_changed_identity_does_not_take_the_shipped_result(tmp_path: Path) -> 
     assert cache.get(replace(ident, rhs=f"2 * ({ident.rhs})"), Settings()) is None
     assert cache.get(ident, Settings(seed=1)) is None
     assert Cache(tmp_path).get(ident, Settings()) is None  # a checkout reads no shipped file
+
+
+def test_every_text_of_the_shipped_catalogue_prints_in_the_pdf() -> None:
+    """Titles, notes, conditions and concordance notes use only characters the PDF can set, so a
+    stray character is caught here, not only by the slow full PDF build."""
+    from identity_book.handbook.concordance import load_concordance
+    from identity_book.handbook.generate import unprintable_text
+
+    catalogue = load_catalogue(ROOT / "identities")
+    concordance = load_concordance(ROOT / "concordance" / "matrix-cookbook.yaml", catalogue)
+    assert [f"{d.location}: {d.message}" for d in unprintable_text(catalogue, concordance)] == []
