@@ -298,8 +298,7 @@ class ExactBackend:
     def eigvals(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
 
-    def eig(self, m: np.ndarray) -> np.ndarray:
-        raise NotExact("eigenvalues are algebraic numbers, not rationals, at rational points")
+    eig = eigvals  # the eigenvalues of a general matrix: algebraic too
 
     def logm(self, m: np.ndarray) -> np.ndarray:
         raise NotExact("logm has no exact evaluation at rational points")

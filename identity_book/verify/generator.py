@@ -164,6 +164,11 @@ TRACE_FUNCTIONS = {
     "sinm": (Fraction(1), "cosm", "d tr(sin M) = tr(cos(M) dM)"),
     "cosm": (Fraction(-1), "sinm", "d tr(cos M) = −tr(sin(M) dM)"),
 }
+# d f(s) = f′(s) ds for a scalar s: f → (sign, f′, the rule's name)
+SCALAR_FUNCTIONS = {
+    "sin": (Fraction(1), "cos", "d sin s = cos s ds"),
+    "cos": (Fraction(-1), "sin", "d cos s = −sin s ds"),
+}
 
 
 def differential(node: Node, rules: _Rules) -> list[Term]:
@@ -263,11 +268,10 @@ def differential(node: Node, rules: _Rules) -> list[Term]:
     if op == "exp" and scalar_like(a[0].shape):
         rules.note("d exp s = exp(s) ds")
         return [t.scaled(Fraction(1), node) for t in differential(a[0], rules)]
-    if op in ("sin", "cos") and scalar_like(a[0].shape):
-        rules.note("d sin s = cos s ds" if op == "sin" else "d cos s = −sin s ds")
-        other = Node("cos" if op == "sin" else "sin", a, node.shape)
-        sign = Fraction(1 if op == "sin" else -1)
-        return [t.scaled(sign, other) for t in differential(a[0], rules)]
+    if op in SCALAR_FUNCTIONS and scalar_like(a[0].shape):
+        sign, derivative, rule = SCALAR_FUNCTIONS[op]
+        rules.note(rule)
+        return [t.scaled(sign, Node(derivative, a, node.shape)) for t in differential(a[0], rules)]
     if op == "sqrt" and scalar_like(a[0].shape):
         rules.note("d √s = ds / (2√s)")
         return [t.scaled(Fraction(1, 2), Node("div", (const(1), node))) for t in differential(a[0], rules)]
@@ -418,10 +422,10 @@ def _one_rule(g: Node, name: str) -> tuple[Node | None, str]:
         return Node("div", (_d(a[0]), a[0])), "d log s = ds / s"
     if op == "exp" and scalar_like(a[0].shape):
         return Node("mul", (g, _d(a[0]))), "d exp s = exp(s) ds"
-    if op == "sin" and scalar_like(a[0].shape):
-        return Node("mul", (Node("cos", a, g.shape), _d(a[0]))), "d sin s = cos s ds"
-    if op == "cos" and scalar_like(a[0].shape):
-        return Node("neg", (Node("mul", (Node("sin", a, g.shape), _d(a[0]))),)), "d cos s = −sin s ds"
+    if op in SCALAR_FUNCTIONS and scalar_like(a[0].shape):
+        sign, derivative, rule = SCALAR_FUNCTIONS[op]
+        inner = Node("mul", (Node(derivative, a, g.shape), _d(a[0])))
+        return (inner if sign > 0 else Node("neg", (inner,))), rule
     if op == "sqrt" and scalar_like(a[0].shape):
         return Node("div", (_d(a[0]), Node("mul", (const(2), g)))), "d √s = ds / (2√s)"
     if op == "norm":
