@@ -28,7 +28,6 @@ from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.config import cache_folder
-from identity_book.expr.latex import RELATIONS, to_latex
 from identity_book.verdict import verdict
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
@@ -45,8 +44,7 @@ def statement_latex(identity: Identity) -> str:
     """The statement as display math: the hand-written ``latex:`` or ``lhs = rhs``."""
     if identity.latex:
         return " ".join(identity.latex.split())
-    compiled = compile_identity(identity)
-    return f"{to_latex(compiled.lhs)} {RELATIONS[identity.relation]} {to_latex(compiled.rhs)}"
+    return compile_identity(identity).statement_latex()
 
 
 def permalink(numbered: Numbered, base: str | None = None) -> str:

@@ -15,7 +15,6 @@ from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.records import Catalogue
 from identity_book.config import cache_folder
 from identity_book.errors import CatalogueError, IdentityBookError
-from identity_book.expr.latex import RELATIONS, to_latex
 from identity_book.files import write_atomic
 from identity_book.ondemand import command
 from identity_book.report import Progress, errors_to_json, exit_code, format_derivation, print_report, to_json
@@ -99,7 +98,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         props += f", {v.distribution.describe()}" if v.distribution is not None else ""
         print(f"  {v.name}: {kind}{props}")
     print(f"  {ident.lhs}  {ident.relation}  {ident.rhs}")
-    print(f"  LaTeX: {to_latex(c.lhs)} {RELATIONS[ident.relation]} {to_latex(c.rhs)}")
+    for name, text in ident.definitions:
+        print(f"    where {name} = {text}")
+    print(f"  LaTeX: {c.statement_latex()}")
     for ref in ident.references:
         print(f"  reference: {ref.source}" + (f" eq. {ref.eq}" if ref.eq else ""))
     results = run_verification(Catalogue((ident,)), args, quiet=True)

@@ -312,3 +312,15 @@ def test_settings_are_one_typed_object_and_a_wrong_type_names_the_setting(tmp_pa
     settings = settings_of(config)
     assert settings.ref_format == "{number}" and settings.catalogue == "identities"
     assert settings.url == "https://example.org/"
+
+
+@pytest.mark.sphinx("html", testroot="identity-basic")
+def test_a_named_sub_expression_is_printed_with_its_definition(app: Any) -> None:
+    app.build()
+    assert warnings_of(app) == ""
+    one = block(page(app, "myst"), "trace-of-symmetric-part")
+    assert (
+        r"\operatorname{tr}\left(\mathbf{S}\right) = 2 \operatorname{tr}\left(\mathbf{A}\right),\qquad "
+        r"\text{where } \mathbf{S} = \mathbf{A} + \mathbf{A}^{\top}" in one
+    ), one
+    assert "verified (proved for all sizes)" in one

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 
 from identity_book.catalogue.records import SQUARE_PROPERTIES, Identity
 from identity_book.errors import CatalogueError, Diagnostic, ExpressionError, Location
 from identity_book.expr.complexity import uses_complex
+from identity_book.expr.densities import CONSTANTS
 from identity_book.expr.expectation import RandomVariable
+from identity_book.expr.latex import RELATIONS, symbol, to_latex
 from identity_book.expr.nodes import ONE, Node, Shape, same_shape, scalar_like, show_shape
-from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
+from identity_book.expr.parser import NAMES, STRUCTURED, Scope, dim_symbol, parse
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Compiled:
     params: dict[str, tuple[int, int]]
     constraints: tuple[Constraint, ...]
     steps: tuple[CompiledStep, ...] = ()
+    definitions: tuple[tuple[str, Node], ...] = ()  # where: name = expression, in order
 
     @property
     def id(self) -> str:
@@ -53,6 +56,14 @@ class Compiled:
     @property
     def relation(self) -> str:
         return self.identity.relation
+
+    def statement_latex(self) -> str:
+        """``lhs = rhs`` (or the inequality) in LaTeX, then "where" and the ``where:`` definitions."""
+        text = f"{to_latex(self.lhs)} {RELATIONS[self.relation]} {to_latex(self.rhs)}"
+        if not self.definitions:
+            return text
+        named = ", \\ ".join(f"{symbol(name, node)} = {to_latex(node)}" for name, node in self.definitions)
+        return f"{text},\\qquad \\text{{where }} {named}"
 
     def derivative_depth(self) -> int:
         return max(self.lhs.depth_of_derivatives(), self.rhs.depth_of_derivatives())
@@ -74,7 +85,11 @@ def compile_identity(identity: Identity) -> Compiled:
     """
     problems: list[Diagnostic] = []
 
+    failed: set[str] = set()
+
     def report(key: str, exc: ExpressionError) -> None:
+        if _uses_failed(exc, failed):
+            return
         problems.append(Diagnostic(identity.where(key).shifted(exc.offset), exc.message, identity.id))
 
     shapes: dict[str, Shape] = {}
@@ -136,6 +151,9 @@ def compile_identity(identity: Identity) -> Compiled:
                 identity.id,
             )
         )
+    named, failed_names = _definitions(identity, scope, problems)
+    failed |= failed_names
+    scope = replace(scope, named=named)
     constraints = []
     for i, text in enumerate(identity.constraints):
         try:
@@ -186,16 +204,77 @@ def compile_identity(identity: Identity) -> Compiled:
                 )
             )
     steps = []
-    step_scope = Scope(shapes, scope.integers, differentials=True, random=random, complex_vars=complex_vars)
+    step_scope = replace(scope, differentials=True)
     for i, step in enumerate(identity.derivation):
         try:
             node = parse(step.expr, step_scope)
             steps.append(CompiledStep(step.kind, node, step.because, step.location))
         except ExpressionError as exc:
-            problems.append(Diagnostic(step.location.shifted(exc.offset), f"step {i + 1}: {exc.message}", identity.id))
+            if not _uses_failed(exc, failed):
+                message = f"step {i + 1}: {exc.message}"
+                problems.append(Diagnostic(step.location.shifted(exc.offset), message, identity.id))
+    used = {n.label for tree in (*nodes.values(), *scope.named.values(), *(s.node for s in steps)) for n in tree.walk()}
+    for name in scope.named if not problems else ():  # a use may lie in a part that failed
+        if name not in used:
+            problems.append(
+                Diagnostic(identity.where(f"where.{name}"), f"where: {name} is defined but never used", identity.id)
+            )
     if problems:
         raise CatalogueError(problems)
-    return Compiled(identity, scope, nodes["lhs"], nodes["rhs"], tuple(dims), params, tuple(constraints), tuple(steps))
+    return Compiled(
+        identity,
+        scope,
+        nodes["lhs"],
+        nodes["rhs"],
+        tuple(dims),
+        params,
+        tuple(constraints),
+        tuple(steps),
+        tuple(scope.named.items()),
+    )
+
+
+def _definitions(identity: Identity, scope: Scope, problems: list[Diagnostic]) -> tuple[dict[str, Node], set[str]]:
+    """The ``where:`` definitions, parsed in order: each may use the variables and the earlier ones.
+    Also the names whose definition failed, so that their uses are not reported again."""
+    named: dict[str, Node] = {}
+    failed: set[str] = set()
+    names = [name for name, _ in identity.definitions]
+    for k, (name, text) in enumerate(identity.definitions):
+        where = identity.where(f"where.{name}")
+        if name in scope.shapes or name in scope.integers or name in NAMES or name in CONSTANTS:
+            what = (
+                "a variable"
+                if name in scope.shapes
+                else "a dimension or integer parameter"
+                if name in scope.integers
+                else "a function"
+                if name in NAMES
+                else "a constant"
+            )
+            message = f"where: {name!r} is already {what}; a definition needs a name of its own"
+            problems.append(Diagnostic(where, message, identity.id))
+            failed.add(name)
+            continue
+        try:
+            named[name] = parse(text, replace(scope, named=dict(named)))
+        except ExpressionError as exc:
+            quiet = _uses_failed(exc, failed)  # already reported where that definition failed
+            failed.add(name)
+            if quiet:
+                continue
+            message = exc.message
+            later = next((n for n in names[k:] if exc.message == f"unknown symbol {n!r}"), None)
+            if later is not None:
+                place = "here" if later == name else "below"
+                message = f"{later} is defined {place}; a definition may use only the ones above it"
+            problems.append(Diagnostic(where.shifted(exc.offset), f"where {name}: {message}", identity.id))
+    return named, failed
+
+
+def _uses_failed(exc: ExpressionError, failed: set[str]) -> bool:
+    """Whether ``exc`` only says that a definition which already failed is unknown."""
+    return any(exc.message == f"unknown symbol {n!r}" for n in failed)
 
 
 def _random_variables(

@@ -250,6 +250,8 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
     fields["dimensions"] = loc("dimensions")
     for i in range(len(spec.constraints)):
         fields[f"constraints.{i}"] = text_loc("constraints", i)
+    for name in spec.where:
+        fields[f"where.{name}"] = text_loc("where", name)
     return Identity(
         id=spec.id,
         title=spec.title,
@@ -271,4 +273,5 @@ def _record(spec: IdentitySpec, index: int, doc: Document, chapter: str, section
         status=spec.status,
         relation=spec.relation,
         corrects=spec.corrected_by,
+        definitions=tuple((name, str(text)) for name, text in spec.where.items()),
     )

@@ -139,6 +139,7 @@ class Identity:
     status: str | None = None  # "awaiting-proof" or "false" (a printed error kept on purpose)
     corrects: str | None = None
     relation: str = "=="  # or "<=", "<", ">=", ">": an inequality between two scalars
+    definitions: tuple[tuple[str, str], ...] = ()  # where: named sub-expressions, in order
 
     @property
     def is_inequality(self) -> bool:
@@ -146,8 +147,10 @@ class Identity:
 
     @property
     def statement(self) -> str:
-        """The statement in the expression language: ``lhs == rhs``, or ``lhs <= rhs`` and so on."""
-        return f"{self.lhs} {self.relation} {self.rhs}"
+        """The statement in the expression language: ``lhs == rhs``, or ``lhs <= rhs`` and so on,
+        then ``where name = expression; ...`` for the ``where:`` definitions."""
+        named = "; ".join(f"{name} = {text}" for name, text in self.definitions)
+        return f"{self.lhs} {self.relation} {self.rhs}" + (f" where {named}" if named else "")
 
     def where(self, key: str) -> Location:
         """Location of a field (falls back to the entry's own)."""
@@ -180,6 +183,8 @@ class Identity:
         }
         if random:
             extra["distributions"] = random
+        if self.definitions:  # only when present, so older hashes stay valid
+            extra["where"] = [list(d) for d in self.definitions]
         return {
             **extra,
             "id": self.id,

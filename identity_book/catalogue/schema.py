@@ -144,6 +144,10 @@ class IdentitySpec(Strict):
     id: Annotated[StrictStr, Field(pattern=ID_PATTERN, max_length=80)]
     title: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     variables: dict[Annotated[str, Field(pattern=NAME_PATTERN, max_length=20)], VariableSpec] = Field(max_length=30)
+    # named sub-expressions, each usable by the later ones, the two sides and the derivation
+    where: dict[Annotated[str, Field(pattern=NAME_PATTERN, max_length=20)], Expression] = Field(
+        default_factory=dict, max_length=10
+    )
     lhs: Expression
     rhs: Expression
     relation: Literal["==", "<=", "<", ">=", ">"] = "=="

@@ -88,6 +88,8 @@ def _without_leading_neg(node: Node) -> Node:
 
 
 def _prec(node: Node) -> int:
+    if node.label is not None:
+        return ATOM
     if _leading_neg(node):
         return NEGATION
     if node.op == "const" and node.value is not None and Fraction(node.value).denominator != 1:
@@ -128,6 +130,8 @@ def _last(hi: Node) -> str:
 
 def to_latex(node: Node) -> str:
     op, a = node.op, node.args
+    if node.label is not None:  # a where: definition, printed as its name
+        return symbol(node.label, node)
     if op == "const":
         return _const(Fraction(node.value))  # type: ignore[arg-type]
     if op == "var":

@@ -44,6 +44,9 @@ class Node:
     value: str | Fraction | None = None
     offset: int = 0
     _key: tuple[object, ...] = field(default=(), repr=False)
+    # the name of the entry's ``where:`` definition this node stands for: printed as that name
+    # in LaTeX, ignored by every other stage (they see the definition itself)
+    label: str | None = None
 
     @property
     def is_scalar(self) -> bool:

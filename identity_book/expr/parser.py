@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy
@@ -32,6 +32,7 @@ MAX_LENGTH = 4000
 MAX_DEPTH = 120
 MAX_LITERAL = 10**6
 MAX_POWER = 64
+MAX_EXPANDED = 5000  # operations in one side with its where: definitions written out
 
 
 def dim_symbol(name: str) -> sympy.Symbol:
@@ -49,11 +50,10 @@ class Scope:
     # random variables (allowed only inside E, Var, Cov); None while parsing a mean or covariance
     random: dict[str, RandomVariable | None] = field(default_factory=dict)
     complex_vars: frozenset[str] = frozenset()  # variables declared complex: true
+    named: dict[str, Node] = field(default_factory=dict)  # the entry's where: definitions, parsed
 
     def with_index(self, name: str) -> Scope:
-        return Scope(
-            self.shapes, self.integers, self.differentials, self.indices | {name}, self.random, self.complex_vars
-        )
+        return replace(self, indices=self.indices | {name})
 
 
 def parse(text: str, scope: Scope) -> Node:
@@ -77,7 +77,23 @@ def parse(text: str, scope: Scope) -> Node:
     except (RecursionError, MemoryError, ValueError):
         raise LimitError("expression too deeply nested") from None
     lead = len(text) - len(text.lstrip())
-    return _Converter(scope, lead, text.strip()).convert(tree.body, 0)
+    node = _Converter(scope, lead, text.strip()).convert(tree.body, 0)
+    if scope.named:
+        size, depth = _expanded(node, {})
+        if size > MAX_EXPANDED or depth > MAX_DEPTH:
+            raise LimitError(
+                f"with its where: names written out, the expression has more than {MAX_EXPANDED} operations "
+                f"or is nested deeper than {MAX_DEPTH} levels"
+            )
+    return node
+
+
+def _expanded(node: Node, seen: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """Operations and nesting depth of ``node`` with each use of a definition counted in full."""
+    if id(node) not in seen:
+        below = [_expanded(a, seen) for a in node.args]
+        seen[id(node)] = (1 + sum(s for s, _ in below), 1 + max((d for _, d in below), default=0))
+    return seen[id(node)]
 
 
 class _Converter:
@@ -127,6 +143,8 @@ class _Converter:
                 "E(), Var() or Cov(), or the statement would be random",
                 node,
             )
+        if name in self.scope.named:
+            return replace(self.scope.named[name], label=name, offset=self.at(node))
         if name in self.scope.shapes:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
         if name in self.scope.integers or name in self.scope.indices:
@@ -245,7 +263,7 @@ class _Converter:
         ):
             raise self.fail(usage, gen)
         index = comp.target.id
-        if index in self.scope.shapes or index in self.scope.integers or index in NAMES:
+        if index in self.scope.shapes or index in self.scope.integers or index in self.scope.named or index in NAMES:
             raise self.fail(f"{name} index {index!r} hides another name", comp.target)
         lo, hi = (self.convert(a, depth) for a in it.args)
         for bound in (lo, hi):

@@ -16,7 +16,7 @@ import sympy
 from identity_book.catalogue.compile import Compiled
 from identity_book.catalogue.records import Variable
 from identity_book.escape import Raw, one_line
-from identity_book.expr.latex import RELATIONS, symbol, to_latex
+from identity_book.expr.latex import symbol, to_latex
 from identity_book.expr.nodes import Node
 
 _FRACTION = re.compile(r"^(-?)(\d+)/(\d+)$")
@@ -31,14 +31,14 @@ def statement(c: Compiled) -> Raw:
         lines = [line.strip() for line in c.identity.latex.strip().splitlines() if line.strip()]
         return Raw("\n".join(lines))
     # \ibfit: the PDF scales a statement wider than the page down to fit (see the preamble)
-    return Raw(f"\\ibfit{{{to_latex(c.lhs)} {RELATIONS[c.relation]} {to_latex(c.rhs)}}}")
+    return Raw(f"\\ibfit{{{c.statement_latex()}}}")
 
 
 def plain_statement(c: Compiled) -> str:
     """The statement as LaTeX a reader can paste into a paper (no handbook macros)."""
     if c.identity.latex is not None:
         return "\n".join(line.strip() for line in c.identity.latex.strip().splitlines() if line.strip())
-    return f"{to_latex(c.lhs)} {RELATIONS[c.relation]} {to_latex(c.rhs)}"
+    return c.statement_latex()
 
 
 def variable_symbol(c: Compiled, var: Variable) -> Raw:
