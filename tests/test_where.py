@@ -28,6 +28,8 @@ EXPECTED = {
     "perturbation-first-order-bound-false": None,
     "gradient-of-quadratic-in-a-definition": Strength.PROVED,
     "derivation-with-a-wrong-step": None,
+    "centred-quadratic-form-expectation": Strength.EXACT,
+    "centred-quadratic-form-expectation-false": None,
 }
 
 

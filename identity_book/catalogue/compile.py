@@ -151,9 +151,9 @@ def compile_identity(identity: Identity) -> Compiled:
                 identity.id,
             )
         )
-    named, failed_names = _definitions(identity, scope, problems)
+    named, failed_names, random_named = _definitions(identity, scope, problems)
     failed |= failed_names
-    scope = replace(scope, named=named)
+    scope = replace(scope, named=named, random_named=random_named)
     constraints = []
     for i, text in enumerate(identity.constraints):
         try:
@@ -234,11 +234,15 @@ def compile_identity(identity: Identity) -> Compiled:
     )
 
 
-def _definitions(identity: Identity, scope: Scope, problems: list[Diagnostic]) -> tuple[dict[str, Node], set[str]]:
+def _definitions(
+    identity: Identity, scope: Scope, problems: list[Diagnostic]
+) -> tuple[dict[str, Node], set[str], frozenset[str]]:
     """The ``where:`` definitions, parsed in order: each may use the variables and the earlier ones.
-    Also the names whose definition failed, so that their uses are not reported again."""
+    Also the names whose definition failed (so that their uses are not reported again) and those
+    that use a random variable (which, like it, may appear only inside E(), Var() or Cov())."""
     named: dict[str, Node] = {}
     failed: set[str] = set()
+    random: set[str] = set()  # definitions that use a random variable: allowed only inside E()
     names = [name for name, _ in identity.definitions]
     for k, (name, text) in enumerate(identity.definitions):
         where = identity.where(f"where.{name}")
@@ -257,7 +261,9 @@ def _definitions(identity: Identity, scope: Scope, problems: list[Diagnostic]) -
             failed.add(name)
             continue
         try:
-            named[name] = parse(text, replace(scope, named=dict(named)))
+            named[name] = parse(text, replace(scope, named=dict(named), random_named=frozenset(random)), averaged=True)
+            if any(n.op == "var" and n.value in scope.random for n in named[name].walk()):
+                random.add(name)
         except ExpressionError as exc:
             quiet = _uses_failed(exc, failed)  # already reported where that definition failed
             failed.add(name)
@@ -269,7 +275,7 @@ def _definitions(identity: Identity, scope: Scope, problems: list[Diagnostic]) -
                 place = "here" if later == name else "below"
                 message = f"{later} is defined {place}; a definition may use only the ones above it"
             problems.append(Diagnostic(where.shifted(exc.offset), f"where {name}: {message}", identity.id))
-    return named, failed
+    return named, failed, frozenset(random)
 
 
 def _uses_failed(exc: ExpressionError, failed: set[str]) -> bool:

@@ -51,13 +51,15 @@ class Scope:
     random: dict[str, RandomVariable | None] = field(default_factory=dict)
     complex_vars: frozenset[str] = frozenset()  # variables declared complex: true
     named: dict[str, Node] = field(default_factory=dict)  # the entry's where: definitions, parsed
+    random_named: frozenset[str] = frozenset()  # the definitions that use a random variable
 
     def with_index(self, name: str) -> Scope:
         return replace(self, indices=self.indices | {name})
 
 
-def parse(text: str, scope: Scope) -> Node:
-    """Parse ``text`` into a checked expression tree, or raise :class:`ExpressionError`."""
+def parse(text: str, scope: Scope, averaged: bool = False) -> Node:
+    """Parse ``text`` into a checked expression tree, or raise :class:`ExpressionError`.
+    ``averaged``: random variables may appear anywhere, as inside ``E()`` (a ``where:`` definition)."""
     if not isinstance(text, str) or not text.strip():
         raise ExpressionError("empty expression")
     if len(text) > MAX_LENGTH:
@@ -77,7 +79,7 @@ def parse(text: str, scope: Scope) -> Node:
     except (RecursionError, MemoryError, ValueError):
         raise LimitError("expression too deeply nested") from None
     lead = len(text) - len(text.lstrip())
-    node = _Converter(scope, lead, text.strip()).convert(tree.body, 0)
+    node = _Converter(scope, lead, text.strip(), averaged).convert(tree.body, 0)
     if scope.named:
         size, depth = _expanded(node, {})
         if size > MAX_EXPANDED or depth > MAX_DEPTH:
@@ -144,6 +146,10 @@ class _Converter:
                 node,
             )
         if name in self.scope.named:
+            if name in self.scope.random_named and not self.averaged:
+                raise self.fail(
+                    f"{name} depends on a random variable: it may appear only inside E(), Var() or Cov()", node
+                )
             return replace(self.scope.named[name], label=name, offset=self.at(node))
         if name in self.scope.shapes:
             return Node("var", shape=self.scope.shapes[name], value=name, offset=self.at(node))
