@@ -133,3 +133,35 @@ def test_shapes_latex_and_errors() -> None:
         parse("lu_l(B)", scope)
     with pytest.raises(ExpressionError, match="literal sizes"):
         parse("svd_u(B)", scope)
+
+
+@pytest.mark.parametrize("complex_entries", [False, True])
+def test_schur_against_scipy_up_to_the_stated_phases(complex_entries: bool) -> None:
+    a = RNG.standard_normal((5, 5)) + (1j * RNG.standard_normal((5, 5)) if complex_entries else 0)
+    u, t = decompositions.factor("schur_u", a), decompositions.factor("schur_t", a)
+    assert np.allclose(u.conj().T @ u, np.eye(5))
+    assert np.allclose(np.tril(t, -1), 0, atol=1e-12)
+    assert np.allclose(u @ t @ u.conj().T, a)
+    assert np.allclose(u[0].imag, 0) and np.all(u[0].real > 0)  # the stated phases
+    # SciPy's complex Schur form, reordered to eig()'s order, is the same up to those phases
+    ref_t, ref_u = scipy.linalg.schur(a.astype(complex), output="complex")
+    assert np.allclose(sorted(np.abs(np.diag(ref_t))), sorted(np.abs(np.diag(t))))
+    assert np.allclose(np.abs(np.linalg.det(u.conj().T @ ref_u)), 1)
+
+
+def test_schur_agrees_with_its_50_digit_evaluation() -> None:
+    from identity_book.verify.precise import PreciseBackend
+
+    a = RNG.standard_normal((4, 4))
+    for name in ("schur_u", "schur_t"):
+        fifty = np.array(PreciseBackend().factor(name, a.astype(object)).tolist(), dtype=complex)
+        assert np.allclose(fifty, decompositions.factor(name, a), atol=1e-12), name
+
+
+def test_schur_refuses_repeated_eigenvalues_and_is_not_exact() -> None:
+    with pytest.raises(EvaluationError, match="coincide"):
+        decompositions.factor("schur_u", np.eye(3))
+    with pytest.raises(EvaluationError, match="dependent|coincide"):
+        decompositions.factor("schur_t", np.array([[1.0, 1.0], [0.0, 1.0 + 1e-9]]))
+    with pytest.raises(NotExact, match="Schur"):
+        decompositions.factor("schur_u", np.eye(2, dtype=object), "exact")

@@ -10,6 +10,8 @@ real. The operations here are the only ones that see the difference: ``conj(A)``
 * ``cgrad_conj(f, Z)``, the conjugate complex derivative ∂f/∂Z* = ½(∂f/∂X + i ∂f/∂Y),
 * ``eig(A)``, the eigenvalues of a general square matrix (complex in general), in the order
   of :func:`identity_book.verify.complexnum.spectrum_order`,
+* ``schur_u(A)`` and ``schur_t(A)``, the unitary U and upper triangular T of the complex Schur
+  form A = UTUᴴ (:mod:`identity_book.verify.decompositions`),
 * ``grad_re(f, Z)`` and ``grad_im(f, Z)``, the derivatives ∂f/∂X and ∂f/∂Y along the real and
   imaginary parts (complex when f is),
 
@@ -28,7 +30,21 @@ from identity_book.expr.nodes import Node, scalar_like, show_shape
 # every operation that only makes sense for complex values (the prover and the symbolic level
 # refuse an identity that uses one, or that has a complex variable)
 COMPLEX_OPS = frozenset(
-    {"conj", "H", "real", "imag", "imag_unit", "dft", "eig", "cgrad", "cgrad_conj", "grad_re", "grad_im"}
+    {
+        "conj",
+        "H",
+        "real",
+        "imag",
+        "imag_unit",
+        "dft",
+        "eig",
+        "schur_u",
+        "schur_t",
+        "cgrad",
+        "cgrad_conj",
+        "grad_re",
+        "grad_im",
+    }
 )
 DERIVATIVES = ("cgrad", "cgrad_conj", "grad_re", "grad_im")
 MAX_DFT = 64

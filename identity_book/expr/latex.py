@@ -37,6 +37,8 @@ _FACTORS = {
     "lu_l": "\\operatorname{lu}_{\\mathbf{L}}",
     "lu_u": "\\operatorname{lu}_{\\mathbf{U}}",
     "chol": "\\operatorname{chol}",
+    "schur_u": "\\operatorname{schur}_{\\mathbf{U}}",
+    "schur_t": "\\operatorname{schur}_{\\mathbf{T}}",
 }
 _NORM_SUBSCRIPTS = {"norm1": "1", "norm2": "2", "norminf": "\\infty", "normmax": "\\max", "normnuc": "*"}
 # how a relation between the two sides is printed

@@ -641,13 +641,14 @@ def _f_svdvals(args: tuple[Node, ...], at: int) -> Node:
 
 
 # Factors of decompositions, evaluated by identity_book.verify.decompositions.
-FACTORS = ("eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol")
+FACTORS = ("eigvecs", "svd_u", "svd_v", "lu_l", "lu_u", "chol", "schur_u", "schur_t")
 
 
 def _f_factor(name: str) -> Callable[[tuple[Node, ...], int], Node]:
     """A factor of a decomposition (see :mod:`identity_book.verify.decompositions`): ``eigvecs``,
-    ``lu_l``, ``lu_u`` and ``chol`` of a square matrix (n×n); ``svd_u(A)`` (m×k) and ``svd_v(A)``
-    (n×k) of an m×n matrix, k the number of its singular values (as for ``svdvals``)."""
+    ``lu_l``, ``lu_u``, ``chol``, ``schur_u`` and ``schur_t`` of a square matrix (n×n);
+    ``svd_u(A)`` (m×k) and ``svd_v(A)`` (n×k) of an m×n matrix, k the number of its singular
+    values (as for ``svdvals``)."""
 
     def build(args: tuple[Node, ...], at: int) -> Node:
         if name in ("svd_u", "svd_v"):

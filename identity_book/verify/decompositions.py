@@ -15,6 +15,13 @@ meaning, and a point where the normalisation does not single out one factor is r
   so exact at rational points.
 - ``chol(S)``: the lower-triangular L with positive diagonal and S = L Lᵀ, for a symmetric
   positive definite S; square roots, so numeric only.
+- ``schur_u(A)``, ``schur_t(A)``: the complex Schur form A = U T Uᴴ of any square A, U unitary
+  and T upper triangular with the eigenvalues on its diagonal in the order of ``eig(A)``; each
+  column of U is scaled so that its first entry is real and positive. For distinct eigenvalues
+  that fixes U: its first k columns span the eigenvectors of the first k eigenvalues, and U is
+  the Q of the QR factorisation of the eigenvectors. Refused where two eigenvalues (nearly)
+  coincide, the eigenvectors are nearly dependent, or a first entry is (nearly) zero. Complex
+  and irrational in general, so numeric only.
 
 Eigenvectors, singular vectors and Cholesky factors are irrational at rational points: the
 exact backend refuses them with :data:`NOT_EXACT`'s reason, and the identity keeps the numeric
@@ -28,13 +35,15 @@ from typing import Any
 import numpy as np
 
 from identity_book.errors import EvaluationError, NotExact
-from identity_book.verify import exact, scipylazy
+from identity_book.verify import complexnum, exact, scipylazy
 
 NOT_EXACT = {
     "eigvecs": "eigenvectors are irrational in general at rational points",
     "svd_u": "singular vectors are irrational in general at rational points",
     "svd_v": "singular vectors are irrational in general at rational points",
     "chol": "the Cholesky factor needs square roots, irrational in general at rational points",
+    "schur_u": "the Schur vectors are complex and irrational in general at rational points",
+    "schur_t": "the Schur form has the eigenvalues on its diagonal, algebraic numbers in general",
 }
 _GAP = 1e-6  # relative separation below which eigen- or singular values count as repeated
 
@@ -94,6 +103,40 @@ def chol(m: np.ndarray) -> np.ndarray:
         raise EvaluationError("chol() needs a positive definite matrix") from err
 
 
+def schur_order(values: list[complex], vectors: np.ndarray) -> list[int]:
+    """The order of the eigenvalues on T's diagonal (that of ``eig``), after the refusals that
+    make the Schur form unique; ``vectors`` are the eigenvectors as columns (unit length)."""
+    scale = max([1.0, *(abs(v) for v in values)])
+    for i, a in enumerate(values):
+        for b in values[i + 1 :]:
+            if abs(a - b) <= _GAP * scale:
+                raise EvaluationError("two eigenvalues (nearly) coincide here, so the Schur form is not unique")
+    if np.linalg.cond(np.asarray(vectors, dtype=complex)) > 1 / _GAP:
+        raise EvaluationError("the eigenvectors are nearly dependent here, so the Schur vectors are ill-determined")
+    return complexnum.spectrum_order(values)
+
+
+def phase_first_row(q: Any) -> Any:
+    """Each column of ``q`` divided by the phase of its first entry, which becomes real and positive."""
+    out = q.copy()
+    for j in range(out.shape[1]):
+        first = out[0, j]
+        if abs(first) <= _GAP:
+            raise EvaluationError("a Schur vector has a (nearly) zero first entry here, so its phase is not fixed")
+        out[:, j] = out[:, j] * (abs(first) / first)
+    return out
+
+
+def schur(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """U and T of the complex Schur form A = U T Uᴴ, normalised as the module says."""
+    m = np.asarray(m, dtype=complex)
+    values, vectors = np.linalg.eig(m)
+    order = schur_order([complex(v) for v in values], vectors)
+    q, _ = np.linalg.qr(vectors[:, order])
+    u = phase_first_row(q)
+    return u, u.conj().T @ m @ u
+
+
 def lu(m: np.ndarray, floating: bool) -> tuple[np.ndarray, np.ndarray]:
     """Doolittle's LU without pivoting over any field (floats, rationals, 50-digit floats)."""
     n = m.shape[0]
@@ -131,5 +174,8 @@ def factor(name: str, m: Any, mode: str = "float") -> np.ndarray:
         return eigvecs(m)
     if name == "chol":
         return chol(m)
+    if name in ("schur_u", "schur_t"):
+        u, t = schur(m)
+        return u if name == "schur_u" else t
     u, v = svd(m)
     return u if name == "svd_u" else v

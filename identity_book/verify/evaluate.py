@@ -700,7 +700,7 @@ class Evaluator(complexnum.ComplexEvaluation):
     def _factor(self, node: Node, env: Env) -> Value:
         return self.backend.factor(node.op, self.eval(node.args[0], env))
 
-    _eigvecs = _svd_u = _svd_v = _lu_l = _lu_u = _chol = _factor
+    _eigvecs = _svd_u = _svd_v = _lu_l = _lu_u = _chol = _schur_u = _schur_t = _factor
 
     def _norm2(self, node: Node, env: Env) -> Value:
         return self._svdvals(node, env)[0, 0]

@@ -175,6 +175,8 @@ class PreciseBackend(FloatBackend):
         """The factors of :mod:`~identity_book.verify.decompositions` with 50 digits, normalised alike."""
         if name in ("lu_l", "lu_u"):
             return decompositions.factor(name, m, "precise")
+        if name in ("schur_u", "schur_t"):
+            return self._schur(name, m)
         decompositions.factor(name, entrywise(float, m), "float")  # the same refusals as in double precision
         if name == "chol":
             return _from_mp(_mp.cholesky(_to_mp((m + m.T) / 2)))
@@ -196,6 +198,19 @@ class PreciseBackend(FloatBackend):
             if out[k, j] < 0:
                 out[:, j] = -out[:, j]
         return out
+
+    def _schur(self, name: str, m: np.ndarray) -> np.ndarray:
+        """The Schur form with 50 digits: the QR of the eigenvectors in ``eig``'s order, each
+        column's phase fixed by its first entry, as in double precision (and with its refusals)."""
+        a = _to_mp(m)
+        values, vectors = _mp.eig(a)
+        as_floats = np.array(_from_mp(vectors).tolist(), dtype=complex)
+        order = decompositions.schur_order([complex(v) for v in values], as_floats)
+        q, _ = _mp.qr(_to_mp(_from_mp(vectors)[:, order]))
+        u = decompositions.phase_first_row(_from_mp(q))
+        if name == "schur_u":
+            return u
+        return _from_mp(_to_mp(complexnum.ctranspose(u)) * a * _to_mp(u))
 
     def elementwise(self, name: str, v: Value) -> Value:
         def fn(x: Any) -> Any:
