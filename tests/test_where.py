@@ -92,3 +92,14 @@ def test_the_documented_example_is_the_verified_one() -> None:
     shown = re.search(r"```yaml\n(.*?)```", section, re.S)
     assert shown is not None
     assert shown.group(1) in DATA.read_text()
+
+
+def test_many_definitions_go_on_a_line_of_their_own() -> None:
+    short = compile_identity(CASES["nested-definitions"]).statement_latex()
+    assert r",\qquad \text{where }" in short and "gathered" not in short
+    many = replace(
+        CASES["nested-definitions"],
+        definitions=(("C", "A @ B"), ("F", "C + C"), ("D", "F - C - C.T")),
+    )
+    long = compile_identity(many).statement_latex()
+    assert long.startswith(r"\begin{gathered}") and r",\\ \text{where } \mathbf{C} = " in long

@@ -58,12 +58,16 @@ class Compiled:
         return self.identity.relation
 
     def statement_latex(self) -> str:
-        """``lhs = rhs`` (or the inequality) in LaTeX, then "where" and the ``where:`` definitions."""
+        """``lhs = rhs`` (or the inequality) in LaTeX, then "where" and the ``where:`` definitions:
+        on the same line when they are short (one or two, and at most 120 characters of LaTeX),
+        else on a line of their own below the statement."""
         text = f"{to_latex(self.lhs)} {RELATIONS[self.relation]} {to_latex(self.rhs)}"
         if not self.definitions:
             return text
         named = ", \\ ".join(f"{symbol(name, node)} = {to_latex(node)}" for name, node in self.definitions)
-        return f"{text},\\qquad \\text{{where }} {named}"
+        if len(self.definitions) <= 2 and len(named) <= 120:
+            return f"{text},\\qquad \\text{{where }} {named}"
+        return f"\\begin{{gathered}}{text},\\\\ \\text{{where }} {named}\\end{{gathered}}"
 
     def derivative_depth(self) -> int:
         return max(self.lhs.depth_of_derivatives(), self.rhs.depth_of_derivatives())
