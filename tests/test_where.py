@@ -27,6 +27,7 @@ EXPECTED = {
     "perturbation-first-order-bound": Strength.CHECKED,
     "perturbation-first-order-bound-false": None,
     "gradient-of-quadratic-in-a-definition": Strength.PROVED,
+    "a-definition-named-like-a-function": Strength.PROVED,
     "derivation-with-a-wrong-step": None,
     "centred-quadratic-form-expectation": Strength.EXACT,
     "centred-quadratic-form-expectation-false": None,

@@ -15,7 +15,7 @@ from identity_book.expr.densities import CONSTANTS
 from identity_book.expr.expectation import RandomVariable
 from identity_book.expr.latex import RELATIONS, symbol, to_latex
 from identity_book.expr.nodes import ONE, Node, Shape, same_shape, scalar_like, show_shape
-from identity_book.expr.parser import NAMES, STRUCTURED, Scope, dim_symbol, parse
+from identity_book.expr.parser import STRUCTURED, Scope, dim_symbol, parse
 
 
 @dataclass(frozen=True)
@@ -250,14 +250,14 @@ def _definitions(
     names = [name for name, _ in identity.definitions]
     for k, (name, text) in enumerate(identity.definitions):
         where = identity.where(f"where.{name}")
-        if name in scope.shapes or name in scope.integers or name in NAMES or name in CONSTANTS:
+        # like a variable, a definition may share a function's name (d, the differential, is
+        # the Cookbook's update vector): a call d(...) still means the function
+        if name in scope.shapes or name in scope.integers or name in CONSTANTS:
             what = (
                 "a variable"
                 if name in scope.shapes
                 else "a dimension or integer parameter"
                 if name in scope.integers
-                else "a function"
-                if name in NAMES
                 else "a constant"
             )
             message = f"where: {name!r} is already {what}; a definition needs a name of its own"
