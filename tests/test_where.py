@@ -10,6 +10,7 @@ import pytest
 
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.loader import load_catalogue
+from identity_book.errors import CatalogueError
 from identity_book.expr.latex import to_latex
 from identity_book.expr.text import to_text
 from identity_book.verify.checks import Settings
@@ -104,3 +105,14 @@ def test_many_definitions_go_on_a_line_of_their_own() -> None:
     )
     long = compile_identity(many).statement_latex()
     assert long.startswith(r"\begin{gathered}") and r",\\ \text{where } \mathbf{C} = " in long
+
+
+def test_a_name_taken_by_a_constant_is_the_only_problem_reported(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(
+        "identities:\n  - id: named-e\n    title: A definition called e\n"
+        "    variables: {A: {shape: [n, n]}}\n    where: {e: A + A.T}\n    lhs: e\n    rhs: 2 * A\n"
+    )
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path / "e.yaml")
+    messages = [d.message for d in info.value.diagnostics]
+    assert messages == ["where: 'e' is already a constant; a definition needs a name of its own"], messages

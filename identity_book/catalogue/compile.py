@@ -170,7 +170,8 @@ def compile_identity(identity: Identity) -> Compiled:
             nodes[key] = parse(getattr(identity, key), scope)
         except ExpressionError as exc:
             report(key, exc)
-    if len(nodes) == 2 and not same_shape(nodes["lhs"].shape, nodes["rhs"].shape):
+    # a side that uses a failed definition's name may have read it as something else (e, pi)
+    if len(nodes) == 2 and not failed_names and not same_shape(nodes["lhs"].shape, nodes["rhs"].shape):
         problems.append(
             Diagnostic(
                 identity.where("rhs"),
