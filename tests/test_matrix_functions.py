@@ -164,3 +164,15 @@ def test_powm_refuses_a_matrix_that_is_not_spd() -> None:
     for bad in ([[1, 2], [0, 1]], [[1, 0], [0, -1]]):
         with pytest.raises(EvaluationError):
             FloatBackend().powm(np.array(bad, dtype=float), 0.5)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_principal_branch_is_checked_far_from_the_origin(seed: int) -> None:
+    # log(exp(A)) = A fails only once an eigenvalue of A has |Im| > π: rare at standard normal draws
+    settings = Settings(seed=seed)
+    wrong = _entry("logm(expm(X))", "X", X=SQ)
+    assert numeric_check(wrong, settings, wrong.lhs, wrong.rhs).outcome == "failed"  # type: ignore[attr-defined]
+    right = _entry("logm(expm(S))", "S", S=(SQ, ["symmetric"]))
+    assert numeric_check(right, settings, right.lhs, right.rhs).outcome == "passed"  # type: ignore[attr-defined]
+    inverse = _entry("expm(logm(X))", "X", X=SQ)
+    assert numeric_check(inverse, settings, inverse.lhs, inverse.rhs).outcome == "passed"  # type: ignore[attr-defined]

@@ -291,7 +291,7 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
     point = {k: entrywise(_mp.mpmathify, np.asarray(v) if is_matrix(v) else v) for k, v in env.items()}
     try:
         left, right = ev.eval(lhs, point), ev.eval(rhs, point)
-    except (EvaluationError, ZeroDivisionError, ValueError):
+    except (EvaluationError, ZeroDivisionError, ValueError, _mp.NoConvergence):
         return Confirmation(None, False)
     a = np.asarray(left, dtype=object).reshape(-1, order="F")
     b = np.asarray(right, dtype=object).reshape(-1, order="F")

@@ -159,12 +159,12 @@ def sample_params(c: Compiled, sizes: dict[str, int], rng: np.random.Generator) 
 class _Draw:
     """Random entries for one kind of arithmetic."""
 
-    def __init__(self, rng: np.random.Generator, exact_mode: bool, bound: int) -> None:
-        self.rng, self.exact, self.bound = rng, exact_mode, bound
+    def __init__(self, rng: np.random.Generator, exact_mode: bool, bound: int, scale: float = 1.0) -> None:
+        self.rng, self.exact, self.bound, self.scale = rng, exact_mode, bound, scale
 
     def matrix(self, rows: int, cols: int, nonzero: bool = False) -> np.ndarray:
         if not self.exact:
-            m = self.rng.standard_normal((rows, cols))
+            m = self.scale * self.rng.standard_normal((rows, cols))
             if nonzero:
                 m = np.sign(m) * (0.5 + np.abs(m))
             return m
@@ -311,13 +311,15 @@ def sample_variable(
     exact_mode: bool,
     bound: int = 7,
     rank: int | None = None,
+    scale: float = 1.0,
 ) -> Any:
     """One value for ``var`` with its properties, as a float or an exact array or scalar.
 
     Matrices are generic in rank, exact ones as much as floating ones: full rank for their
     structure (a skew-symmetric matrix of odd size has rank n - 1), or the stated ``rank``.
+    ``scale`` widens floating draws (standard normal entries times ``scale``).
     """
-    draw = _Draw(rng, exact_mode, bound)
+    draw = _Draw(rng, exact_mode, bound, scale)
     props = set(var.properties) - set(RANK_PROPERTIES)
     if shape is None:
         value = draw.matrix(1, 1, nonzero=bool(props))[0, 0]
@@ -409,11 +411,12 @@ def sample_point(
     exact_mode: bool,
     bound: int = 7,
     differentials: tuple[str, ...] = (),
+    scale: float = 1.0,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Values for every variable, and the integer bindings (dimensions and parameters).
 
     ``differentials`` names variables that also get a random direction ``d:X`` with the same
-    structure (symmetric when X is), for derivation steps.
+    structure (symmetric when X is), for derivation steps. ``scale`` widens floating draws.
     """
     ints = {**sizes, **sample_params(c, sizes, rng)}
     env = {}
@@ -427,7 +430,7 @@ def sample_point(
                 raise NoSample(f"could not sample the complex {var.name} with properties {sorted(var.properties)}")
             env[var.name] = value
             continue
-        env[var.name] = sample_variable(var, shape, rng, exact_mode, bound, stated_rank(var, shape, sizes))
+        env[var.name] = sample_variable(var, shape, rng, exact_mode, bound, stated_rank(var, shape, sizes), scale)
         if var.name in differentials:
             props = set(var.properties)
             structure = (props & STRUCTURE) | ({"symmetric"} if "spd" in props else set())
