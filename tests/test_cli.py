@@ -118,7 +118,7 @@ def test_show_prints_latex_and_status(project: Path) -> None:
     out = run("show", "trace-axb", cwd=project)
     assert out.returncode == 0
     assert r"\operatorname{tr}" in out.stdout and "verified (proved for " in out.stdout
-    assert "Numeric: passed; 6 points; sizes (" in out.stdout  # every level, with its sizes
+    assert "Numeric: passed; 7 points; sizes (" in out.stdout  # every level, with its sizes (3 × 2 + one square)
 
 
 def test_an_inconclusive_result_is_decided_again_not_cached(tmp_path: Path) -> None:

@@ -80,10 +80,16 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
     assert time.perf_counter() - start < 5
 
 
-def test_deep_yaml_nesting_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["identities: " + "[" * 5000 + "]" * 5000, "identities: " + "[" * 40_000, "identities:\n" + "- " * 40_000 + "x"],
+    ids=["balanced", "flow-40000", "block-40000"],
+)
+def test_deep_yaml_nesting_is_refused_before_libyaml_recurses(tmp_path: Path, text: str) -> None:
+    # at some 30,000 levels libyaml's composer overflowed the C stack and killed the process
     path = tmp_path / "deep.yaml"
-    path.write_text("identities: " + "[" * 5000 + "]" * 5000 + "\n")
-    with pytest.raises(CatalogueError):
+    path.write_text(text + "\n")
+    with pytest.raises(CatalogueError, match=r"deep.yaml:\d+:\d+: .*nesting deeper than 50 levels"):
         load_catalogue(path)
 
 

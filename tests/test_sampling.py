@@ -112,3 +112,16 @@ def test_exact_samples_are_generic_in_rank() -> None:
     assert all(exact.rank(sample_variable(thin, (4, 2), rng, True, bound=1)) == 2 for _ in range(100))
     low = Variable("B", Location("t.yaml", 1, 1), shape=("m", "n"), rank="k")
     assert all(exact.rank(sample_variable(low, (4, 3), rng, True, bound=2, rank=1)) == 1 for _ in range(20))
+
+
+def test_numbers_past_a_thousand_digits_are_shown_abbreviated() -> None:
+    from fractions import Fraction
+
+    from identity_book.verify.sampling import to_plain
+
+    # str() of an int past 4300 digits raises; the report must still show the value
+    assert to_plain(10**5000 + 3) == "≈ 1.000000e+5000"
+    assert to_plain(-Fraction(10**3000, 7)) == "≈ -1.428571e+2999"
+    assert to_plain(Fraction(1, 10**2000)) == "≈ 1.000000e-2000"
+    assert to_plain(Fraction(3, 4)) == "3/4"
+    assert to_plain(10**999) == 10**999

@@ -14,7 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from identity_book.errors import Diagnostic, Location
@@ -138,12 +138,32 @@ class _TooBig(Exception):
         self.location, self.message = location, message
 
 
+def _too_deep(yaml: YAML, text: str, file: str) -> Diagnostic | None:
+    """Nesting deeper than MAX_DEPTH, found from the event stream (flat, no recursion): libyaml's
+    composer recurses in C and crashes the process at some 30,000 levels (``- - - …``, ``[[[…``)."""
+    depth = 0
+    for event in yaml.parse(io.StringIO(text)):
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return Diagnostic(
+                    Location(file, mark.line + 1, mark.column + 1), f"nesting deeper than {MAX_DEPTH} levels"
+                )
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def read_yaml(text: str, file: str) -> tuple[Document | None, list[Diagnostic]]:
     """Compose ``text`` and return its plain data with positions, and every problem found."""
     if len(text.encode("utf-8", "replace")) > MAX_FILE_BYTES:
         return None, [Diagnostic(Location(file), f"file larger than {MAX_FILE_BYTES} bytes")]
     yaml = YAML(typ="safe")  # libyaml (ruamel.yaml.clib) when installed
     try:
+        deep = _too_deep(yaml, text, file)
+        if deep is not None:
+            return None, [deep]
         node = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -24,7 +24,10 @@ from identity_book.verify.precise import DIGITS, Confirmation, as_exact, precise
 from identity_book.verify.results import Counterexample, LevelResult
 from identity_book.verify.sampling import (
     NoSample,
+    SizePlan,
+    coincident_sizes,
     has_properties,
+    param_grid,
     sample_point,
     size_assignments,
     to_plain,
@@ -101,6 +104,30 @@ def _has_branches(*nodes: Node) -> bool:
     return any(n.op in BRANCHED for node in nodes for n in node.walk())
 
 
+Point = tuple[str, int, dict[str, int], float, dict[str, int] | None]
+
+
+def _numeric_points(c: Compiled, plan: SizePlan, settings: Settings, lhs: Node, rhs: Node) -> Iterator[Point]:
+    """What the numeric level samples, as (stream, index, sizes, scale, fixed parameters): random
+    points at every size assignment; wide ones for a principal branch; then one point at sizes
+    that coincide, and one at each combination of the integer parameters (:func:`param_grid`)."""
+    sizes_list = list(enumerate(plan.assignments))
+    for s_index, sizes in sizes_list:
+        for p in range(settings.numeric_points):
+            yield "numeric", s_index * 100 + p, sizes, 1.0, None
+    if _has_branches(lhs, rhs):
+        for s_index, sizes in sizes_list:
+            for p in range(2 * settings.numeric_points):
+                yield "numeric-wide", s_index * 100 + p, sizes, WIDE_SCALE, None
+    square = coincident_sizes(c, plan)
+    if square is not None:
+        yield "numeric-square", 0, square, 1.0, None
+        sizes_list.append((len(sizes_list), square))
+    for s_index, sizes in sizes_list:
+        for g, params in enumerate(param_grid(c, sizes)):
+            yield "numeric-grid", s_index * 1000 + g, sizes, 1.0, params
+
+
 def numeric_check(
     c: Compiled,
     settings: Settings,
@@ -119,60 +146,59 @@ def numeric_check(
         plan = size_assignments(c, settings.numeric_sizes)
     except NoSample as exc:
         return LevelResult("inconclusive", detail=str(exc))
-    wide = [("numeric-wide", WIDE_SCALE, 2 * settings.numeric_points)] * _has_branches(lhs, rhs)
-    passes = [("numeric", 1.0, settings.numeric_points), *wide]
-    for (level, scale, count), (s_index, sizes) in itertools.product(passes, enumerate(plan.assignments)):
-        for p in range(count):
-            rng = rng_for(settings.seed, c, level, s_index * 100 + p)
-            for _attempt in range(RESAMPLES):
-                try:
-                    env, ints = sample_point(c, sizes, rng, exact_mode=False, differentials=differentials, scale=scale)
-                    rel, _, _ = _float_residual(lhs, rhs, env, ints)
-                except NoSample as exc:
-                    skipped_reason = str(exc)
-                    break
-                except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
-                    last_error = str(exc)
-                    continue
-                if rel > tol:
-                    # never refute on rounding: look again, exactly or with 50 digits
-                    second = confirm(lhs, rhs, env, ints, c.identity.variables, tol)
-                    if second.differs is False:
-                        rounded += 1
-                        continue
-                    if second.differs is None:
-                        unsettled += 1
-                        continue
-                    if second.exact:
-                        exact_env = {k: as_exact(v) for k, v in env.items()}
-                        info = counterexample(settings, ints, exact_env, second.left, second.right, exact=True)
-                    else:
-                        info = counterexample(
-                            settings,
-                            ints,
-                            env,
-                            second.left,
-                            second.right,
-                            residual=second.residual,
-                            tolerance=tol,
-                            exact=False,
-                            digits=DIGITS,
-                        )
-                    return LevelResult(
-                        "failed",
-                        [*used, ints],
-                        points + 1,
-                        rel,
-                        tol,
-                        time.perf_counter() - start,
-                        "sides differ exactly" if second.exact else f"sides differ at {DIGITS} digits",
-                        info,
-                    )
-                worst = max(worst, rel)
-                points += 1
-                if ints not in used:
-                    used.append(ints)
+    for level, k, sizes, scale, params in _numeric_points(c, plan, settings, lhs, rhs):
+        rng = rng_for(settings.seed, c, level, k)
+        for _attempt in range(RESAMPLES):
+            try:
+                env, ints = sample_point(
+                    c, sizes, rng, exact_mode=False, differentials=differentials, scale=scale, params=params
+                )
+                rel, _, _ = _float_residual(lhs, rhs, env, ints)
+            except NoSample as exc:
+                skipped_reason = str(exc)
                 break
+            except (EvaluationError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
+                last_error = str(exc)
+                continue
+            if rel > tol:
+                # never refute on rounding: look again, exactly or with 50 digits
+                second = confirm(lhs, rhs, env, ints, c.identity.variables, tol)
+                if second.differs is False:
+                    rounded += 1
+                    continue
+                if second.differs is None:
+                    unsettled += 1
+                    continue
+                if second.exact:
+                    exact_env = {k: as_exact(v) for k, v in env.items()}
+                    info = counterexample(settings, ints, exact_env, second.left, second.right, exact=True)
+                else:
+                    info = counterexample(
+                        settings,
+                        ints,
+                        env,
+                        second.left,
+                        second.right,
+                        residual=second.residual,
+                        tolerance=tol,
+                        exact=False,
+                        digits=DIGITS,
+                    )
+                return LevelResult(
+                    "failed",
+                    [*used, ints],
+                    points + 1,
+                    rel,
+                    tol,
+                    time.perf_counter() - start,
+                    "sides differ exactly" if second.exact else f"sides differ at {DIGITS} digits",
+                    info,
+                )
+            worst = max(worst, rel)
+            points += 1
+            if ints not in used:
+                used.append(ints)
+            break
     seconds = time.perf_counter() - start
     notes = [plan.note()]
     if rounded:
@@ -436,21 +462,27 @@ def small_counterexample(
     tries: int = 200,
     differentials: tuple[str, ...] = (),
 ) -> Counterexample | None:
-    """Search small integer inputs (entries in -2..2, sizes 2 and 3) where the sides differ."""
+    """Search small integer inputs (entries in -2..2, sizes 2 and 3, every combination of the
+    integer parameters in turn) where the sides differ."""
     lhs, rhs = lhs or c.lhs, rhs or c.rhs
     try:
-        all_sizes = size_assignments(c, 6, high=3).assignments
+        plan = size_assignments(c, 6, high=3)
     except NoSample:
         try:
-            all_sizes = size_assignments(c, 4, high=4).assignments
+            plan = size_assignments(c, 4, high=4)
         except NoSample:
             return None
-    all_sizes.sort(key=lambda s: sum(s.values()))
+    square = coincident_sizes(c, plan)
+    all_sizes = sorted([*plan.assignments, *([square] if square else [])], key=lambda s: sum(s.values()))
+    grids: list[list[dict[str, int] | None]] = [list(param_grid(c, sizes)) or [None] for sizes in all_sizes]
     rng = rng_for(settings.seed, c, "counterexample", 0)
     for k in range(tries):
-        sizes = all_sizes[k % len(all_sizes)]
+        sizes, grid = all_sizes[k % len(all_sizes)], grids[k % len(all_sizes)]
+        params = grid[(k // len(all_sizes)) % len(grid)]
         try:
-            env, ints = sample_point(c, sizes, rng, exact_mode=True, bound=2, differentials=differentials)
+            env, ints = sample_point(
+                c, sizes, rng, exact_mode=True, bound=2, differentials=differentials, params=params
+            )
         except (EvaluationError, ZeroDivisionError):
             continue
         try:

@@ -8,6 +8,7 @@ orthogonal ones). Every sample is checked against its properties before it is us
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
@@ -94,6 +95,43 @@ def size_assignments(
     forced = tuple(d for d, g in zip(dims, growable, strict=True) if not g)
     shrunk = tuple(d for i, d in enumerate(dims) if growable[i] and all(v[i] == 1 for v in chosen))
     return SizePlan([dict(zip(dims, v, strict=True)) for v in chosen], forced, shrunk)
+
+
+def coincident_sizes(c: Compiled, plan: SizePlan) -> dict[str, int] | None:
+    """One more assignment where the dimensions coincide as much as the constraints allow (all
+    3 if they can), for the statements that fail only there (tr K(m, n) = 1 + gcd(m - 1, n - 1));
+    None when ``plan`` already has it or nothing cheap qualifies."""
+    if len(c.dims) < 2:
+        return None
+    costs = _admissible(c, MAX_DIM)
+    cheap = [v for v, cost in costs.items() if cost <= CHEAP_ENTRIES and min(v) >= 2]
+    if not cheap:
+        return None
+    best = min(cheap, key=lambda v: (len(set(v)), sum(abs(x - 3) for x in v), costs[v]))
+    sizes = dict(zip(c.dims, best, strict=True))
+    return None if sizes in plan.assignments else sizes
+
+
+MAX_GRID = 64
+
+
+def param_grid(c: Compiled, sizes: dict[str, int]) -> list[dict[str, int]]:
+    """Integer parameters systematically, at most :data:`MAX_GRID` combinations meeting the
+    constraints: every value of a range of up to 8 values (the ends and the middle of a longer
+    one), in every combination, so i = j and the one failing k are not left to chance."""
+    if not c.params:
+        return []
+    choices = []
+    for lo, hi in c.params.values():
+        span = range(lo, hi + 1)
+        choices.append(list(span) if len(span) <= 8 else sorted({lo, lo + 1, (lo + hi) // 2, hi - 1, hi}))
+    grid = []
+    for combo in itertools.product(*choices):
+        values = dict(zip(c.params, combo, strict=True))
+        if all(con.holds({**sizes, **values}) for con in c.constraints):
+            grid.append(values)
+    step = max(1, -(-len(grid) // MAX_GRID))
+    return grid[::step]
 
 
 def _admissible(c: Compiled, high: int) -> dict[tuple[int, ...], int]:
@@ -412,13 +450,15 @@ def sample_point(
     bound: int = 7,
     differentials: tuple[str, ...] = (),
     scale: float = 1.0,
+    params: dict[str, int] | None = None,
 ) -> tuple[dict[str, Any], dict[str, int]]:
     """Values for every variable, and the integer bindings (dimensions and parameters).
 
     ``differentials`` names variables that also get a random direction ``d:X`` with the same
-    structure (symmetric when X is), for derivation steps. ``scale`` widens floating draws.
+    structure (symmetric when X is), for derivation steps. ``scale`` widens floating draws;
+    ``params`` fixes the integer parameters instead of drawing them.
     """
-    ints = {**sizes, **sample_params(c, sizes, rng)}
+    ints = {**sizes, **(sample_params(c, sizes, rng) if params is None else params)}
     env = {}
     for var in c.identity.variables:
         if var.integer is not None or var.distribution is not None:
@@ -439,10 +479,34 @@ def sample_point(
     return env, ints
 
 
+MAX_DIGITS = 1000  # an exact number longer than this is shown by its magnitude (Python refuses str() past 4300)
+
+
+def _digits(x: Fraction | int) -> int:
+    q = Fraction(x)
+    return int(max(abs(q.numerator).bit_length(), q.denominator.bit_length()) * 0.30103) + 1
+
+
+def _log10(n: int) -> float:
+    shift = max(n.bit_length() - 64, 0)
+    return math.log10(n >> shift) + shift * math.log10(2)
+
+
+def _abbreviated(q: Fraction) -> str:
+    """A huge exact number as '≈ 1.234567e+262143', computed without converting it to a string."""
+    if q == 0:
+        return "0"
+    power = _log10(abs(q.numerator)) - _log10(q.denominator)
+    exponent = math.floor(power)
+    return f"≈ {'-' if q < 0 else ''}{10 ** (power - exponent):.6f}e{exponent:+d}"
+
+
 def to_plain(value: Any) -> Any:
     """A JSON-friendly form: numbers as ints, fraction strings or floats; matrices as lists."""
     if isinstance(value, np.ndarray):
         return [[to_plain(x) for x in row] for row in value]
+    if isinstance(value, Fraction | int) and _digits(value) > MAX_DIGITS:
+        return _abbreviated(Fraction(value))
     if isinstance(value, Fraction):
         return int(value) if value.denominator == 1 else str(value)
     if isinstance(value, int | np.integer):
