@@ -205,7 +205,7 @@ def _verify(identities: list[Identity], args: argparse.Namespace) -> list[Result
     settings = Settings(seed=args.seed, symbolic=not args.no_symbolic)
     folder = None if args.no_cache else cache_folder()
     cache = Cache(folder) if folder else None
-    return verify_many(identities, settings, args.jobs, cache)
+    return verify_many(identities, settings, args.jobs, cache, time_limit=args.time_limit)
 
 
 def _loud(item: Citation) -> None:

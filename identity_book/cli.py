@@ -23,7 +23,7 @@ from identity_book.verify.cache import SHIPPED_IN_CHECKOUT, Cache, dump_shipped
 from identity_book.verify.checks import Settings
 from identity_book.verify.prover.show import format_proof
 from identity_book.verify.results import Result
-from identity_book.verify.runner import verify_many
+from identity_book.verify.runner import TIME_LIMIT, verify_many
 
 DESCRIPTION = "Verify a catalogue of matrix identities, build its handbook, cite, find and derive identities."
 
@@ -41,7 +41,7 @@ def run_verification(catalogue: Catalogue, args: argparse.Namespace, quiet: bool
     cache = Cache(folder) if folder else None
     progress = Progress(len(catalogue), sys.stderr, enabled=not quiet)
     try:
-        return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress)
+        return verify_many(catalogue.identities, _settings(args), args.jobs, cache, progress, args.time_limit)
     finally:
         progress.close()
 
@@ -139,6 +139,13 @@ def _add_verify_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="ignore and do not write the result cache")
     p.add_argument("--seed", type=int, default=0, help="random seed for sample points (default 0)")
     p.add_argument("--no-symbolic", action="store_true", help="skip the symbolic level")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"identities not reached within this time are inconclusive (default {TIME_LIMIT:g}; 0: none)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

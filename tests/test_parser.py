@@ -188,3 +188,22 @@ def test_proofs_at_general_dimensions(lhs: str, rhs: str, proved: bool) -> None:
         assert not proved
         return
     assert proved_for_all_sizes(left, right) is proved
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("c * 1e-400", "number 1e-400 is smaller than"), ("c * 1e400", "number 1e400 is larger than"), ("c * 2e6", "2e6")],
+)
+def test_numbers_out_of_range_are_refused_as_written(text: str, message: str) -> None:
+    # a float would flush 1e-400 to 0, and tr(A) * 1e-400 = 0 would then be proved
+    with pytest.raises(LimitError, match=message) as info:
+        parse(text, SCOPE)
+    assert info.value.offset == 4
+
+
+def test_a_decimal_is_kept_with_every_digit_written() -> None:
+    from fractions import Fraction
+
+    node = parse("0.1000000000000000000001", SCOPE)
+    assert node.value == Fraction(1000000000000000000001, 10**22)
+    assert parse("1_000.5", SCOPE).value == Fraction(2001, 2)

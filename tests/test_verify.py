@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,31 @@ def test_a_worker_that_dies_costs_one_inconclusive_result(
     for ident in idents:
         if ident.id != CRASHING:
             assert got[ident.id].status == results[ident.id].status, ident.id
+
+
+def _slow(args: tuple[Identity, Settings]) -> Result:
+    time.sleep(0.3)
+    return verify_identity(*args)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_identities_past_the_time_limit_are_inconclusive_and_not_cached(
+    catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """A catalogue of many slow entries cannot hold a run for hours: what is not reached within
+    the time limit is inconclusive (so the run fails), and verified again next time."""
+    from identity_book.verify.cache import Cache
+
+    idents = list(catalogue.identities)[:12]
+    monkeypatch.setattr(runner, "_work", _slow)
+    monkeypatch.setattr(runner, "verify_identity", lambda i, s: _slow((i, s)))
+    cache = Cache(tmp_path)
+    got = verify_many(idents, Settings(), jobs=jobs, cache=cache, time_limit=0.5)
+    late = [r for r in got if r.status == "inconclusive" and "time limit of 0.5 s" in r.message]
+    assert 4 <= len(late) < len(idents)
+    assert [r.id for r in got] == [i.id for i in idents]
+    assert all(cache.get(i, Settings()) is None for i in idents if i.id in {r.id for r in late})
+    assert all(cache.get(i, Settings()) is not None for i in idents if i.id not in {r.id for r in late})
 
 
 def _gaussian(x: int | str) -> complex:

@@ -132,9 +132,13 @@ class _Converter:
             return complexity.imaginary(value, self.at(node), MAX_LITERAL)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"constant {value!r} is not a real number", node)
-        if abs(value) > MAX_LITERAL:
-            raise LimitError(f"number {value!r} is larger than {MAX_LITERAL}", self.at(node))
-        exact = Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+        # the digits as written: a float would round 0.1000000000000000001 and flush 1e-400 to 0
+        written = ast.get_source_segment(self.text, node) or repr(value)
+        exact = Fraction(value) if isinstance(value, int) else Fraction(written.replace("_", ""))
+        if abs(exact) > MAX_LITERAL:
+            raise LimitError(f"number {written} is larger than {MAX_LITERAL}", self.at(node))
+        if exact and abs(exact) < Fraction(1, MAX_LITERAL):
+            raise LimitError(f"number {written} is smaller than 1/{MAX_LITERAL}", self.at(node))
         return Node("const", value=exact, offset=self.at(node))
 
     def _Name(self, node: ast.Name, depth: int) -> Node:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 
@@ -196,14 +196,20 @@ def _work(args: tuple[Identity, Settings]) -> Result:
     return verify_identity(*args)
 
 
+TIME_LIMIT = 3600.0  # seconds for one run: a net under a catalogue of many slow entries
+
+
 def verify_many(
     identities: Iterable[Identity],
     settings: Settings,
     jobs: int = 1,
     cache: Cache | None = None,
     progress: Callable[[Result], None] | None = None,
+    time_limit: float | None = TIME_LIMIT,
 ) -> list[Result]:
-    """Verify ``identities`` (cached results reused), in ``jobs`` worker processes."""
+    """Verify ``identities`` (cached results reused), in ``jobs`` worker processes. Identities
+    not started within ``time_limit`` seconds are inconclusive (and not cached)."""
+    deadline = time.monotonic() + time_limit if time_limit else None
     todo: list[Identity] = []
     done: dict[str, Result] = {}
     items = list(identities)
@@ -219,7 +225,7 @@ def verify_many(
 
     def record(result: Result) -> None:
         done[result.id] = result
-        if cache is not None:
+        if cache is not None and not result.message.startswith(_LATE):
             cache.put(by_id[result.id], settings, result)
         if progress:
             progress(result)
@@ -227,14 +233,31 @@ def verify_many(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if jobs == 1:
         for ident in todo:
-            record(verify_identity(ident, settings))
+            late = deadline is not None and time.monotonic() > deadline
+            record(_not_started(ident, settings, time_limit) if late else verify_identity(ident, settings))
     else:
-        _in_workers(todo, settings, jobs, record)
+        _in_workers(todo, settings, jobs, record, deadline)
+        for ident in todo:
+            if ident.id not in done:
+                record(_not_started(ident, settings, time_limit))
     return [done[i.id] for i in items]
 
 
-def _in_workers(todo: list[Identity], settings: Settings, jobs: int, record: Callable[[Result], None]) -> None:
-    """Verify ``todo`` in ``jobs`` worker processes, surviving a worker that dies.
+_LATE = "not verified: the run reached its time limit"
+
+
+def _not_started(identity: Identity, settings: Settings, time_limit: float | None) -> Result:
+    result = Result(identity.id, identity.file, identity.location.line, Status.INCONCLUSIVE, seed=settings.seed)
+    result.expected = identity.status
+    result.message = f"{_LATE} of {time_limit:g} s before this identity was reached (--time-limit)"
+    return result
+
+
+def _in_workers(
+    todo: list[Identity], settings: Settings, jobs: int, record: Callable[[Result], None], deadline: float | None
+) -> None:
+    """Verify ``todo`` in ``jobs`` worker processes, surviving a worker that dies; after
+    ``deadline`` nothing new is started.
 
     A worker killed by a crash (a segfault in a native library, the kernel's OOM killer) breaks
     the pool. Workers take identities in order, so the dead one was verifying one of the first
@@ -247,9 +270,17 @@ def _in_workers(todo: list[Identity], settings: Settings, jobs: int, record: Cal
         finished: set[str] = set()
         try:
             with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-                for result in pool.map(_work, [(i, settings) for i in pending], chunksize=1):
+                futures: list[Future[Result]] = [pool.submit(_work, (i, settings)) for i in pending]
+                for future in as_completed(futures):
+                    result = future.result()
                     finished.add(result.id)
                     record(result)
+                    if deadline is not None and time.monotonic() > deadline:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        for late in futures:
+                            if late.done() and not late.cancelled() and late.result().id not in finished:
+                                record(late.result())
+                        return
             return
         except BrokenProcessPool:
             pending = [i for i in pending if i.id not in finished]

@@ -138,7 +138,13 @@ def _admissible(c: Compiled, high: int) -> dict[tuple[int, ...], int]:
     """Every assignment with values 1..high that meets the constraints, with its largest
     intermediate matrix (in entries)."""
     dims = c.dims
-    shapes = {n.shape for n in (*c.lhs.walk(), *c.rhs.walk()) if n.shape is not None}
+    names = set(dims)
+    # a shape in a bound index (I(k) inside sum(... for k in ...)) is sized when evaluated
+    shapes = {
+        n.shape
+        for n in (*c.lhs.walk(), *c.rhs.walk())
+        if n.shape is not None and all(str(x) in names for d in n.shape for x in d.free_symbols)
+    }
     while high > 2 and high ** len(dims) > 3000:
         high -= 1
     costs: dict[tuple[int, ...], int] = {}
