@@ -114,6 +114,8 @@ EXPECTED = {
     "norm-table-one-percent-tight-false": "refuted",
     "trace-product-psd-one-percent-false": "refuted",
     "psd-smallest-eigenvalue-singular": "checked",
+    "rank-of-product-at-least-rank-of-first-factor": "refuted",
+    "sylvester-rank-inequality": "checked",
 }
 
 

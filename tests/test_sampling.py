@@ -125,3 +125,18 @@ def test_numbers_past_a_thousand_digits_are_shown_abbreviated() -> None:
     assert to_plain(Fraction(1, 10**2000)) == "≈ 1.000000e-2000"
     assert to_plain(Fraction(3, 4)) == "3/4"
     assert to_plain(10**999) == 10**999
+
+
+def test_extra_sizes_put_every_two_dimensions_in_both_orders() -> None:
+    from itertools import permutations
+
+    from identity_book.verify.sampling import extra_sizes, size_assignments
+
+    c = _compiled({"A": ["m", "n"], "B": ["n", "p"]}, "A @ B", "A @ B")
+    plan = size_assignments(c, 3)
+    extras = extra_sizes(c, plan)
+    assert {"m": 3, "n": 3, "p": 3} in [*plan.assignments, *extras]
+    every = [*plan.assignments, *extras]
+    for a, b in permutations("mnp", 2):
+        assert any(s[a] < s[b] for s in every), (a, b)
+    assert all(min(s.values()) >= 2 for s in extras) and len(extras) <= 5

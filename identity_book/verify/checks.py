@@ -25,7 +25,7 @@ from identity_book.verify.results import Counterexample, LevelResult
 from identity_book.verify.sampling import (
     NoSample,
     SizePlan,
-    coincident_sizes,
+    extra_sizes,
     has_properties,
     param_grid,
     sample_point,
@@ -109,8 +109,9 @@ Point = tuple[str, int, dict[str, int], float, dict[str, int] | None]
 
 def _numeric_points(c: Compiled, plan: SizePlan, settings: Settings, lhs: Node, rhs: Node) -> Iterator[Point]:
     """What the numeric level samples, as (stream, index, sizes, scale, fixed parameters): random
-    points at every size assignment; wide ones for a principal branch; then one point at sizes
-    that coincide, and one at each combination of the integer parameters (:func:`param_grid`)."""
+    points at every size assignment; wide ones for a principal branch; then one point at each
+    of the :func:`extra_sizes` (coincident sizes, both orders of every two dimensions), and one
+    at each combination of the integer parameters (:func:`param_grid`)."""
     sizes_list = list(enumerate(plan.assignments))
     for s_index, sizes in sizes_list:
         for p in range(settings.numeric_points):
@@ -119,10 +120,9 @@ def _numeric_points(c: Compiled, plan: SizePlan, settings: Settings, lhs: Node, 
         for s_index, sizes in sizes_list:
             for p in range(2 * settings.numeric_points):
                 yield "numeric-wide", s_index * 100 + p, sizes, WIDE_SCALE, None
-    square = coincident_sizes(c, plan)
-    if square is not None:
-        yield "numeric-square", 0, square, 1.0, None
-        sizes_list.append((len(sizes_list), square))
+    for e_index, sizes in enumerate(extra_sizes(c, plan)):
+        yield "numeric-square", e_index, sizes, 1.0, None
+        sizes_list.append((len(sizes_list), sizes))
     for s_index, sizes in sizes_list:
         for g, params in enumerate(param_grid(c, sizes)):
             yield "numeric-grid", s_index * 1000 + g, sizes, 1.0, params
@@ -472,8 +472,7 @@ def small_counterexample(
             plan = size_assignments(c, 4, high=4)
         except NoSample:
             return None
-    square = coincident_sizes(c, plan)
-    all_sizes = sorted([*plan.assignments, *([square] if square else [])], key=lambda s: sum(s.values()))
+    all_sizes = sorted([*plan.assignments, *extra_sizes(c, plan)], key=lambda s: sum(s.values()))
     grids: list[list[dict[str, int] | None]] = [list(param_grid(c, sizes)) or [None] for sizes in all_sizes]
     rng = rng_for(settings.seed, c, "counterexample", 0)
     for k in range(tries):

@@ -30,7 +30,15 @@ from identity_book.verify.checks import Settings, counterexample, rng_for
 from identity_book.verify.evaluate import Evaluator, ExactBackend, FloatBackend, as_scalar, entrywise, is_matrix
 from identity_book.verify.precise import DIGITS, PreciseBackend, _mp
 from identity_book.verify.results import Counterexample, LevelResult
-from identity_book.verify.sampling import NoSample, has_properties, sample_point, size_assignments, stated_rank
+from identity_book.verify.sampling import (
+    NoSample,
+    extra_sizes,
+    has_properties,
+    param_grid,
+    sample_point,
+    size_assignments,
+    stated_rank,
+)
 
 SIGN = {"<=": 1, "<": 1, ">=": -1, ">": -1}  # margin = SIGN * (rhs - lhs)
 TOLERANCE = 1e-9  # a relative margin below -TOLERANCE is a candidate violation
@@ -179,11 +187,13 @@ def random_check(c: Compiled, settings: Settings) -> LevelResult:
         plan = size_assignments(c, settings.numeric_sizes)
     except NoSample as exc:
         return LevelResult("inconclusive", detail=str(exc))
-    for s_index, sizes in enumerate(plan.assignments):
+    for s_index, sizes in enumerate([*plan.assignments, *extra_sizes(c, plan)]):
         rng = rng_for(settings.seed, c, "inequality-random", s_index)
-        for _ in range(RANDOM_POINTS):
+        grid = param_grid(c, sizes)
+        for k in range(max(RANDOM_POINTS, len(grid))):
             try:
-                env, ints = sample_point(c, sizes, rng, exact_mode=False)
+                params = grid[k % len(grid)] if grid else None
+                env, ints = sample_point(c, sizes, rng, exact_mode=False, params=params)
                 left, right, magnitude = _float_sides(c, env, ints)
             except NoSample as exc:
                 last = str(exc)
@@ -313,7 +323,7 @@ def search_check(c: Compiled, settings: Settings) -> LevelResult:
         return LevelResult("inconclusive", detail=str(exc))
     starts, evaluations, fixed, rounded = 0, 0, set[str](), 0
     used: list[dict[str, int]] = []
-    for s_index, sizes in enumerate(plan.assignments[:SEARCH_SIZES]):
+    for s_index, sizes in enumerate([*plan.assignments[:SEARCH_SIZES], *extra_sizes(c, plan)]):
         for k in range(STARTS):
             if time.perf_counter() > deadline:
                 break

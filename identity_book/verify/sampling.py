@@ -97,19 +97,39 @@ def size_assignments(
     return SizePlan([dict(zip(dims, v, strict=True)) for v in chosen], forced, shrunk)
 
 
-def coincident_sizes(c: Compiled, plan: SizePlan) -> dict[str, int] | None:
-    """One more assignment where the dimensions coincide as much as the constraints allow (all
-    3 if they can), for the statements that fail only there (tr K(m, n) = 1 + gcd(m - 1, n - 1));
-    None when ``plan`` already has it or nothing cheap qualifies."""
+MAX_EXTRA = 4
+
+
+def extra_sizes(c: Compiled, plan: SizePlan) -> list[dict[str, int]]:
+    """Assignments beyond ``plan`` for the statements that fail only at some of them: one where
+    the dimensions coincide as much as the constraints allow, all 3 if they can (tr K(m, n) =
+    1 + gcd(m - 1, n - 1) is 2 at m = n = 3 only), then up to :data:`MAX_EXTRA` more so that
+    every two dimensions come in both orders where the constraints allow (rank(A B) >= rank(A)
+    fails only when B's rank is the smaller). Only cheap ones, without a dimension of 1."""
     if len(c.dims) < 2:
-        return None
+        return []
     costs = _admissible(c, MAX_DIM)
-    cheap = [v for v, cost in costs.items() if cost <= CHEAP_ENTRIES and min(v) >= 2]
+    cheap = sorted(
+        (v for v, cost in costs.items() if cost <= CHEAP_ENTRIES and min(v) >= 2), key=lambda v: (sum(v), costs[v])
+    )
     if not cheap:
-        return None
-    best = min(cheap, key=lambda v: (len(set(v)), sum(abs(x - 3) for x in v), costs[v]))
-    sizes = dict(zip(c.dims, best, strict=True))
-    return None if sizes in plan.assignments else sizes
+        return []
+    chosen = [tuple(a[d] for d in c.dims) for a in plan.assignments]
+    square = min(cheap, key=lambda v: (len(set(v)), sum(abs(x - 3) for x in v), costs[v]))
+    extras = [] if square in chosen else [square]
+    pairs = list(itertools.permutations(range(len(c.dims)), 2))
+
+    def orders(v: tuple[int, ...]) -> set[tuple[int, int]]:
+        return {(i, j) for i, j in pairs if v[i] < v[j]}
+
+    missing = set().union(*(orders(v) for v in cheap)) - set().union(*(orders(v) for v in [*chosen, *extras]))
+    while missing and len(extras) < 1 + MAX_EXTRA:
+        best = max(cheap, key=lambda v: len(orders(v) & missing))
+        if not orders(best) & missing:
+            break
+        extras.append(best)
+        missing -= orders(best)
+    return [dict(zip(c.dims, v, strict=True)) for v in extras]
 
 
 MAX_GRID = 64
