@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -39,3 +40,15 @@ def cache_folder(setting: str | bool | None = None, base: Path | None = None) ->
         if any((folder / marker).exists() for marker in PROJECT_MARKERS):
             return folder / CACHE_NAME
     return here / CACHE_NAME
+
+
+def make_cache_folder(folder: Path) -> None:
+    """Create the cache folder when it does not exist yet, with a ``.gitignore`` of ``*`` in it
+    (as pytest does for ``.pytest_cache``), so that it never shows in ``git status``. A folder
+    that exists already is left as it is."""
+    try:
+        folder.mkdir(parents=True)
+    except OSError:  # it exists, or cannot be made: results are then simply not kept
+        return
+    with contextlib.suppress(OSError):
+        (folder / ".gitignore").write_text("# created by identity-book\n*\n", encoding="utf-8")

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sphinx.errors import ConfigError
 
 from identity_book.catalogue.loader import load_catalogue
+from identity_book.sphinx.state import get_state
 from identity_book.verify.cache import Cache
 from identity_book.verify.checks import Settings
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ROOTS = Path(__file__).parent / "roots"
+DOCS = Path(__file__).parent.parent / "docs"
 
 
 def warnings_of(app: Any) -> str:
@@ -21,6 +26,17 @@ def warnings_of(app: Any) -> str:
 
 def page(app: Any, docname: str) -> str:
     return (Path(app.outdir) / f"{docname}.html").read_text(encoding="utf-8")
+
+
+def project(tmp_path: Path, root: str, files: dict[str, str]) -> Path:
+    """A copy of ``tests/roots/test-<root>`` with ``files`` (path: text) added, made before the app
+    that loads its catalogue."""
+    src = tmp_path / root
+    shutil.copytree(ROOTS / f"test-{root}", src)
+    for name, text in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(text, encoding="utf-8")
+    return src
 
 
 def block(html: str, identity_id: str) -> str:
@@ -81,6 +97,7 @@ def test_myst_directive_and_role(app: Any) -> None:
 @pytest.mark.sphinx(
     "html",
     testroot="identity-basic",
+    srcdir="identity-url",
     confoverrides={
         "identity_book_url": "https://example.org/book/",
         "identity_book_ref_format": "({number})",
@@ -97,6 +114,8 @@ def test_role_links_to_the_handbook_and_follows_the_format(app: Any) -> None:
 @pytest.mark.sphinx(
     "html",
     testroot="identity-basic",
+    srcdir="identity-defaults",  # its own pages: a later build with other settings by another builder
+    # re-reads them, but the HTML builder would not write them again
     confoverrides={"identity_book_show_derivation": True, "identity_book_show_verification": False},
 )
 def test_configuration_sets_the_defaults(app: Any) -> None:
@@ -126,6 +145,7 @@ def test_latex_builder(app: Any) -> None:
 def test_results_go_to_the_command_line_cache(app: Any) -> None:
     app.build()
     folder = Path(app.srcdir) / ".identity-book-cache"
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"  # never in the user's git status
     catalogue = load_catalogue(Path(app.srcdir) / "identities")
     for identity_id in ("trace-of-transpose", "trace-cyclic", "frobenius-loss-gradient"):
         identity = catalogue.get(identity_id)
@@ -237,13 +257,22 @@ def test_malformed_catalogue(app: Any) -> None:
     assert "Identity not available" in page(app, "index")
 
 
-@pytest.mark.sphinx("html", testroot="identity-basic", confoverrides={"identity_book_catalogue": "nowhere"})
-def test_missing_catalogue_folder(app: Any) -> None:
-    app.build()
-    assert re.search(
-        r"nowhere:1:1: WARNING: no such file or folder \[identity_book\.catalogue\]",
-        warnings_of(app),
-    )
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (42, r"identity_book_catalogue must be str or list or tuple, not int \(42\)"),
+        (["identities", 3], r"identity_book_catalogue must be a catalogue folder .* not 3 \(in \['identities', 3\]\)"),
+        ([], r"identity_book_catalogue is an empty list; it must be a catalogue folder"),
+        ("", r"identity_book_catalogue must be a catalogue folder .*, not ''"),
+        (["builtin", "nowhere"], r"identity_book_catalogue: no such catalogue folder 'nowhere' \(/.*/nowhere\)"),
+    ],
+)
+def test_a_wrong_catalogue_setting_is_a_configuration_error(
+    make_app: Any, tmp_path: Path, setting: object, message: str
+) -> None:
+    src = project(tmp_path, "identity-basic", {})
+    with pytest.raises(ConfigError, match=message):
+        make_app("html", srcdir=src, confoverrides={"identity_book_catalogue": setting})
 
 
 # -- units ---------------------------------------------------------------------------------------
@@ -263,6 +292,15 @@ def test_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache_folder("cache", docs) == docs / "cache"  # conf.py wins
 
 
+def test_a_new_cache_folder_ignores_itself_and_an_existing_one_is_left_alone(tmp_path: Path) -> None:
+    from identity_book.config import make_cache_folder
+
+    make_cache_folder(tmp_path / "new" / ".identity-book-cache")
+    assert (tmp_path / "new" / ".identity-book-cache" / ".gitignore").read_text() == "# created by identity-book\n*\n"
+    make_cache_folder(tmp_path)  # a folder of the user's (identity_book_cache = "."): no .gitignore
+    assert not (tmp_path / ".gitignore").exists()
+
+
 def test_every_warning_type_is_documented() -> None:
     from identity_book.sphinx.warning_types import SUBTYPES
 
@@ -272,12 +310,21 @@ def test_every_warning_type_is_documented() -> None:
 
 
 @pytest.mark.sphinx("html", testroot="identity-basic", srcdir="identity-twice")
-def test_an_identity_embedded_twice(app: Any) -> None:
+def test_an_identity_embedded_twice_is_a_duplicate_target(app: Any) -> None:
+    """Like a duplicate label: a warning at the second place, naming the first; myst.md embeds
+    trace-cyclic at its line 3 and cites it with the role, which is fine."""
     (Path(app.srcdir) / "plain.rst").write_text(
-        "Twice\n=====\n\n.. identity:: trace-cyclic\n\n.. identity:: trace-cyclic\n"
+        "Twice\n=====\n\n.. identity:: trace-cyclic\n\n.. identity:: trace-cyclic\n\n:identity:`trace-cyclic`\n"
     )
     app.build()
-    assert warnings_of(app) == ""
+    src = Path(app.srcdir)
+    lines = [line for line in warnings_of(app).splitlines() if "WARNING" in line]
+    assert sorted(lines) == [
+        f"{src}/plain.rst:4: WARNING: duplicate identity 'trace-cyclic', other instance in {src}/myst.md:3; "
+        "embed it once and cite it elsewhere with the identity role [identity_book.duplicate]",
+        f"{src}/plain.rst:6: WARNING: duplicate identity 'trace-cyclic', other instance in {src}/plain.rst:4; "
+        "embed it once and cite it elsewhere with the identity role [identity_book.duplicate]",
+    ], lines
     html = page(app, "plain")
     assert 'id="identity-trace-cyclic"' in html and 'id="identity-trace-cyclic-2"' in html
     assert app.env.domains["idb"].target("trace-cyclic")[0] == "myst"  # the first page by name
@@ -324,3 +371,135 @@ def test_a_named_sub_expression_is_printed_with_its_definition(app: Any) -> None
         r"\text{where } \mathbf{S} = \mathbf{A} + \mathbf{A}^{\top}" in one
     ), one
     assert "verified (proved for all sizes)" in one
+
+
+# -- the built-in catalogue beside one's own ---------------------------------------------------------
+@pytest.mark.sphinx("html", testroot="identity-builtin")
+def test_own_chapters_are_numbered_after_the_builtin_ones(app: Any) -> None:
+    """``mine/01-mine`` has the prefix of the built-in ``01-basics``: the built-in identities keep
+    the handbook's numbers, and one's own chapters follow the last built-in chapter (11)."""
+    app.build()
+    assert warnings_of(app) == ""
+    html = page(app, "index")
+    assert "Identity 12.1.1" in block(html, "my-transpose-twice")
+    assert "Identity 1.1.1" in block(html, "det-of-scalar-multiple")
+    assert "Identity 0.1.13" in block(html, "trace-axb")
+    assert "Identity 0.1.13: Gradient of tr(AXB)</span></a>" in html
+    numbers = [n.number for n in get_state(app.env).numbers.values()]
+    assert len(numbers) == len(set(numbers)) > 1000
+    # unused built-in identities are not verified by the user's build (identity-book's CI does)
+    assert set(get_state(app.env).results) == {"my-transpose-twice", "det-of-scalar-multiple", "trace-axb"}
+
+
+def test_an_own_identity_with_a_builtin_id_is_a_duplicate_id(make_app: Any, tmp_path: Path) -> None:
+    """The built-in catalogue and one's own are loaded apart, and still checked against each other."""
+    mine = "identities:\n  - id: trace-axb\n    title: Mine\n    variables:\n      A: {shape: [n, n]}\n"
+    src = project(tmp_path, "identity-builtin", {"mine/02-more/dup.yaml": mine + "    lhs: A\n    rhs: A\n"})
+    app = make_app("html", srcdir=src)
+    app.build()
+    assert re.search(
+        rf"^{re.escape(str(src))}/mine/02-more/dup\.yaml:2:5: WARNING: trace-axb: duplicate id "
+        r"\(first defined at .*identities/00-worked-examples/seeds\.yaml:\d+:\d+\) \[identity_book\.catalogue\]",
+        warnings_of(app),
+        re.M,
+    ), warnings_of(app)
+
+
+ANOTHER = "identities:\n  - id: another-trace\n    title: T\n    variables:\n      A: {shape: [n, n]}\n"
+
+
+def test_identities_with_the_same_number_are_a_warning_naming_both(make_app: Any, tmp_path: Path) -> None:
+    """``01-basics`` and ``01-more`` give 1.1.1 twice. (The loader may report the clash itself, as
+    a catalogue problem; either way the build warns at the second file and names the first.)"""
+    files = {"identities/01-more/trace.yaml": ANOTHER + "    lhs: A\n    rhs: A\n"}
+    src = project(tmp_path, "identity-problems", files)
+    app = make_app("html", srcdir=src, warningiserror=True)
+    app.build()
+    assert app.statuscode == 1
+    assert re.search(
+        rf"^{re.escape(str(src))}/identities/01-more/trace\.yaml:[\d:]+: WARNING: .*01-basics.*same number",
+        warnings_of(app),
+        re.M,
+    ), warnings_of(app)
+
+
+def test_collisions_name_both_identities(tmp_path: Path) -> None:
+    from identity_book.catalogue.numbering import number_catalogue
+    from identity_book.catalogue.records import Catalogue
+    from identity_book.sphinx.state import CatalogueState
+    from identity_book.sphinx.usage import collision_message
+
+    (tmp_path / "more" / "01-more").mkdir(parents=True)
+    (tmp_path / "more" / "01-more" / "trace.yaml").write_text(ANOTHER + "    lhs: A\n    rhs: A\n")
+    both = (*load_catalogue(ROOTS / "test-identity-problems" / "identities"), *load_catalogue(tmp_path / "more"))
+    state = CatalogueState((), Catalogue(both), numbers=number_catalogue(Catalogue(both)))
+    ((first, again),) = state.collisions()
+    assert (first.identity.id, again.identity.id, again.number) == ("trace-of-transpose", "another-trace", "1.1.1")
+    message = collision_message(first, again)
+    assert (
+        message.startswith("identities 'trace-of-transpose' (/")
+        and "01-basics/trace.yaml:2) and 'another-trace'" in message
+    )
+    assert message.endswith(
+        "have the same number 1.1.1: 01-basics/trace and 01-more/trace have the same numeric prefixes; "
+        "rename a folder or file so that each number is unique"
+    )
+
+
+# -- identities no page uses -----------------------------------------------------------------------
+UNUSED = """identities:
+  - id: unused-false
+    title: A false identity no page shows
+    variables:
+      A: {shape: [n, n]}
+    lhs: tr(A)
+    rhs: 2 * tr(A.T)
+  - id: unused-erratum
+    title: A printed error, kept as one
+    variables:
+      A: {shape: [n, n]}
+    lhs: tr(A)
+    rhs: 3 * tr(A)
+    status: erratum
+  - id: unused-true
+    title: A true identity no page shows
+    variables:
+      A: {shape: [m, n]}
+    lhs: A.T.T
+    rhs: A
+"""
+
+
+def test_a_false_identity_no_page_uses_warns_at_its_entry(make_app: Any, tmp_path: Path) -> None:
+    src = project(tmp_path, "identity-basic", {"identities/03-extra/unused.yaml": UNUSED})
+    app = make_app("html", srcdir=src, warningiserror=True)
+    app.build()
+    assert app.statuscode == 1
+    lines = [line for line in warnings_of(app).splitlines() if "WARNING" in line]
+    assert len(lines) == 1, lines  # the erratum is false as expected; the true one passes
+    assert lines[0].startswith(
+        f"{src}/identities/03-extra/unused.yaml:2: WARNING: identity 'unused-false' (3.1.1) is refuted, not verified"
+    ), lines
+    assert lines[0].endswith("(no page embeds or cites it) [identity_book.refuted]"), lines
+    assert {"unused-erratum", "unused-true"} <= set(get_state(app.env).results)
+
+
+# -- the guides say what the tools print -------------------------------------------------------------
+def test_the_guides_cite_trace_axb_as_the_tools_do(capsys: pytest.CaptureFixture[str]) -> None:
+    from identity_book.cli import main
+
+    assert main(["cite", "trace-axb", "--catalogue", "builtin", "--no-cache"]) == 0
+    entry = capsys.readouterr().out
+    printed = entry[entry.index("@misc{") :].strip()
+    citing = (DOCS / "citing.md").read_text(encoding="utf-8")
+    shown = citing[citing.index("@misc{idb:trace-axb") :]
+    shown = shown[: shown.index("\n}") + 2]
+    year = re.compile(r"year\s*=\s*\{\d+\}")
+    assert year.sub("year", shown) == year.sub("year", printed)
+    number = re.search(r"Identity (\d+\.\d+\.\d+): Gradient of tr\(AXB\)", printed)
+    assert number is not None
+    guide = (DOCS / "guide-sphinx-extension.md").read_text(encoding="utf-8")
+    for text in (citing, guide):
+        claims = re.findall(r"Identity (\d+\.\d+\.\d+): Gradient of tr\(AXB\)", text)
+        assert claims and set(claims) == {number[1]}
+    assert f"a number (`{number[1]}`" in citing and f"`({number[1]})`" in citing

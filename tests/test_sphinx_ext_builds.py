@@ -15,6 +15,7 @@ import pytest
 
 ROOTS = Path(__file__).parent / "roots"
 SPHINX_BUILD = [sys.executable, "-m", "sphinx"]
+TEXT: dict[str, Any] = {"capture_output": True, "text": True, "check": True}
 
 
 def read_docs(app: Any) -> list[str]:
@@ -94,6 +95,24 @@ def test_a_page_with_a_problem_warns_on_every_build(app: Any, make_app: Any) -> 
     assert "identity_book.refuted" in again.warning.getvalue()
 
 
+def test_unused_false_identities_and_duplicates_warn_on_every_build(tmp_path: Path, make_app: Any) -> None:
+    """Nothing re-reads the pages involved, and the warnings still come back."""
+    src = _copy_root("identity-basic", tmp_path)
+    trace = src / "identities" / "01-basics" / "trace.yaml"
+    trace.write_text(trace.read_text().replace("rhs: tr(A) + tr(B)", "rhs: tr(A) - tr(B)"))
+    (src / "myst.md").write_text((src / "myst.md").read_text().replace("{identity}`trace-of-sum`", "no role"))
+    (src / "plain.rst").write_text((src / "plain.rst").read_text() + "\n.. identity:: trace-of-transpose\n")
+    app = make_app("html", srcdir=src)
+    for build in range(2):
+        if build:
+            app = next_app(make_app, app)
+        app.build()
+        warnings = re.sub(r"\x1b\[[0-9;]*m", "", app.warning.getvalue())
+        assert "identity 'trace-of-sum' (1.1.3) is refuted" in warnings and "[identity_book.refuted]" in warnings
+        assert f"{src}/plain.rst:6: WARNING: duplicate identity 'trace-of-transpose'" in warnings
+        assert warnings.count("WARNING") == 2, warnings
+
+
 # -- parallel builds -------------------------------------------------------------------------------
 def _sections(text: str) -> str:
     return text[text.index('<section id="') : text.rindex("</section>")]
@@ -151,15 +170,27 @@ def test_sphinx_build_j2_fails_on_a_false_identity_and_names_it(tmp_path: Path) 
     src = _copy_root("identity-false", tmp_path)
     done = _sphinx_build(src, "-j", "2", "-W", "-b", "html")
     assert done.returncode == 1
-    assert re.search(
-        r"index\.rst:6: WARNING: identities/01-basics/trace\.yaml:10: identity 'trace-of-product' "
-        r"\(1\.1\.2\) is refuted, not verified.*\[identity_book\.refuted\]",
+    assert re.search(  # absolute paths, as Sphinx prints the page's: they open from any folder
+        rf"^{re.escape(str(src))}/index\.rst:6: WARNING: {re.escape(str(src))}/identities/01-basics/trace\.yaml:10: "
+        r"identity 'trace-of-product' \(1\.1\.2\) is refuted, not verified.*\[identity_book\.refuted\]",
         done.stderr,
+        re.M,
+    ), done.stderr
+
+
+def test_catalogue_problems_are_located_at_absolute_paths(tmp_path: Path) -> None:
+    src = _copy_root("identity-broken", tmp_path)
+    done = _sphinx_build(src, "-b", "html")  # run in the project folder
+    assert (
+        f"{src}/identities/01-basics/trace.yaml:14:10: WARNING: trace-typo: unknown function 'trace'" in done.stderr
     ), done.stderr
 
 
 # -- a stranger's project: two lines of conf.py and one directive --------------------------------
 def test_new_project_with_two_conf_lines_and_one_directive(tmp_path: Path) -> None:
+    git = shutil.which("git")
+    if git:
+        subprocess.run([git, "init", "-q", str(tmp_path)], check=True)
     (tmp_path / "conf.py").write_text('extensions = ["identity_book.sphinx"]\nidentity_book_catalogue = "identities"\n')
     (tmp_path / "index.rst").write_text("Notes\n=====\n\n.. identity:: trace-of-transpose\n")
     (tmp_path / "identities").mkdir()
@@ -175,12 +206,17 @@ def test_new_project_with_two_conf_lines_and_one_directive(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     page = (out / "index.html").read_text()
     assert "Identity 1.1.1" in page and "verified (proved for all sizes)" in page
+    assert (tmp_path / ".identity-book-cache" / ".gitignore").is_file()
+    if git:  # the cache folder never shows in the user's git status
+        status = subprocess.run([git, "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path, **TEXT)
+        assert ".identity-book-cache" not in status.stdout and "conf.py" in status.stdout
 
     yaml.write_text(yaml.read_text().replace("rhs: tr(A.T)", "rhs: 2 * tr(A.T)"))
     touch_later(yaml)
     done = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 1
-    assert "index.rst:4: WARNING: identities/trace.yaml:2: identity 'trace-of-transpose'" in done.stderr
+    warning = f"{tmp_path}/index.rst:4: WARNING: {tmp_path}/identities/trace.yaml:2: identity 'trace-of-transpose'"
+    assert warning in done.stderr, done.stderr
     assert "[identity_book.refuted]" in done.stderr
     assert "Not verified: refuted" in (out / "index.html").read_text()
 

@@ -26,7 +26,8 @@ from sphinx.util.docutils import SphinxDirective
 
 from identity_book.sphinx.render import Options, identity_block
 from identity_book.sphinx.settings import settings_of
-from identity_book.sphinx.usage import domain_of, look_up
+from identity_book.sphinx.usage import domain_of, duplicate_message, look_up
+from identity_book.sphinx.warning_types import warn
 
 SHOW_HIDE = ("show", "hide")
 
@@ -70,10 +71,20 @@ class IdentityDirective(SphinxDirective):
         node_id = self._unique_id(f"identity-{identity_id}")
         target = nodes.target("", "", ids=[node_id])
         self.state.document.note_explicit_target(target)
-        domain_of(self.env).note_embed(
-            self.env.docname, identity_id, (node_id, numbered.number, numbered.identity.title)
+        domain = domain_of(self.env)
+        first = domain.embeds.get(self.env.docname, {}).get(identity_id)
+        if first is not None:  # another page's earlier embedding is reported once all pages are read
+            self._duplicate(identity_id, first[3])
+        domain.note_embed(
+            self.env.docname, identity_id, (node_id, numbered.number, numbered.identity.title, self.lineno)
         )
         return [target, box]
+
+    def _duplicate(self, identity_id: str, first_line: int) -> None:
+        """Embedding an id twice on one page, like a duplicate label: links go to the first."""
+        where = f"{self.env.doc2path(self.env.docname)}:{first_line}"
+        warn("duplicate", duplicate_message(identity_id, where), self.get_location())
+        self.env.note_reread()
 
     def _unique_id(self, base: str) -> str:
         ids = self.state.document.ids

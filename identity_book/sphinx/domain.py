@@ -3,7 +3,8 @@
 Modelled on ``sphinx/domains/math.py``. The data are keyed by document, so ``clear_doc`` and
 ``merge_domaindata`` are exact and parallel or incremental builds see the same state:
 
-- ``embeds``: docname -> {identity id: (node id, number, title)}, the anchors roles link to;
+- ``embeds``: docname -> {identity id: (node id, number, title, line)}, the anchors roles link
+  to (the first embedding of an id on the page);
 - ``uses``: docname -> {identity id: fingerprint}, what the page showed; when a fingerprint
   changes (the entry was edited, renumbered, added or removed) the page is read again;
 - ``warned``: docname -> True for a page whose ``derive`` directive warned, read again on every
@@ -12,7 +13,7 @@ Modelled on ``sphinx/domains/math.py``. The data are keyed by document, so ``cle
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from docutils import nodes
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from sphinx.builders import Builder
     from sphinx.environment import BuildEnvironment
 
-Embed = tuple[str, str, str]  # node id, number, title
+Embed = tuple[str, str, str, int]  # node id, number, title, line of the directive
+Place = tuple[str, int]  # docname, line
 
 
 class IdentityDomain(Domain):
@@ -37,7 +39,7 @@ class IdentityDomain(Domain):
     object_types: ClassVar[dict[str, ObjType]] = {"identity": ObjType("identity", "identity")}
     # the directive and the role are added to the domain in setup(), so this module imports neither
     initial_data: ClassVar[dict[str, Any]] = {"embeds": {}, "uses": {}, "warned": {}}
-    data_version = 1
+    data_version = 2
 
     @property
     def embeds(self) -> dict[str, dict[str, Embed]]:
@@ -74,6 +76,17 @@ class IdentityDomain(Domain):
                 return docname, self.embeds[docname][identity_id]
         return None
 
+    def duplicates(self) -> Iterator[tuple[str, Place, Place]]:
+        """Each page that embeds an identity another page (earlier by name) embeds already: the
+        id, that page and line, and the first page and line, the one links go to."""
+        first: dict[str, Place] = {}
+        for docname in sorted(self.embeds):
+            for identity_id, embed in self.embeds[docname].items():
+                if identity_id in first:
+                    yield identity_id, (docname, embed[3]), first[identity_id]
+                else:
+                    first[identity_id] = (docname, embed[3])
+
     def outdated(self, state: CatalogueState) -> set[str]:
         """Documents whose identities changed since they were read, and those that warned."""
         changed = {
@@ -93,7 +106,7 @@ class IdentityDomain(Domain):
     ) -> nodes.reference | None:
         found = self.target(target)
         if found is not None:
-            docname, (node_id, number, title) = found
+            docname, (node_id, number, title, _) = found
             return make_refnode(builder, fromdocname, docname, node_id, contnode, f"{number} {title}")
         url = node.get("idb_url")
         if url:
@@ -121,5 +134,5 @@ class IdentityDomain(Domain):
         for identity_id in ids:
             found = self.target(identity_id)
             if found is not None:
-                docname, (node_id, number, title) = found
+                docname, (node_id, number, title, _) = found
                 yield identity_id, f"{number} {title}", "identity", docname, node_id, 1

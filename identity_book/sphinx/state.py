@@ -7,19 +7,24 @@ through the same on-disk cache as ``identity-book verify``, so readers share the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from sphinx.errors import ConfigError
+
 from identity_book import __version__
-from identity_book.catalogue.builtin import catalogue_path
+from identity_book.catalogue.builtin import BUILTIN, builtin_folder, catalogue_path
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
-from identity_book.catalogue.records import Catalogue
+from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import CatalogueError, Diagnostic
+from identity_book.sphinx.settings import PREFIX
 from identity_book.verify.cache import VERIFIER_VERSION, Cache
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result, Status
@@ -28,6 +33,8 @@ from identity_book.verify.runner import verify_many
 if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
+SETTING = f"{PREFIX}catalogue"
+BUILTIN_RECORDS = "builtin-records"  # the built-in catalogue's checked records, apart from one's own
 UNKNOWN = "unknown"
 BROKEN = "catalogue-error"
 
@@ -43,17 +50,61 @@ class CatalogueState:
     settings: Settings = field(default_factory=Settings)
     numbers: dict[str, Numbered] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
+    shipped: frozenset[str] = frozenset()  # ids of the built-in catalogue, when it is configured
 
     @classmethod
     def load(cls, roots: tuple[Path, ...], cache: Cache | None) -> CatalogueState:
-        try:
-            catalogue = load_catalogue(list(roots), cache=cache.folder if cache else None)
-        except CatalogueError as exc:
-            return cls(roots, None, tuple(exc.diagnostics), cache)
-        return cls(roots, catalogue, (), cache, numbers=number_catalogue(catalogue))
+        """The built-in catalogue and the project's own are loaded apart (their folders may share
+        numeric prefixes, see :func:`number_roots`), then checked for ids they both define."""
+        builtin = builtin_folder().resolve()
+        groups = [[r for r in roots if r == builtin], [r for r in roots if r != builtin]]
+        stores = [cache.folder / BUILTIN_RECORDS, cache.folder] if cache else [None, None]
+        loaded: list[Catalogue] = []
+        problems: list[Diagnostic] = []
+        for group, store in zip(groups, stores, strict=True):
+            if not group:
+                continue
+            try:
+                loaded.append(load_catalogue(group, cache=store))
+            except CatalogueError as exc:
+                problems.extend(exc.diagnostics)
+        identities = [i for catalogue in loaded for i in catalogue]
+        problems.extend(_duplicate_ids(identities))
+        if problems:
+            return cls(roots, None, tuple(problems), cache)
+        catalogue = Catalogue(tuple(identities), str(roots[0]))
+        shipped = frozenset(i.id for i in loaded[0]) if groups[0] else frozenset()
+        return cls(roots, catalogue, (), cache, numbers=number_roots(catalogue, shipped), shipped=shipped)
 
     def get(self, identity_id: str) -> Numbered | None:
         return self.numbers.get(identity_id)
+
+    def own(self) -> list[str]:
+        """The ids of the project's own catalogues: all but those of the built-in one, which
+        identity-book's own CI verifies (and whose results ship with the package)."""
+        return [i for i in self.numbers if i not in self.shipped]
+
+    def collisions(self) -> list[tuple[Numbered, Numbered]]:
+        """Identities numbered like an earlier one (folders or files with the same numeric
+        prefix), each with the earlier one first."""
+        first: dict[str, Numbered] = {}
+        found: list[tuple[Numbered, Numbered]] = []
+        for numbered in self.numbers.values():
+            if numbered.number in first:
+                found.append((first[numbered.number], numbered))
+            else:
+                first[numbered.number] = numbered
+        return found
+
+    def results_of(self, ids: Iterable[str], jobs: int = 1) -> dict[str, Result]:
+        """The results of known identities; those not known yet are verified together, in
+        ``jobs`` worker processes."""
+        wanted = list(ids)
+        todo = [self.numbers[i].identity for i in wanted if i not in self.results]
+        if todo:
+            with contextlib.suppress(Exception):  # a verifier bug: self.result() says so for each
+                self.results.update((r.id, r) for r in verify_many(todo, self.settings, jobs, self.cache))
+        return {i: self.result(i) for i in wanted}
 
     def result(self, identity_id: str) -> Result:
         """The verification result of a known identity (cached on disk and in memory)."""
@@ -102,6 +153,50 @@ def get_state(env: BuildEnvironment) -> CatalogueState:
 
 
 def catalogue_roots(setting: str | list[str] | tuple[str, ...], confdir: Path) -> tuple[Path, ...]:
-    """``identity_book_catalogue`` (one folder or several) as absolute paths."""
+    """``identity_book_catalogue`` (one folder or several) as absolute paths; anything else, or a
+    folder that does not exist, is a :class:`ConfigError` that names the setting."""
     values = [setting] if isinstance(setting, str) else list(setting)
-    return tuple(catalogue_path(v, confdir).resolve() for v in values)
+    want = f"a catalogue folder (relative to conf.py, or {BUILTIN!r}) or a list of them"
+    if not values:
+        raise ConfigError(f"{SETTING} is an empty list; it must be {want}")
+    roots: list[Path] = []
+    for value in values:
+        if not isinstance(value, str) or not value.strip():
+            within = "" if isinstance(setting, str) else f" (in {setting!r})"
+            raise ConfigError(f"{SETTING} must be {want}, not {value!r}{within}")
+        path = catalogue_path(value, confdir).resolve()
+        if not path.exists():
+            raise ConfigError(f"{SETTING}: no such catalogue folder {value!r} ({path}); it must be {want}")
+        roots.append(path)
+    return tuple(roots)
+
+
+def _duplicate_ids(identities: list[Identity]) -> list[Diagnostic]:
+    """An id defined by both the built-in catalogue and one's own, at the second definition."""
+    first: dict[str, Identity] = {}
+    found: list[Diagnostic] = []
+    for ident in identities:
+        if ident.id in first:
+            found.append(
+                Diagnostic(ident.location, f"duplicate id (first defined at {first[ident.id].location})", ident.id)
+            )
+        first.setdefault(ident.id, ident)
+    return found
+
+
+def number_roots(catalogue: Catalogue, shipped: frozenset[str]) -> dict[str, Numbered]:
+    """The numbers the handbook gives (:func:`number_catalogue`). Beside the built-in catalogue,
+    which keeps the handbook's and citations' numbers, the chapters of one's own catalogues are
+    numbered after its last chapter, in their order, so that no two identities share a number."""
+    builtin = number_catalogue(Catalogue(tuple(i for i in catalogue if i.id in shipped)))
+    own = number_catalogue(Catalogue(tuple(i for i in catalogue if i.id not in shipped)))
+    if not builtin or not own:
+        return builtin or own
+    last = max(n.chapter_number for n in builtin.values())
+    chapters = {c: last + k for k, c in enumerate(dict.fromkeys(n.chapter for n in own.values()), start=1)}
+    return {**builtin, **{i: _in_chapter(n, chapters[n.chapter]) for i, n in own.items()}}
+
+
+def _in_chapter(numbered: Numbered, chapter: int) -> Numbered:
+    section_and_n = numbered.number.split(".", 1)[1]
+    return replace(numbered, number=f"{chapter}.{section_and_n}", chapter_number=chapter)

@@ -8,6 +8,7 @@ problem is fixed; an incremental build cannot hide it.
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -26,12 +27,10 @@ def domain_of(env: BuildEnvironment) -> IdentityDomain:
     return cast(IdentityDomain, env.domains["idb"])
 
 
-def shown(path: Path) -> str:
-    """A path relative to the working folder when it is inside it, else absolute."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+def shown(path: str | Path) -> str:
+    """A path as a warning prints it: absolute, like the page paths Sphinx prints, so that it can
+    be opened wherever ``sphinx-build`` ran. (The loader's paths are relative to the working folder.)"""
+    return os.path.abspath(path)
 
 
 def look_up(env: BuildEnvironment, identity_id: str, location: Any) -> tuple[Numbered, Result] | None:
@@ -71,8 +70,17 @@ def unknown_message(state: CatalogueState, identity_id: str) -> str:
 
 
 def problem_message(numbered: Numbered, result: Result) -> str:
+    """What is wrong with an identity, after the catalogue file and line of its entry."""
+    return f"{entry_location(numbered)}: {problem_text(numbered, result)}"
+
+
+def entry_location(numbered: Numbered) -> str:
+    """``/abs/path/file.yaml:12``: where an identity's entry starts."""
+    return f"{shown(numbered.identity.file)}:{numbered.identity.location.line}"
+
+
+def problem_text(numbered: Numbered, result: Result) -> str:
     ident = numbered.identity
-    where = f"{ident.location.file}:{ident.location.line}"
     if result.status == "verified":
         what = "is marked as a printed erratum (expected false) but was verified"
     else:
@@ -81,4 +89,21 @@ def problem_message(numbered: Numbered, result: Result) -> str:
     sizes = result.counterexample.sizes if result.counterexample else {}
     if sizes:
         detail += "; counterexample at " + ", ".join(f"{k} = {v}" for k, v in sizes.items())
-    return f"{where}: identity {ident.id!r} ({numbered.number}) {what}{detail}"
+    return f"identity {ident.id!r} ({numbered.number}) {what}{detail}"
+
+
+def duplicate_message(identity_id: str, first: str) -> str:
+    """An identity embedded again (``first``: the file and line of the embedding links go to)."""
+    return (
+        f"duplicate identity {identity_id!r}, other instance in {first}; "
+        f"embed it once and cite it elsewhere with the identity role"
+    )
+
+
+def collision_message(first: Numbered, again: Numbered) -> str:
+    """Two identities with one number: their folders or files have the same numeric prefixes."""
+    return (
+        f"identities {first.identity.id!r} ({entry_location(first)}) and {again.identity.id!r} have the "
+        f"same number {again.number}: {first.chapter}/{first.section} and {again.chapter}/{again.section} "
+        "have the same numeric prefixes; rename a folder or file so that each number is unique"
+    )

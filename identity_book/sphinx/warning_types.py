@@ -3,7 +3,8 @@
 Every warning is ``type="identity_book"`` with one of the subtypes below, so it prints as
 ``[identity_book.refuted]`` and ``suppress_warnings = ["identity_book.inconclusive"]`` silences
 one kind. A warning about an identity is located at the document that embeds or cites it and
-names the catalogue file and line; a catalogue problem is located at the catalogue file.
+names the catalogue file and line; one about an identity no page uses, and a catalogue problem,
+is located at the catalogue file. Every path is absolute, as Sphinx prints a document's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ SUBTYPES: dict[str, str] = {
     "erratum": "an identity kept as a printed erratum (expected false) was verified",
     "unknown_id": "the directive or role names an id that is not in the catalogue",
     "derive": "a derive directive has no rule for its expression, or a step or the result is not verified",
-    "catalogue": "the catalogue cannot be loaded: bad YAML, schema or expression, no such folder",
+    "catalogue": "the catalogue cannot be loaded: bad YAML, schema or expression",
+    "number": "two identities have the same number (folders or files with the same numeric prefix)",
+    "duplicate": "an identity is embedded a second time (a duplicate target; links go to the first)",
 }
 
 logger = logging.getLogger("identity_book.sphinx")
