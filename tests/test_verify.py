@@ -188,3 +188,12 @@ def _gaussian(x: int | str) -> complex:
     if text[:-1] in ("", "-") or text[-2] in "+-":
         text = text[:-1] + "1j"
     return complex(text)
+
+
+def test_the_result_cache_keeps_itself_out_of_git(catalogue: Catalogue, tmp_path: Path) -> None:
+    from identity_book.verify.cache import Cache
+
+    folder = tmp_path / ".identity-book-cache"
+    verify_many(list(catalogue.identities)[:1], Settings(), cache=Cache(folder))
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert len(list(folder.rglob("*.json"))) == 1

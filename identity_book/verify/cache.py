@@ -24,6 +24,7 @@ from typing import Any
 from identity_book import __version__
 from identity_book.catalogue.builtin import PACKAGE_DIR
 from identity_book.catalogue.records import Identity
+from identity_book.config import make_cache_folder
 from identity_book.files import write_atomic
 from identity_book.verify.checks import Settings
 from identity_book.verify.results import Result
@@ -97,5 +98,6 @@ class Cache:
         if result.status in ("error", "inconclusive"):
             return  # an inconclusive result may come from a time budget on a busy machine: try again
         key = self.key(identity, settings)
+        make_cache_folder(self.folder)
         with contextlib.suppress(OSError):
             write_atomic(self._path(key), json.dumps({"key": key, "result": result.to_json()}))

@@ -225,7 +225,7 @@ def verify_many(
 
     def record(result: Result) -> None:
         done[result.id] = result
-        if cache is not None and not result.message.startswith(_LATE):
+        if cache is not None:  # it keeps no inconclusive result, so those past the limit are tried again
             cache.put(by_id[result.id], settings, result)
         if progress:
             progress(result)
