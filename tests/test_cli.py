@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -118,7 +119,7 @@ def test_show_prints_latex_and_status(project: Path) -> None:
     out = run("show", "trace-axb", cwd=project)
     assert out.returncode == 0
     assert r"\operatorname{tr}" in out.stdout and "verified (proved for " in out.stdout
-    assert "Numeric: passed; 7 points; sizes (" in out.stdout  # every level, with its sizes (3 × 2 + one square)
+    assert re.search(r"Numeric: passed; \d+ points; sizes \(", out.stdout)  # every level, with its sizes
 
 
 def test_an_inconclusive_result_is_decided_again_not_cached(tmp_path: Path) -> None:
