@@ -4,7 +4,7 @@ The same Sphinx project as ``sphinx-build docs OUT`` (``docs/`` when it exists, 
 built-in project), with the catalogue paths and verification options passed to the
 ``identity_book.handbook`` extension. Exit codes: 0 built; 1 an identity is refuted or
 inconclusive (unless ``--allow-unverified``) or Sphinx/LaTeX failed; 2 the catalogue is
-malformed or a needed tool is missing.
+malformed or a needed tool is missing. A build that fails leaves the output folder as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ PDF_NAME = "identity-book.pdf"
 DETAILS_NAME = "identity-book-details.pdf"
 OUTPUT_KINDS = {"index.html": "HTML", PDF_NAME: "PDF", DETAILS_NAME: "PDF with the verification details"}
 DETAILS_TAG = "ibdetails"  # the templates' {only} blocks print the full record under this tag
+# what a build writes into its output folder (besides its stamps)
+BUILD_ENTRIES = ("source", "html", "doctrees", "latex", "latex-details", "doctrees-details", PDF_NAME, DETAILS_NAME)
 
 
 def add_commands(subparsers: Any, add_verify_options: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -216,8 +218,11 @@ def _digest(args: argparse.Namespace, settings: generate.HandbookSettings, src: 
     options.pop("identity_book_handbook_jobs")
     environment = {k: v for k, v in os.environ.items() if k.startswith("IDENTITY_BOOK_") or k == "SOURCE_DATE_EPOCH"}
     files = [Path(name) for name, _, _ in generate.sources(settings)]
+    others = sorted(str(f) for f in files if not f.is_file())  # a fifo is never read (it would block)
+    if others:  # the load reports them; named here so that the stamp changes with them
+        options["not regular files"] = others
     skip = (*(src / folder for folder in pages.FOLDERS), out)
-    return stamp.digest(options, files, src, skip, template_dir(), environment)
+    return stamp.digest(options, [f for f in files if f.is_file()], src, skip, template_dir(), environment)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -225,10 +230,24 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.target in ("pdf", "all") and not pdf.have_latex():
         print(pdf.MISSING_TEX, file=sys.stderr)
         return 2
+    rollback = Rollback(out)
+    try:
+        code = _cmd_build(args, out, rollback)
+    except BaseException:
+        rollback.undo()
+        raise
+    if code:
+        rollback.undo()
+    else:
+        rollback.discard()
+    return code
+
+
+def _cmd_build(args: argparse.Namespace, out: Path, rollback: Rollback) -> int:
     if args.no_cache:
         with tempfile.TemporaryDirectory(prefix="identity-book-cache-") as cache:
             settings = settings_for(args, Path(cache))
-            return _build(args, settings, _source_dir(args, out), out)[0]
+            return _build(args, settings, _source_dir(args, out), out, rollback)[0]
     settings = settings_for(args, cache_folder())
     src = _source_dir(args, out)
     digest = _digest(args, settings, src, out)
@@ -238,10 +257,65 @@ def cmd_build(args: argparse.Namespace) -> int:
         _print_outputs(made)
         return 0
     stamp.forget(out, args.target)
-    code, outputs = _build(args, settings, src, out)
+    code, outputs = _build(args, settings, src, out, rollback)
     if code == 0:
         stamp.record(out, args.target, digest, outputs)
     return code
+
+
+class Rollback:
+    """The output folder as a build found it, put back when the build fails: what the build made
+    is removed, and what Sphinx and LaTeX changed is restored from a copy taken just before they
+    run (a fraction of a second beside them; a build that is up to date copies nothing). A failed
+    build leaves no stamp, so the next one builds again."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.existed = out.exists()
+        self.before = {name for name in BUILD_ENTRIES if _exists(out / name)}
+        self.backup: Path | None = None
+
+    def save(self) -> None:
+        """Copy the entries that were there before the build, as they are now."""
+        kept = [name for name in BUILD_ENTRIES if name in self.before and _exists(self.out / name)]
+        if not kept:
+            return
+        self.backup = Path(tempfile.mkdtemp(prefix=f".{self.out.name}-before-build-", dir=self.out.parent))
+        for name in kept:
+            path = self.out / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.copytree(path, self.backup / name, symlinks=True)
+            else:
+                shutil.copy2(path, self.backup / name, follow_symlinks=False)
+
+    def undo(self) -> None:
+        if not self.existed:
+            shutil.rmtree(self.out, ignore_errors=True)
+        else:
+            for name in BUILD_ENTRIES:
+                kept = self.backup / name if self.backup else None
+                if kept is not None and _exists(kept):
+                    _remove(self.out / name)
+                    os.replace(kept, self.out / name)
+                elif name not in self.before:
+                    _remove(self.out / name)
+        self.discard()
+
+    def discard(self) -> None:
+        if self.backup is not None:
+            shutil.rmtree(self.backup, ignore_errors=True)
+            self.backup = None
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif _exists(path):
+        path.unlink()
 
 
 def _print_outputs(outputs: list[str]) -> None:
@@ -252,7 +326,7 @@ def _print_outputs(outputs: list[str]) -> None:
 
 
 def _build(
-    args: argparse.Namespace, settings: generate.HandbookSettings, src: Path, out: Path
+    args: argparse.Namespace, settings: generate.HandbookSettings, src: Path, out: Path, rollback: Rollback
 ) -> tuple[int, list[Path]]:
     """Verify, gate and run Sphinx (and LaTeX); the exit code and the outputs made."""
     want_html, want_pdf = args.target in ("html", "all"), args.target in ("pdf", "all")
@@ -260,6 +334,7 @@ def _build(
     code = check(settings, want_pdf)
     if code:
         return code, []
+    rollback.save()
     longlived.freeze()  # the catalogue and its results stay to the end of the build
     outputs: list[Path] = []
     if want_html:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from identity_book import build
+from identity_book.cli import main
+
 ROOT = Path(__file__).parents[1]
 GOOD = """identities:
   - id: trace-axb
@@ -135,3 +138,67 @@ def test_an_inconclusive_result_is_decided_again_not_cached(tmp_path: Path) -> N
     assert not list((tmp_path / "cache").rglob("*.json"))
     cache.put(ident, Settings(), Result(ident.id, "t.yaml", 2, Status.VERIFIED))
     assert cache.get(ident, Settings()) is not None
+
+
+def test_a_fifo_in_the_catalogue_exits_2_and_never_blocks(project: Path) -> None:
+    os.mkfifo(project / "identities" / "01-basics" / "pipe.yaml")
+    expected = "identities/01-basics/pipe.yaml:1:1: -: not a regular file but a fifo (named pipe)"
+    for args in (["verify"], ["verify", "--no-cache"], ["build", "html", "--out", "out"]):
+        out = run(*args, cwd=project)
+        assert out.returncode == 2, out.stderr
+        assert expected in out.stderr
+    assert not (project / "out").exists()
+
+
+def test_a_chapter_named_index_is_malformed_input(project: Path) -> None:
+    (project / "identities" / "01-basics").rename(project / "identities" / "03-index")
+    for args in (["verify"], ["build", "html", "--out", "out"]):
+        out = run(*args, cwd=project)
+        assert out.returncode == 2, out.stderr
+        assert "identities/03-index/trace.yaml:1:1: -: chapter folder '03-index' would have the page" in out.stderr
+    assert not (project / "out").exists()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("target", ["html", "pdf"])
+def test_a_failed_build_leaves_the_output_folder_as_it_was(
+    project: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("IDENTITY_BOOK_CACHE", str(project / ".cache"))
+    monkeypatch.setattr(build.pdf, "have_latex", lambda: True)
+    fail = [True]
+
+    def sphinx(src: Path, out: Path, builder: str, *rest: object, variant: str = "") -> int:
+        folder = out / (f"{builder}-{variant}" if variant else builder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text(f"{builder} from {(src / 'conf.py').exists()}")
+        (out / "doctrees").mkdir(exist_ok=True)
+        (out / "doctrees" / "env.pickle").write_text(str(len(list(project.rglob("*.yaml")))))
+        return 1 if fail[0] and target == "html" else 0
+
+    def latex(folder: Path, verbose: bool = False) -> Path | None:
+        (folder / "identity-book.pdf").write_text("pdf")
+        return None if fail[0] else folder / "identity-book.pdf"
+
+    monkeypatch.setattr(build, "run_sphinx", sphinx)
+    monkeypatch.setattr(build.pdf, "make_pdf", latex)
+    args = ["build", target, "--out", "out"]
+    assert main(args) == 1
+    assert not (project / "out").exists()  # not even the built-in project's out/source
+    fail[0] = False
+    assert main(args) == 0
+    before = _tree(project / "out")
+    assert "source/conf.py" in before and f".identity-book-{target}.stamp" in before
+    assert main(args) == 0  # up to date
+    (project / "identities" / "01-basics" / "more.yaml").write_text(GOOD.replace("trace-axb", "trace-axb-again"))
+    fail[0] = True
+    assert main(args) == 1
+    after = _tree(project / "out")
+    assert after == {k: v for k, v in before.items() if not k.endswith(".stamp")}  # and no stamp: it builds again
+    assert sorted(p.name for p in project.iterdir()) == [".cache", "identities", "out"]  # no copy left beside it
+    fail[0] = False
+    assert main(args) == 0 and _tree(project / "out") != before

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -142,3 +145,165 @@ def test_errors_pickle_with_their_fields() -> None:
         assert type(err) is cls and (err.message, err.offset) == ("unknown function 'foo'", 5)
     unpublishable = pickle.loads(pickle.dumps(UnpublishableError(["a.yaml:1: x: refuted"])))
     assert unpublishable.problems == ["a.yaml:1: x: refuted"] and "1 identity(ies)" in str(unpublishable)
+
+
+ENTRY = "identities:\n  - id: e\n    title: E\n    variables: {a: {shape: []}}\n    lhs: a - a\n    rhs: RHS\n"
+
+
+def entry(rhs: str = "0", latex: str | None = None) -> str:
+    return ENTRY.replace("RHS", rhs) + (f"    latex: {latex}\n" if latex is not None else "")
+
+
+@pytest.fixture
+def no_hang() -> Iterator[None]:
+    """Fail, instead of hanging, when something blocks (reading a fifo waits for a writer)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("blocked")
+
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cache"])
+def test_a_fifo_or_a_device_is_not_a_regular_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, no_hang: None, cache: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cat" / "01-a").mkdir(parents=True)
+    (tmp_path / "cat" / "01-a" / "good.yaml").write_text(entry())
+    os.mkfifo(tmp_path / "cat" / "01-a" / "pipe.yaml")
+    os.mkfifo(tmp_path / "alone.yaml")
+    (tmp_path / "cat" / "01-a" / ".#lock.yaml").symlink_to("user@host.123")  # an editor's lock: no file
+    store = tmp_path / "store" if cache else None
+    for path, message in [
+        (Path("cat"), "cat/01-a/pipe.yaml:1:1: -: not a regular file but a fifo (named pipe)"),
+        (Path("alone.yaml"), "alone.yaml:1:1: -: not a regular file but a fifo (named pipe)"),
+        (Path("/dev/zero"), "/dev/zero:1:1: -: not a regular file but a character device"),
+    ]:
+        with pytest.raises(CatalogueError) as info:
+            load_catalogue(path, cache=store)
+        assert [str(d) for d in info.value.diagnostics] == [f"{message}; a catalogue file is a plain YAML file"]
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("true", "a boolean"),
+        ("1.5", "a number"),
+        ("1e-400", "a number"),
+        (".5", "a number"),
+        ("null", "null (nothing)"),
+        ("[a]", "a list"),
+        ("{a: b}", "a mapping"),
+    ],
+)
+def test_an_expression_that_yaml_does_not_read_as_text_is_an_error(tmp_path: Path, value: str, kind: str) -> None:
+    (tmp_path / "e.yaml").write_text(entry(value))
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path / "e.yaml")
+    (d,) = info.value.diagnostics
+    assert (d.location.line, d.location.column, d.identity) == (6, 10, "e")
+    assert d.message == f"rhs: must be a string (quote it): YAML reads this value as {kind}"
+
+
+def test_an_integer_expression_is_its_digits_and_other_text_fields_are_strict(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text(entry())
+    assert load_catalogue(tmp_path / "e.yaml").identities[0].rhs == "0"
+    (tmp_path / "e.yaml").write_text(entry().replace("title: E", "title: true"))
+    with pytest.raises(CatalogueError, match=r"e.yaml:3:12: e: title: must be a string \(quote it\)"):
+        load_catalogue(tmp_path / "e.yaml")
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "column", "byte"),
+    [
+        (b"identities:\n  - id: e\n    title: 'caf\xe9'\n", 3, 16, "E9"),
+        (b'identities:\r\n  - id: e\r\n    notes: "\xc3\xa9\xc3\xa9\xff"\r\n', 3, 15, "FF"),
+        (b"\xff\xfei\x00d\x00", 1, 1, "FF"),
+    ],
+    ids=["latin-1", "crlf-after-multibyte", "utf-16"],
+)
+def test_invalid_utf8_is_reported_at_its_first_bad_byte(
+    tmp_path: Path, data: bytes, line: int, column: int, byte: str
+) -> None:
+    (tmp_path / "u.yaml").write_bytes(data)
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path / "u.yaml")
+    (d,) = info.value.diagnostics
+    assert (d.location.line, d.location.column) == (line, column)
+    assert d.message == f"not valid UTF-8: byte 0x{byte} (save the file as UTF-8)"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (["03-index/a.yaml"], "chapter folder '03-index' would have the page chapters/index"),
+        (["01-basics/a.yaml", "02-basics/b.yaml"], "chapter folders '01-basics' and '02-basics' would share the page"),
+        (["01-a/a.yaml", "1-b/b.yaml"], "chapter folders '01-a' and '1-b' have the same number 1"),
+        (["01-a/Trace.yaml", "01-a/trace.yaml"], "section files of chapter '01-a' 'Trace' and 'trace' would share"),
+        (
+            ["01-a/2-x.yaml", "01-a/02-y.yaml"],
+            "section files of chapter '01-a' '02-y' and '2-x' have the same number 2",
+        ),
+    ],
+)
+def test_chapters_and_sections_whose_pages_or_numbers_clash(tmp_path: Path, files: list[str], message: str) -> None:
+    for i, name in enumerate(files):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(entry().replace("id: e", f"id: e{i}"))
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path)
+    (d,) = info.value.diagnostics
+    assert message in d.message and (d.location.line, d.location.column) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("latex", "message"),
+    [
+        (r"\left( \mathbf{A}", r"\left( has no matching \right"),
+        (r"\mathbf{A} \right)", r"\right without a matching \left"),
+        (r"\left( a \\ b \right)", r"'\\' inside \left...\right"),
+        (r"\frac{a}", r"\frac needs 2 arguments in braces"),
+        (r"\frac{a}\right)", r"\frac needs 2 arguments in braces"),
+        (r"\sqrt", r"\sqrt needs 1 argument in braces"),
+        (r"\begin{array} a \end{array}", r"\begin{array} needs 1 argument in braces"),
+        (r"x\limits_0", r"\limits must follow a big operator"),
+        (r"'{\sum}\nolimits'", r"\nolimits must follow a big operator"),
+        (r"\left x \right)", r"\left must be followed by a delimiter"),
+        (r"a^b^c", "double superscript"),
+        (r"x^", "'^' needs an argument"),
+        (r"\text{\alpha}", r"\alpha is a math macro: it cannot stand in text"),
+        (r"\tr A", r"the PDF has no \tr; write \operatorname{tr}"),
+        ("'a\u200bb'", "invisible or control character U+200B (ZERO WIDTH SPACE)"),
+        ("'a\u202eb'", "invisible or control character U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ('"a\\x7fb"', "invisible or control character U+007F"),
+        ("a ⁂ b", "the PDF cannot print '⁂'"),
+    ],
+)
+def test_latex_that_would_stop_the_pdf_is_an_error_at_its_field(tmp_path: Path, latex: str, message: str) -> None:
+    (tmp_path / "l.yaml").write_text(entry(latex=latex), encoding="utf-8")
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path / "l.yaml")
+    assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+    d = info.value.diagnostics[0]
+    assert (d.location.line, d.location.column - (latex[0] in "'\""), d.identity) == (7, 12, "e")
+    assert d.message.startswith("latex: ")
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\sum\limits_{i=1}^{n} x_i = \operatorname*{argmax}\limits_{x} f",
+        r"\left\langle x, y \right\rangle = \left. \frac{\partial f}{\partial x} \right|_{0}",
+        r"\left( \begin{matrix} a & b \\ c & d \end{matrix} \right)^{\top}",
+        r"\sqrt[3]{x} \big( \lVert x \rVert \big) \overset{!}{=} \left\{ x \middle| y \right\}",
+        r"\begin{alignedat}{2} a &= b & c &= d \end{alignedat} \text{ for all } a' \ge 0",
+    ],
+)
+def test_latex_that_the_pdf_prints_is_accepted(tmp_path: Path, latex: str) -> None:
+    (tmp_path / "l.yaml").write_text(entry(latex=f"|-\n      {latex}"), encoding="utf-8")
+    assert load_catalogue(tmp_path / "l.yaml").identities[0].latex == latex

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.latexcheck import check_identity_latex
+from identity_book.catalogue.numbering import layout_problems
 from identity_book.catalogue.records import (
     Catalogue,
     Distribution,
@@ -19,21 +20,26 @@ from identity_book.catalogue.records import (
     chapter_and_section,
 )
 from identity_book.catalogue.records_store import RecordStore, file_key
-from identity_book.catalogue.schema import CatalogueFile, DistributionSpec, IdentitySpec
+from identity_book.catalogue.schema import CatalogueFile, DistributionSpec, IdentitySpec, yaml_kind
 from identity_book.catalogue.yamlsafe import MAX_FILE_BYTES, Document, read_yaml
 from identity_book.errors import CatalogueError, Diagnostic, Location
+from identity_book.files import NotRegularFile, read_regular
 
 MAX_FILES = 2000
 
 
 def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
-    """Every ``*.yaml``/``*.yml`` file under ``paths`` with the root it was found under."""
+    """Every ``*.yaml``/``*.yml`` file under ``paths`` with the root it was found under. An entry
+    that is not a regular file (a fifo, a device) is listed, for the load to report; a link to
+    nothing (an editor's lock file) is not."""
     found: list[tuple[Path, Path]] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+            files = sorted(
+                p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.exists() and not p.is_dir()
+            )
             found.extend((f, path) for f in files)
-        elif path.is_file():
+        elif path.exists():
             found.append((path, path.parent.parent))
         else:
             raise CatalogueError([Diagnostic(Location(str(path)), "no such file or folder")])
@@ -67,6 +73,7 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True, cac
             problems.append(Diagnostic(ident.location, f"duplicate id (first defined at {first})", ident.id))
         else:
             seen[ident.id] = ident
+    problems.extend(layout_problems(list(seen.values())))
     if check_expressions:
         for key, records, kept in files:
             found = [] if kept else [d for ident in records if seen.get(ident.id) is ident for d in _check(ident)]
@@ -94,10 +101,10 @@ def _key(file: Path, root: Path) -> str | None:
     or a link out of its root)."""
     try:
         place = file.resolve().relative_to(root.resolve()).as_posix()
-        data = file.read_bytes() if file.stat().st_size <= MAX_FILE_BYTES else None
+        data = read_regular(file, MAX_FILE_BYTES)
     except (OSError, ValueError):
         return None
-    return None if data is None else file_key(data, _display(file), place)
+    return None if len(data) > MAX_FILE_BYTES else file_key(data, _display(file), place)
 
 
 def _display(file: Path) -> str:
@@ -110,12 +117,22 @@ def _display(file: Path) -> str:
 def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Identity]:
     name = _display(file)
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            problems.append(Diagnostic(Location(name), f"file larger than {MAX_FILE_BYTES} bytes"))
-            return []
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = read_regular(file, MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        problems.append(Diagnostic(Location(name), f"{exc}; a catalogue file is a plain YAML file"))
+        return []
+    except OSError as exc:
         problems.append(Diagnostic(Location(name), f"cannot read file: {exc}"))
+        return []
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Diagnostic(Location(name), f"file larger than {MAX_FILE_BYTES} bytes"))
+        return []
+    try:
+        text = _newlines(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        before = _newlines(data[: exc.start].decode("utf-8"))
+        where = Location(name, before.count("\n") + 1, len(before) - before.rfind("\n"))
+        problems.append(Diagnostic(where, f"not valid UTF-8: byte 0x{data[exc.start]:02X} (save the file as UTF-8)"))
         return []
     doc, found = read_yaml(text, name)
     problems.extend(_with_ids(found, doc))
@@ -140,6 +157,11 @@ def _load_file(file: Path, root: Path, problems: list[Diagnostic]) -> list[Ident
     return [_record(spec, i, doc, chapter, section) for i, spec in enumerate(parsed.identities)]
 
 
+def _newlines(text: str) -> str:
+    """Line ends as Python's text files read them: ``\\r\\n`` and ``\\r`` become ``\\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _is_branch(part: object) -> bool:
     """Pydantic names the alternatives of a union in the location (``constrained-int``)."""
     return isinstance(part, str) and (part.startswith(("constrained-", "function-")) or part in ("str", "int", "float"))
@@ -155,6 +177,8 @@ def _message(err: Any) -> str:
     text = err["msg"].removeprefix("Value error, ")
     if err["type"] == "string_pattern_mismatch" and field.endswith("id"):
         text = "an id is lowercase letters, digits and '-', starting with a letter or digit"
+    if err["type"] == "string_type":
+        text = f"must be a string (quote it): YAML reads this value as {yaml_kind(err['input'])}"
     return f"{field}: {text}" if field else text
 
 

@@ -8,9 +8,11 @@ their file. Sphinx's own equation numbers differ between builders, so we assign 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from identity_book.catalogue.records import Catalogue, Identity
+from identity_book.errors import Diagnostic, Location
 
 _PREFIX = re.compile(r"^(\d+)[-_](.*)$")
 
@@ -28,6 +30,63 @@ def title_of(name: str) -> str:
 
 def slug_of(name: str) -> str:
     return re.sub(r"[^a-z0-9-]+", "-", split_prefix(name)[1].lower()).strip("-") or "chapter"
+
+
+CONTENTS_PAGE = "index"  # chapters/index is the handbook's list of chapters
+
+
+def layout_problems(identities: Iterable[Identity]) -> list[Diagnostic]:
+    """Chapter folders and section files whose pages or numbers would clash, each at the first
+    file it holds: a chapter named like the list of chapters (``03-index``: chapters/index), two
+    chapters with one page (``01-basics``, ``02-basics``) or one number (``01-a``, ``1-b``), two
+    sections of a chapter with one page (``trace.yaml``, ``trace.yml``) or one number."""
+    chapters: dict[str, dict[str, Identity]] = {}
+    for ident in identities:
+        chapters.setdefault(ident.chapter, {}).setdefault(ident.section, ident)
+    found = []
+    for chapter in sorted(chapters):
+        if slug_of(chapter) == CONTENTS_PAGE:
+            found.append(
+                _at(
+                    next(iter(chapters[chapter].values())),
+                    f"chapter folder {chapter!r} would have the page chapters/{CONTENTS_PAGE}, the handbook's "
+                    "list of chapters: rename the folder",
+                )
+            )
+    found += _clashes({c: next(iter(s.values())) for c, s in chapters.items()}, "chapter folders", "chapters")
+    for chapter, sections in sorted(chapters.items()):
+        found += _clashes(sections, f"section files of chapter {chapter!r}", f"chapters/{slug_of(chapter)}")
+    return found
+
+
+def _clashes(firsts: dict[str, Identity], what: str, folder: str) -> list[Diagnostic]:
+    """Names (with the first identity of each) that share a page or a numeric prefix."""
+    found = []
+    pages: dict[str, str] = {}
+    numbers: dict[int, str] = {}
+    for name in sorted(firsts):
+        page, number = slug_of(name), split_prefix(name)[0]
+        if page in pages:
+            found.append(
+                _at(
+                    firsts[name],
+                    f"{what} {pages[page]!r} and {name!r} would share the page {folder}/{page}: rename one",
+                )
+            )
+        elif number is not None and number in numbers:
+            found.append(
+                _at(
+                    firsts[name], f"{what} {numbers[number]!r} and {name!r} have the same number {number}: renumber one"
+                )
+            )
+        pages.setdefault(page, name)
+        if number is not None:
+            numbers.setdefault(number, name)
+    return found
+
+
+def _at(first: Identity, message: str) -> Diagnostic:
+    return Diagnostic(Location(first.location.file), message)
 
 
 @dataclass(frozen=True)

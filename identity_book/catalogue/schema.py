@@ -24,7 +24,31 @@ NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 DIM_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 Text = Annotated[StrictStr, Field(max_length=4000)]
-Expression = Annotated[StrictStr | StrictInt | float, Field()]
+
+
+def yaml_kind(value: object) -> str:
+    """What YAML read a value as, for a message: ``true`` is a boolean, ``1.5`` a number."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null (nothing)"
+    return "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else type(value).__name__
+
+
+def _expression(value: object) -> str:
+    """An expression is text; a plain integer (``rhs: 0``) stands for its decimal digits. Any
+    other value YAML does not read as text is an error: a boolean (``true``), a float (``1e-400``
+    would be 0.0, ``.5`` would be 0.5), null, a list or a mapping."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"must be a string (quote it): YAML reads this value as {yaml_kind(value)}")
+
+
+Expression = Annotated[str, PlainValidator(_expression)]
 
 
 MAX_LITERAL_DIM = 12

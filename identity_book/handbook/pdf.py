@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 MISSING_TEX = (
@@ -71,7 +72,16 @@ def make_pdf(latexdir: Path, verbose: bool = False) -> Path | None:
     pdf = tex.with_suffix(".pdf")
     if done.returncode != 0 or not pdf.exists() or problems:
         for line in problems or (done.stdout or "").splitlines()[-20:]:
-            print(f"{log_file}: {line}", file=sys.stderr)
-        print(f"LaTeX failed on {tex} (exit {done.returncode}); see {log_file}", file=sys.stderr)
+            print(f"{log_file.name}: {line}", file=sys.stderr)
+        kept = f"; its log is kept in {_keep(log_file)}" if log_file.exists() else ""
+        print(f"LaTeX failed on {tex.name} (exit {done.returncode}){kept}", file=sys.stderr)
         return None
     return pdf
+
+
+def _keep(log: Path) -> Path:
+    """A copy of a failed run's log outside the output folder (a failed build puts that back as
+    it was, without the log)."""
+    kept = Path(tempfile.mkdtemp(prefix="identity-book-latex-")) / log.name
+    shutil.copy2(log, kept)
+    return kept
