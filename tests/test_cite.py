@@ -123,6 +123,22 @@ def test_text_and_latex_formats(capsys: pytest.CaptureFixture[str]) -> None:
     assert r"\tag{1.1.1}" in out
 
 
+def test_cite_numbers_one_s_own_catalogue_after_the_builtin_one_like_the_sphinx_extension(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``mine/01-mine`` shares the prefix of the built-in ``01-basics``: as in the Sphinx build of
+    the same folders (tests/test_sphinx_ext.py), it is chapter 12 and the built-in numbers stay."""
+    mine = str(ROOTS / "test-identity-builtin" / "mine")
+    code, out, err = run(
+        capsys, "cite", "my-transpose-twice", "--format", "text", "--catalogue", "builtin", "--catalogue", mine
+    )
+    assert code == 0, err
+    assert '"Identity 12.1.1: Transposing twice"' in out
+    code, out, err = run(capsys, "cite", "trace-axb", "--format", "text", "--catalogue", "builtin", "--catalogue", mine)
+    assert code == 0, err
+    assert '"Identity 0.1.13: Gradient of tr(AXB)"' in out
+
+
 def test_citing_a_refuted_identity_says_so_loudly(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "cite", "trace-of-product", "--catalogue", str(FALSE))
     assert code == 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 
+from identity_book.catalogue.builtin import builtin_folder
 from identity_book.catalogue.compile import compile_identity
 from identity_book.catalogue.latexcheck import check_identity_latex
 from identity_book.catalogue.numbering import layout_problems
@@ -26,6 +28,7 @@ from identity_book.errors import CatalogueError, Diagnostic, Location
 from identity_book.files import NotRegularFile, read_regular
 
 MAX_FILES = 2000
+BUILTIN_RECORDS = "builtin-records"  # the built-in catalogue's checked records, apart from one's own
 
 
 def find_files(paths: list[Path]) -> list[tuple[Path, Path]]:
@@ -52,9 +55,37 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True, cac
     """Read, validate and (by default) parse every identity; raise with all problems found.
 
     With a ``cache`` folder, a file read and checked before, byte for byte, is taken from the
-    :class:`RecordStore` there instead of being read again.
+    :class:`RecordStore` there instead of being read again. The built-in catalogue named beside
+    folders of one's own is loaded apart from them (their chapter folders may share numeric
+    prefixes: :func:`~identity_book.catalogue.numbering.number_catalogue` numbers one's own
+    chapters after the built-in ones), and an id may not be defined in both.
     """
     roots = [paths] if isinstance(paths, Path) else list(paths)
+    builtin = builtin_folder().resolve()
+    shipped = [r for r in roots if r.resolve() == builtin]
+    own = [r for r in roots if r.resolve() != builtin]
+    if not shipped or not own:
+        alone = _load_group(roots, check_expressions, cache)
+        return replace(alone, builtin=frozenset(i.id for i in alone)) if shipped else alone
+    loaded: list[Catalogue] = []
+    problems: list[Diagnostic] = []
+    for group, store in ((shipped, cache / BUILTIN_RECORDS if cache else None), (own, cache)):
+        try:
+            loaded.append(_load_group(group, check_expressions, store))
+        except CatalogueError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise CatalogueError(problems)
+    first = {i.id: i for i in loaded[0]}
+    twice = [i for i in loaded[1] if i.id in first]
+    if twice:
+        raise CatalogueError(
+            [Diagnostic(i.location, f"duplicate id (first defined at {first[i.id].location})", i.id) for i in twice]
+        )
+    return Catalogue((*loaded[0], *loaded[1]), str(roots[0]), frozenset(first))
+
+
+def _load_group(roots: list[Path], check_expressions: bool, cache: Path | None) -> Catalogue:
     store = RecordStore(cache if check_expressions else None)
     problems: list[Diagnostic] = []
     files: list[tuple[str | None, list[Identity], bool]] = []  # key, records, taken from the store

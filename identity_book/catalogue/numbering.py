@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from identity_book.catalogue.records import Catalogue, Identity
 from identity_book.errors import Diagnostic, Location
@@ -123,7 +123,27 @@ def _ordinals(names: list[str]) -> dict[str, int]:
 
 
 def number_catalogue(catalogue: Catalogue) -> dict[str, Numbered]:
-    """Number every identity; keys are ids, values keep catalogue order."""
+    """Number every identity; keys are ids, in number order. The handbook, the Sphinx extension
+    and citations all number with this. Beside the built-in catalogue (``catalogue.builtin``),
+    which keeps its numbers, the chapters of one's own catalogues are numbered after its last
+    chapter, in their order, so that no two identities share a number."""
+    if not catalogue.builtin:
+        return _number(catalogue)
+    builtin = _number(Catalogue(tuple(i for i in catalogue if i.id in catalogue.builtin)))
+    own = _number(Catalogue(tuple(i for i in catalogue if i.id not in catalogue.builtin)))
+    if not builtin or not own:
+        return builtin or own
+    last = max(n.chapter_number for n in builtin.values())
+    chapters = {c: last + k for k, c in enumerate(dict.fromkeys(n.chapter for n in own.values()), start=1)}
+    return {**builtin, **{i: _in_chapter(n, chapters[n.chapter]) for i, n in own.items()}}
+
+
+def _in_chapter(numbered: Numbered, chapter: int) -> Numbered:
+    section_and_n = numbered.number.split(".", 1)[1]
+    return replace(numbered, number=f"{chapter}.{section_and_n}", chapter_number=chapter)
+
+
+def _number(catalogue: Catalogue) -> dict[str, Numbered]:
     chapters = _ordinals(sorted({i.chapter for i in catalogue}))
     out: dict[str, Numbered] = {}
     for chapter, cnum in chapters.items():

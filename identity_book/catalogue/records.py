@@ -206,6 +206,7 @@ class Identity:
 class Catalogue:
     identities: tuple[Identity, ...]
     root: str = "identities"
+    builtin: frozenset[str] = frozenset()  # the built-in catalogue's ids, when loaded with others
 
     def __iter__(self):
         return iter(self.identities)

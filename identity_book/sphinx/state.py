@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -19,10 +19,10 @@ from weakref import WeakKeyDictionary
 from sphinx.errors import ConfigError
 
 from identity_book import __version__
-from identity_book.catalogue.builtin import BUILTIN, builtin_folder, catalogue_path
+from identity_book.catalogue.builtin import BUILTIN, catalogue_path
 from identity_book.catalogue.loader import load_catalogue
 from identity_book.catalogue.numbering import Numbered, number_catalogue
-from identity_book.catalogue.records import Catalogue, Identity
+from identity_book.catalogue.records import Catalogue
 from identity_book.errors import CatalogueError, Diagnostic
 from identity_book.sphinx.settings import PREFIX
 from identity_book.verify.cache import VERIFIER_VERSION, Cache
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from sphinx.environment import BuildEnvironment
 
 SETTING = f"{PREFIX}catalogue"
-BUILTIN_RECORDS = "builtin-records"  # the built-in catalogue's checked records, apart from one's own
 UNKNOWN = "unknown"
 BROKEN = "catalogue-error"
 
@@ -54,27 +53,11 @@ class CatalogueState:
 
     @classmethod
     def load(cls, roots: tuple[Path, ...], cache: Cache | None) -> CatalogueState:
-        """The built-in catalogue and the project's own are loaded apart (their folders may share
-        numeric prefixes, see :func:`number_roots`), then checked for ids they both define."""
-        builtin = builtin_folder().resolve()
-        groups = [[r for r in roots if r == builtin], [r for r in roots if r != builtin]]
-        stores = [cache.folder / BUILTIN_RECORDS, cache.folder] if cache else [None, None]
-        loaded: list[Catalogue] = []
-        problems: list[Diagnostic] = []
-        for group, store in zip(groups, stores, strict=True):
-            if not group:
-                continue
-            try:
-                loaded.append(load_catalogue(group, cache=store))
-            except CatalogueError as exc:
-                problems.extend(exc.diagnostics)
-        identities = [i for catalogue in loaded for i in catalogue]
-        problems.extend(_duplicate_ids(identities))
-        if problems:
-            return cls(roots, None, tuple(problems), cache)
-        catalogue = Catalogue(tuple(identities), str(roots[0]))
-        shipped = frozenset(i.id for i in loaded[0]) if groups[0] else frozenset()
-        return cls(roots, catalogue, (), cache, numbers=number_roots(catalogue, shipped), shipped=shipped)
+        try:
+            catalogue = load_catalogue(list(roots), cache=cache.folder if cache else None)
+        except CatalogueError as exc:
+            return cls(roots, None, tuple(exc.diagnostics), cache)
+        return cls(roots, catalogue, (), cache, numbers=number_catalogue(catalogue), shipped=catalogue.builtin)
 
     def get(self, identity_id: str) -> Numbered | None:
         return self.numbers.get(identity_id)
@@ -169,34 +152,3 @@ def catalogue_roots(setting: str | list[str] | tuple[str, ...], confdir: Path) -
             raise ConfigError(f"{SETTING}: no such catalogue folder {value!r} ({path}); it must be {want}")
         roots.append(path)
     return tuple(roots)
-
-
-def _duplicate_ids(identities: list[Identity]) -> list[Diagnostic]:
-    """An id defined by both the built-in catalogue and one's own, at the second definition."""
-    first: dict[str, Identity] = {}
-    found: list[Diagnostic] = []
-    for ident in identities:
-        if ident.id in first:
-            found.append(
-                Diagnostic(ident.location, f"duplicate id (first defined at {first[ident.id].location})", ident.id)
-            )
-        first.setdefault(ident.id, ident)
-    return found
-
-
-def number_roots(catalogue: Catalogue, shipped: frozenset[str]) -> dict[str, Numbered]:
-    """The numbers the handbook gives (:func:`number_catalogue`). Beside the built-in catalogue,
-    which keeps the handbook's and citations' numbers, the chapters of one's own catalogues are
-    numbered after its last chapter, in their order, so that no two identities share a number."""
-    builtin = number_catalogue(Catalogue(tuple(i for i in catalogue if i.id in shipped)))
-    own = number_catalogue(Catalogue(tuple(i for i in catalogue if i.id not in shipped)))
-    if not builtin or not own:
-        return builtin or own
-    last = max(n.chapter_number for n in builtin.values())
-    chapters = {c: last + k for k, c in enumerate(dict.fromkeys(n.chapter for n in own.values()), start=1)}
-    return {**builtin, **{i: _in_chapter(n, chapters[n.chapter]) for i, n in own.items()}}
-
-
-def _in_chapter(numbered: Numbered, chapter: int) -> Numbered:
-    section_and_n = numbered.number.split(".", 1)[1]
-    return replace(numbered, number=f"{chapter}.{section_and_n}", chapter_number=chapter)
