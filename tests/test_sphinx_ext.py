@@ -199,6 +199,8 @@ def test_false_identity_is_a_located_warning_and_marked_on_the_page(app: Any) ->
     assert "identity identity-false" in false
     assert "Not verified: refuted" in false
     assert "counterexample (exact" in false
+    # from the project, whichever folder Sphinx runs in (the tests run in the repository)
+    assert "Catalogue entry: identities/01-basics/trace.yaml:10 (trace-of-product)." in false
     assert "verified (proved for all sizes)" in block(html, "trace-cyclic")
     assert '<span class="identity-unverified"> (not verified)</span>' in html
 

@@ -18,6 +18,7 @@ Optional content is parsed below the identity (a remark of the page's own).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -62,6 +63,7 @@ class IdentityDirective(SphinxDirective):
             derivation=self._flag("derivation", settings.show_derivation),
             verification=self._flag("verification", settings.show_verification),
             ref_format=settings.ref_format,
+            srcdir=Path(self.env.srcdir),
         )
         box = identity_block(numbered, result, self.env.docname, options)
         box["classes"].extend(self.options.get("class", []))

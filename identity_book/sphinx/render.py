@@ -8,11 +8,15 @@ style it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 from docutils import nodes
 
+from identity_book.catalogue.builtin import builtin_folder
 from identity_book.catalogue.compile import Compiled, compile_identity
 from identity_book.catalogue.numbering import Numbered
 from identity_book.catalogue.records import Variable
@@ -31,6 +35,7 @@ class Options:
     derivation: bool
     verification: bool
     ref_format: str
+    srcdir: Path  # the Sphinx project, which the problem box names the catalogue file from
 
 
 def reference_text(numbered: Numbered, ref_format: str) -> str:
@@ -46,7 +51,7 @@ def identity_block(numbered: Numbered, result: Result, docname: str, options: Op
     box = nodes.container(classes=["identity", f"identity-{verdict(result).css}"])
     box += header(numbered, options.ref_format)
     if not verdict(result).verified:
-        box += problem(numbered, result)
+        box += problem(numbered, result, options.srcdir)
     latex = statement_latex(ident)
     box += nodes.math_block(
         latex,
@@ -75,7 +80,7 @@ def header(numbered: Numbered, ref_format: str) -> nodes.paragraph:
     return para
 
 
-def problem(numbered: Numbered, result: Result) -> nodes.warning:
+def problem(numbered: Numbered, result: Result, srcdir: Path) -> nodes.warning:
     """The box that marks an identity as not verified, whatever the theme."""
     ident = numbered.identity
     if result.status == "refuted" and result.expected == "erratum":
@@ -108,8 +113,22 @@ def problem(numbered: Numbered, result: Result) -> nodes.warning:
     if result.counterexample:
         shown = textwrap.dedent(format_counterexample(result.counterexample))
         box += nodes.literal_block(shown, shown, language="text", classes=["identity-counterexample"])
-    box += nodes.paragraph("", f"Catalogue entry: {ident.location.file}:{ident.location.line} ({ident.id}).")
+    where = f"{entry_path(ident.location.file, srcdir)}:{ident.location.line}"
+    box += nodes.paragraph("", f"Catalogue entry: {where} ({ident.id}).")
     return box
+
+
+def entry_path(file: str, srcdir: Path) -> str:
+    """A catalogue file as a reader of the page can find it, whichever folder Sphinx ran in: from
+    the Sphinx project, or in the built-in catalogue; else its absolute path."""
+    path = Path(os.path.abspath(file))
+    for base, prefix in (
+        (Path(os.path.abspath(srcdir)), ""),
+        (builtin_folder(), "identity-book's built-in catalogue, "),
+    ):
+        with contextlib.suppress(ValueError):
+            return prefix + path.relative_to(base).as_posix()
+    return path.as_posix()
 
 
 def _variable_latex(var: Variable, compiled: Compiled) -> str:
