@@ -66,7 +66,7 @@ def _matrix(value: Any) -> str:
 
 
 def format_counterexample(cx: Counterexample) -> str:
-    kind = "exact" if cx.exact else "floating point"
+    kind = "exact" if cx.exact else f"{cx.digits} digits" if cx.digits else "floating point"
     sizes = ", ".join(f"{k} = {v}" for k, v in cx.sizes.items())
     lines = [f"    counterexample ({kind}; seed {cx.seed}{'; ' + sizes if sizes else ''}):"]
     for name, value in cx.values.items():

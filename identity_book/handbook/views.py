@@ -68,7 +68,7 @@ class DerivationView:
 
 @dataclass(frozen=True)
 class CounterexampleView:
-    kind: str  # "exact" or "floating point"
+    kind: str  # "exact", "50 digits" or "floating point"
     sizes: str
     values: list[tuple[Raw, Raw]]
     lhs: Raw
@@ -374,7 +374,7 @@ def counterexample(data: Counterexample | None) -> CounterexampleView | None:
     if data.residual is not None and data.tolerance is not None:
         residual = f"relative residual {data.residual:.3g} > tolerance {data.tolerance:.0e}"
     return CounterexampleView(
-        "exact" if data.exact else "floating point",
+        "exact" if data.exact else f"{data.digits} digits" if data.digits else "floating point",
         sizes,
         values,
         mathtex.value(data.lhs),

@@ -32,7 +32,9 @@ from identity_book.verify.results import Result
 SHIPPED_NAME = "verified.json.gz"
 SHIPPED_IN_CHECKOUT = PACKAGE_DIR.parent / "ledger" / SHIPPED_NAME  # where a release writes it
 SHIPPED_INSTALLED = PACKAGE_DIR / "ledger" / SHIPPED_NAME  # where a wheel carries it
-VERIFIER_VERSION = "11"  # 10: branched functions also at wide points; 11: extra sizes, parameter grid
+VERIFIER_VERSION = (
+    "12"  # 10: branched functions also at wide points; 11: extra sizes, parameter grid; 12: 50-digit re-check
+)
 
 
 @lru_cache(maxsize=4)

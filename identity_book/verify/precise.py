@@ -15,7 +15,7 @@ from mpmath.ctx_mp import MPContext
 
 from identity_book.errors import EvaluationError
 from identity_book.expr.nodes import Node
-from identity_book.verify import complexnum, decompositions
+from identity_book.verify import complexnum, decompositions, gaussian
 from identity_book.verify.evaluate import (
     MAX_POWER,
     Env,
@@ -285,10 +285,14 @@ class Confirmation:
     residual: float | None = None
 
 
-def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolerance: float) -> Confirmation:
-    """Both sides at the floating point ``env``, evaluated again with :data:`DIGITS` digits."""
+def precise_compare(
+    lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolerance: float, all_digits: bool = False
+) -> Confirmation:
+    """Both sides at the point ``env``, evaluated again with :data:`DIGITS` digits; the sides are
+    returned as doubles, or with ``all_digits`` as text with every digit (a difference below
+    double precision shows only there)."""
     ev = Evaluator(PreciseBackend(), dict(ints))
-    point = {k: entrywise(_mp.mpmathify, np.asarray(v) if is_matrix(v) else v) for k, v in env.items()}
+    point = {k: entrywise(_mp_number, np.asarray(v) if is_matrix(v) else v) for k, v in env.items()}
     try:
         left, right = ev.eval(lhs, point), ev.eval(rhs, point)
     except (EvaluationError, ZeroDivisionError, ValueError, _mp.NoConvergence):
@@ -299,7 +303,8 @@ def precise_compare(lhs: Node, rhs: Node, env: Env, ints: dict[str, int], tolera
         return Confirmation(None, False)
     scale = max([_mp.mpf(ev.magnitude), *(abs(x) for x in a), *(abs(x) for x in b)])
     rel = float(max((abs(x - y) for x, y in zip(a, b, strict=True)), default=0) / scale) if scale else 0.0
-    plain = (entrywise(_plain, left), entrywise(_plain, right))
+    shown = _text if all_digits else _plain
+    plain = (entrywise(shown, left), entrywise(shown, right))
     if rel > tolerance:
         return Confirmation(True, False, *plain, rel)
     if rel < tolerance / 100:
@@ -311,6 +316,17 @@ def as_exact(value: Value) -> Value:
     """A floating value as the rational (or Gaussian rational) it is exactly (for a confirmed
     counterexample)."""
     return complexnum.to_exact(value)
+
+
+def _mp_number(x: Any) -> Any:
+    """A double, a rational or a Gaussian rational, exactly as a 50-digit number."""
+    if isinstance(x, gaussian.Gaussian):
+        return _mp.mpc(_mp.mpmathify(x.re), _mp.mpmathify(x.im))
+    return _mp.mpmathify(x)
+
+
+def _text(x: Any) -> str:
+    return str(_mp.nstr(x, DIGITS - 5))
 
 
 def _plain(x: Any) -> float | complex:

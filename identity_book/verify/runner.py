@@ -25,6 +25,7 @@ from identity_book.verify.checks import (
 from identity_book.verify.derivation import derivations_for
 from identity_book.verify.inequality import random_check, search_check
 from identity_book.verify.prover.level import prover_check
+from identity_book.verify.recheck import precise_recheck
 from identity_book.verify.results import LevelResult, Result, Status, Strength
 
 
@@ -88,6 +89,15 @@ def _run_levels(c: Compiled, settings: Settings, result: Result) -> Result:
     elif numeric.outcome == "passed" and proved:
         result.status, result.strength = Status.VERIFIED, Strength.PROVED
     elif numeric.outcome == "passed":
+        numeric = timed("numeric", settings.budget_numeric, precise_recheck, c, settings, numeric)
+        result.checks["numeric"] = numeric
+        if numeric.outcome == "failed":
+            result.status, result.message = Status.REFUTED, numeric.detail or "refuted"
+            result.counterexample = numeric.counterexample
+            return result
+        if numeric.outcome != "passed":
+            result.status, result.message = Status.INCONCLUSIVE, f"numeric: {numeric.detail}"
+            return result
         result.status, result.strength = Status.VERIFIED, Strength.NUMERIC
         result.message = f"exact level: {exact_level.detail}"
     else:
