@@ -79,9 +79,7 @@ def load_catalogue(paths: list[Path] | Path, check_expressions: bool = True, cac
     first = {i.id: i for i in loaded[0]}
     twice = [i for i in loaded[1] if i.id in first]
     if twice:
-        raise CatalogueError(
-            [Diagnostic(i.location, f"duplicate id (first defined at {first[i.id].location})", i.id) for i in twice]
-        )
+        raise CatalogueError([_duplicate(i, first[i.id]) for i in twice])
     return Catalogue((*loaded[0], *loaded[1]), str(roots[0]), frozenset(first))
 
 
@@ -100,8 +98,7 @@ def _load_group(roots: list[Path], check_expressions: bool, cache: Path | None) 
     seen: dict[str, Identity] = {}
     for ident in identities:
         if ident.id in seen:
-            first = seen[ident.id].location
-            problems.append(Diagnostic(ident.location, f"duplicate id (first defined at {first})", ident.id))
+            problems.append(_duplicate(ident, seen[ident.id]))
         else:
             seen[ident.id] = ident
     problems.extend(layout_problems(list(seen.values())))
@@ -115,6 +112,10 @@ def _load_group(roots: list[Path], check_expressions: bool, cache: Path | None) 
         raise CatalogueError(problems)
     store.save()
     return Catalogue(tuple(seen.values()), str(roots[0]) if roots else "identities")
+
+
+def _duplicate(ident: Identity, first: Identity) -> Diagnostic:
+    return Diagnostic(ident.location, f"duplicate id (first defined at {first.location})", ident.id)
 
 
 def _check(ident: Identity) -> list[Diagnostic]:

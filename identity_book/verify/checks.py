@@ -90,6 +90,23 @@ def counterexample(
     )
 
 
+def digits_counterexample(
+    settings: Settings, ints: dict[str, int], env: dict[str, Any], second: Confirmation, tol: float
+) -> Counterexample:
+    """The counterexample of a difference that :data:`DIGITS`-digit evaluation confirmed."""
+    return counterexample(
+        settings,
+        ints,
+        env,
+        second.left,
+        second.right,
+        residual=second.residual,
+        tolerance=tol,
+        exact=False,
+        digits=DIGITS,
+    )
+
+
 # -- numeric -----------------------------------------------------------------------------------
 
 # Principal branches (logm, sqrtm, powm) go wrong only far from the origin: log(exp(A)) = A fails
@@ -173,17 +190,7 @@ def numeric_check(
                     exact_env = {k: as_exact(v) for k, v in env.items()}
                     info = counterexample(settings, ints, exact_env, second.left, second.right, exact=True)
                 else:
-                    info = counterexample(
-                        settings,
-                        ints,
-                        env,
-                        second.left,
-                        second.right,
-                        residual=second.residual,
-                        tolerance=tol,
-                        exact=False,
-                        digits=DIGITS,
-                    )
+                    info = digits_counterexample(settings, ints, env, second, tol)
                 return LevelResult(
                     "failed",
                     [*used, ints],

@@ -18,7 +18,7 @@ from identity_book.verify.checks import (
     EXACT_ENTRIES,
     RESAMPLES,
     Settings,
-    counterexample,
+    digits_counterexample,
     rng_for,
 )
 from identity_book.verify.precise import DIGITS, precise_compare
@@ -57,17 +57,7 @@ def precise_recheck(c: Compiled, settings: Settings, numeric: LevelResult) -> Le
             if second.differs is None and second.residual is None:
                 continue  # not evaluable at this point (a singular matrix, no convergence)
             if second.differs:
-                info = counterexample(
-                    settings,
-                    ints,
-                    env,
-                    second.left,
-                    second.right,
-                    residual=second.residual,
-                    tolerance=tol,
-                    exact=False,
-                    digits=DIGITS,
-                )
+                info = digits_counterexample(settings, ints, env, second, tol)
                 detail = (
                     f"sides differ at {DIGITS} digits: relative difference {second.residual:.3g}, beyond the "
                     f"{tol:g} that {DIGITS}-digit rounding allows (double precision could not tell)"
