@@ -425,29 +425,6 @@ def test_identities_with_the_same_number_are_a_warning_naming_both(make_app: Any
     ), warnings_of(app)
 
 
-def test_collisions_name_both_identities(tmp_path: Path) -> None:
-    from identity_book.catalogue.numbering import number_catalogue
-    from identity_book.catalogue.records import Catalogue
-    from identity_book.sphinx.state import CatalogueState
-    from identity_book.sphinx.usage import collision_message
-
-    (tmp_path / "more" / "01-more").mkdir(parents=True)
-    (tmp_path / "more" / "01-more" / "trace.yaml").write_text(ANOTHER + "    lhs: A\n    rhs: A\n")
-    both = (*load_catalogue(ROOTS / "test-identity-problems" / "identities"), *load_catalogue(tmp_path / "more"))
-    state = CatalogueState((), Catalogue(both), numbers=number_catalogue(Catalogue(both)))
-    ((first, again),) = state.collisions()
-    assert (first.identity.id, again.identity.id, again.number) == ("trace-of-transpose", "another-trace", "1.1.1")
-    message = collision_message(first, again)
-    assert (
-        message.startswith("identities 'trace-of-transpose' (/")
-        and "01-basics/trace.yaml:2) and 'another-trace'" in message
-    )
-    assert message.endswith(
-        "have the same number 1.1.1: 01-basics/trace and 01-more/trace have the same numeric prefixes; "
-        "rename a folder or file so that each number is unique"
-    )
-
-
 # -- identities no page uses -----------------------------------------------------------------------
 UNUSED = """identities:
   - id: unused-false

@@ -37,7 +37,6 @@ from identity_book.sphinx.state import (
     set_state,
 )
 from identity_book.sphinx.usage import (
-    collision_message,
     domain_of,
     duplicate_message,
     entry_location,
@@ -72,8 +71,6 @@ def load_catalogue(app: Sphinx) -> None:
         who = f"{problem.identity}: " if problem.identity else ""
         location = problem.location
         warn("catalogue", f"{who}{problem.message}", f"{shown(location.file)}:{location.line}:{location.column}")
-    for first, again in state.collisions():
-        warn("number", collision_message(first, again), entry_location(again))
 
 
 def check_unused(app: Sphinx, env: BuildEnvironment) -> None:

@@ -67,18 +67,6 @@ class CatalogueState:
         identity-book's own CI verifies (and whose results ship with the package)."""
         return [i for i in self.numbers if i not in self.shipped]
 
-    def collisions(self) -> list[tuple[Numbered, Numbered]]:
-        """Identities numbered like an earlier one (folders or files with the same numeric
-        prefix), each with the earlier one first."""
-        first: dict[str, Numbered] = {}
-        found: list[tuple[Numbered, Numbered]] = []
-        for numbered in self.numbers.values():
-            if numbered.number in first:
-                found.append((first[numbered.number], numbered))
-            else:
-                first[numbered.number] = numbered
-        return found
-
     def results_of(self, ids: Iterable[str], jobs: int = 1) -> dict[str, Result]:
         """The results of known identities; those not known yet are verified together, in
         ``jobs`` worker processes."""

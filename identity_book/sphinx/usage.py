@@ -98,12 +98,3 @@ def duplicate_message(identity_id: str, first: str) -> str:
         f"duplicate identity {identity_id!r}, other instance in {first}; "
         f"embed it once and cite it elsewhere with the identity role"
     )
-
-
-def collision_message(first: Numbered, again: Numbered) -> str:
-    """Two identities with one number: their folders or files have the same numeric prefixes."""
-    return (
-        f"identities {first.identity.id!r} ({entry_location(first)}) and {again.identity.id!r} have the "
-        f"same number {again.number}: {first.chapter}/{first.section} and {again.chapter}/{again.section} "
-        "have the same numeric prefixes; rename a folder or file so that each number is unique"
-    )

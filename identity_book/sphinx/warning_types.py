@@ -23,7 +23,6 @@ SUBTYPES: dict[str, str] = {
     "unknown_id": "the directive or role names an id that is not in the catalogue",
     "derive": "a derive directive has no rule for its expression, or a step or the result is not verified",
     "catalogue": "the catalogue cannot be loaded: bad YAML, schema or expression",
-    "number": "two identities have the same number (folders or files with the same numeric prefix)",
     "duplicate": "an identity is embedded a second time (a duplicate target; links go to the first)",
 }
 
